@@ -1,0 +1,101 @@
+import yargs, { type Argv } from 'yargs';
+import type { CliArgs } from '../config/options.js';
+import { UsageError } from '../errors.js';
+
+export type Invocation =
+  | { readonly command: 'help'; readonly usage: string }
+  | { readonly command: 'bundle'; readonly args: CliArgs; readonly configFile: string | undefined };
+
+const EPILOG = `Only one of -p and -d may be given, and -t may not be used with -p.
+Settings come from the command line, then MK_BUNDLE_* environment variables,
+then the -c config file (KEY=VALUE lines with the same names), then defaults.`;
+
+function bundleParser(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('mkbundle')
+    .help(false)
+    .version(false)
+    .usage(
+      'Usage: mkbundle -b FILE -m FILE [OPTIONS]\n\nBuilds a gzipped tarfile (the bundle) holding everything needed to build\nan instance of the Razor Microkernel ISO from Tiny Core Linux.',
+    )
+    .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
+    .option('reuse-prev-dl', { alias: 'r', type: 'boolean', describe: 'reuse earlier downloads without asking the network' })
+    .option('builtin-list', { alias: 'b', type: 'string', describe: 'file of extensions to install as builtin' })
+    .option('mirror-list', { alias: 'm', type: 'string', describe: 'file of extensions to add to the TCE mirror' })
+    .option('build-prod-image', { alias: 'p', type: 'boolean', describe: 'build a production bundle (no openssh, no passwd)' })
+    .option('build-debug-image', { alias: 'd', type: 'boolean', describe: 'build a debug bundle (console autologin)' })
+    .option('tc-passwd', { alias: 't', type: 'string', describe: "password for the tc user (default 'test1234')" })
+    .option('config', { alias: 'c', type: 'string', describe: 'read MK_BUNDLE_* settings from FILE' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
+    .option('source', { type: 'string', describe: 'Microkernel project tree (default: current directory)' })
+    .option('out', { type: 'string', describe: 'directory for the bundle (default: build-files)' })
+    .option('cache-dir', { type: 'string', describe: 'download cache (default: $XDG_CACHE_HOME/mkbundle)' })
+    .option('tc-version', { type: 'string', describe: 'Tiny Core major version (default: 4.x)' })
+    .option('arch', { type: 'string', describe: 'x86 or x86_64 (default: x86)' })
+    .option('mirror', { type: 'string', describe: 'extension directory URL (…/tcz), overrides --tc-version/--arch' })
+    .option('iso-url', { type: 'string', describe: 'Core ISO URL' })
+    .option('gem-source', { type: 'string', describe: 'gem server with a compact index (default: https://rubygems.org)' })
+    .option('rubygems-url', { type: 'string', describe: 'RubyGems tarball URL' })
+    .option('mcollective-url', { type: 'string', describe: 'MCollective tarball URL' })
+    .option('jobs', { type: 'number', describe: 'parallel downloads (default: 8)' })
+    .option('dry-run', { type: 'boolean', describe: 'print the plan (every URL and where it lands) and stop' })
+    .option('json', { type: 'boolean', describe: 'print the result as JSON' })
+    .option('deps', { type: 'boolean', describe: 'fetch the .dep closure of each extension (--no-deps: only the listed ones)' })
+    .option('passwd-hash', { type: 'string', describe: 'tc password hash: sha512 ($6$, default) or md5 ($1$)' })
+    .epilog(EPILOG)
+    .strict()
+    .exitProcess(false)
+    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .wrap(100)
+    .fail((message, error) => {
+      throw error instanceof UsageError ? error : new UsageError(message || String(error));
+    });
+}
+
+export async function bundleUsage(): Promise<string> {
+  return bundleParser([]).getHelp();
+}
+
+/** Parses argv into what to do; every mistake is a UsageError. */
+export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
+  const parsed = await bundleParser([...argv]).parseAsync();
+  if (parsed.help) return { command: 'help', usage: await bundleUsage() };
+  if (parsed.jobs !== undefined && !Number.isInteger(parsed.jobs)) {
+    throw new UsageError('--jobs: expected a whole number');
+  }
+  const stray = parsed._;
+  if (stray.length > 0) throw new UsageError(`unexpected argument '${stray[0]}'`);
+  const pick = <K extends keyof CliArgs>(key: K, value: unknown): Partial<CliArgs> =>
+    value === undefined ? {} : ({ [key]: value } as Partial<CliArgs>);
+  const args: CliArgs = {
+    ...pick('builtinList', parsed.builtinList),
+    ...pick('mirrorList', parsed.mirrorList),
+    ...pick('reusePrevDl', parsed.reusePrevDl),
+    ...pick('buildProdImage', parsed.buildProdImage),
+    ...pick('buildDebugImage', parsed.buildDebugImage),
+    ...pick('tcPasswd', parsed.tcPasswd),
+    ...pick('verbose', parsed.verbose),
+    ...pick('source', parsed.source),
+    ...pick('out', parsed.out),
+    ...pick('cacheDir', parsed.cacheDir),
+    ...pick('tcVersion', parsed.tcVersion),
+    ...pick('arch', parsed.arch),
+    ...pick('mirror', parsed.mirror),
+    ...pick('isoUrl', parsed.isoUrl),
+    ...pick('gemSource', parsed.gemSource),
+    ...pick('rubygemsUrl', parsed.rubygemsUrl),
+    ...pick('mcollectiveUrl', parsed.mcollectiveUrl),
+    ...pick('jobs', parsed.jobs),
+    ...pick('dryRun', parsed.dryRun),
+    ...pick('json', parsed.json),
+    ...pick('deps', parsed.deps),
+    ...pick('passwdHash', parsed.passwdHash),
+  };
+  for (const [key, value] of Object.entries(args)) {
+    if (typeof value === 'string' && value === '' && key !== 'tcPasswd') {
+      throw new UsageError(`option '--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}' needs a value`);
+    }
+  }
+  if (typeof parsed.config === 'string' && parsed.config === '') throw new UsageError("option '-c' needs a value");
+  return { command: 'bundle', args, configFile: parsed.config as string | undefined };
+}
