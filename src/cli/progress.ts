@@ -1,0 +1,103 @@
+import type { Writable } from 'node:stream';
+
+export type ProgressEvent =
+  | { readonly type: 'step'; readonly name: string }
+  | { readonly type: 'download-start'; readonly url: string }
+  | { readonly type: 'download-progress'; readonly url: string; readonly transferred: number; readonly total?: number }
+  | { readonly type: 'download-done'; readonly url: string; readonly bytes: number; readonly fromCache: boolean }
+  | { readonly type: 'warning'; readonly message: string };
+
+/** Stages report what they do through this; rendering is the CLI's business. */
+export type Reporter = (event: ProgressEvent) => void;
+
+export const silentReporter: Reporter = () => {};
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function shortName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1) || url;
+}
+
+/** One line per step and per finished download: for logs and pipes. */
+export function plainReporter(out: Writable): Reporter {
+  return (event) => {
+    switch (event.type) {
+      case 'step':
+        out.write(`==> ${event.name}\n`);
+        return;
+      case 'download-done':
+        out.write(`    ${event.fromCache ? 'cached ' : 'fetched'} ${event.url} (${formatBytes(event.bytes)})\n`);
+        return;
+      case 'warning':
+        out.write(`warning: ${event.message}\n`);
+        return;
+      default:
+        return;
+    }
+  };
+}
+
+/**
+ * A terminal task list: the current step and the downloads in flight,
+ * redrawn in place at most every 100 ms.
+ */
+export function ttyReporter(out: Writable & { columns?: number }): Reporter {
+  const active = new Map<string, { transferred: number; total?: number }>();
+  let step = '';
+  let drawn = 0;
+  let last = 0;
+  const draw = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    const width = Math.max(20, (out.columns ?? 80) - 1);
+    const lines = [`==> ${step}`];
+    for (const [url, p] of active) {
+      const pct = p.total ? ` ${Math.floor((100 * p.transferred) / p.total)}%` : '';
+      lines.push(`    ${shortName(url)} ${formatBytes(p.transferred)}${pct}`);
+    }
+    const clear = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
+    out.write(clear + lines.map((l) => l.slice(0, width)).join('\n') + '\n');
+    drawn = lines.length;
+  };
+  const commit = (line: string) => {
+    if (drawn > 0) out.write(`\x1b[${drawn}F\x1b[J`);
+    drawn = 0;
+    out.write(`${line}\n`);
+  };
+  return (event) => {
+    switch (event.type) {
+      case 'step':
+        if (step) commit(`✓ ${step}`);
+        step = event.name;
+        draw(true);
+        return;
+      case 'download-start':
+        active.set(event.url, { transferred: 0 });
+        draw(false);
+        return;
+      case 'download-progress':
+        active.set(event.url, { transferred: event.transferred, ...(event.total ? { total: event.total } : {}) });
+        draw(false);
+        return;
+      case 'download-done':
+        active.delete(event.url);
+        draw(true);
+        return;
+      case 'warning':
+        commit(`warning: ${event.message}`);
+        draw(true);
+        return;
+    }
+  };
+}
