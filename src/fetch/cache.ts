@@ -1,0 +1,257 @@
+/**
+ * The content-addressed download cache, shared by runs and by processes.
+ *
+ * Layout under `dir`:
+ *   blobs/sha256/<hex>            immutable, read-only file contents, named by their sha256
+ *   index/<sha256 of URL>.json    what the URL last gave: PresentEntry or AbsentEntry (see entry.ts)
+ *   tmp/*.part                    downloads and index writes in progress; never read
+ *
+ * Writes: a download streams into tmp/, hashed on the way; only when the size
+ * and any expected digest match is it renamed to its blob name, then the
+ * index entry is written (temp + rename). So the index never names a missing
+ * blob, a failed or interrupted download leaves at most a temp file (swept
+ * once older than `staleTempMs`), and two processes need no lock: each
+ * rename is atomic, a blob name fixes its bytes, and the last index write wins.
+ *
+ * Reads: an entry counts only if its blob exists with the recorded size and
+ * rehashes to the recorded sums. Rehashing costs ~0.1s per 50 MB and happens
+ * once per blob per cache instance (one run), which is cheap next to what it
+ * guards: a blob damaged on disk is deleted and fetched again, never used.
+ *
+ * Online, a usable entry is revalidated (If-None-Match / If-Modified-Since): a
+ * 304 reuses the blob, a 200 replaces it. Offline (`-r`), a usable entry is
+ * used without any request, and a missing or unusable one is downloaded as
+ * usual. A 404 is recorded as an AbsentEntry so that an optional `-r` lookup
+ * (a `.dep` file known not to exist) also makes no request; online it is
+ * simply asked again (a 404 carries no validators).
+ */
+
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError, IntegrityError } from '../errors.js';
+import { type Digests, hashFile } from './digest.js';
+import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
+import { isNotFound } from './failure.js';
+import { errorText, isCode, sweepStale, tempName, writeFileAtomic } from './files.js';
+import type { ClientStats, HttpClient } from './http.js';
+
+export interface Expect {
+  readonly sha256?: string;
+  readonly md5?: string;
+  readonly size?: number;
+}
+
+export interface GetOptions {
+  /** Checked before anything is stored; a mismatch is an `IntegrityError`. */
+  readonly expect?: Expect;
+  /** `-r`: use a cached entry without asking the network. */
+  readonly offline?: boolean;
+  /** A 404 is `null` instead of an error (`.dep` files). */
+  readonly optional?: boolean;
+  /** Aborts the download; concurrent gets sharing it share the first caller's signal. */
+  readonly signal?: AbortSignal;
+}
+
+export interface CachedFile extends Digests {
+  readonly url: string;
+  /** The blob: read it, or `materialise` it; never modify it. */
+  readonly path: string;
+  /** Served by the cache (offline hit or 304). */
+  readonly fromCache: boolean;
+  /** Body bytes this get downloaded (0 when fromCache). */
+  readonly bytesFetched: number;
+}
+
+export interface CacheStats extends ClientStats {
+  /** Gets answered from the cache: offline hits and 304s. */
+  readonly cacheHits: number;
+  readonly bytesFromCache: number;
+  /** Bodies downloaded and stored. */
+  readonly downloads: number;
+}
+
+export interface CacheOptions {
+  readonly dir: string;
+  readonly client: HttpClient;
+  /** Temp files older than this are left-overs of interrupted runs. */
+  readonly staleTempMs?: number;
+}
+
+type Resolved = { readonly kind: 'absent' } | { readonly kind: 'present'; readonly file: CachedFile };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `$XDG_CACHE_HOME/mkbundle`, else `~/.cache/mkbundle` (a relative XDG_CACHE_HOME is ignored, as the spec says). */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg?.startsWith('/') ? xdg : join(home, '.cache'), 'mkbundle');
+}
+
+export class DownloadCache {
+  private readonly dir: string;
+  private readonly client: HttpClient;
+  private readonly staleTempMs: number;
+  private readonly inflight = new Map<string, Promise<Resolved>>();
+  /** Blobs rehashed (or written) by this instance. */
+  private readonly verified = new Set<string>();
+  private readonly counts = { cacheHits: 0, bytesFromCache: 0, downloads: 0 };
+  private ready: Promise<void> | undefined;
+
+  constructor(opts: CacheOptions) {
+    this.dir = opts.dir;
+    this.client = opts.client;
+    this.staleTempMs = opts.staleTempMs ?? DAY_MS;
+  }
+
+  get(url: string, opts: GetOptions & { readonly optional: true }): Promise<CachedFile | null>;
+  get(url: string, opts?: GetOptions): Promise<CachedFile>;
+  async get(url: string, opts: GetOptions = {}): Promise<CachedFile | null> {
+    // Same question, same answer: concurrent identical gets share one resolution (and one download).
+    const key = JSON.stringify([url, opts.offline === true, opts.optional === true, opts.expect ?? null]);
+    let pending = this.inflight.get(key);
+    if (pending === undefined) {
+      pending = this.resolve(url, opts).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const resolved = await pending;
+    return resolved.kind === 'present' ? resolved.file : null;
+  }
+
+  stats(): CacheStats {
+    return { ...this.client.stats(), ...this.counts };
+  }
+
+  private async resolve(url: string, opts: GetOptions): Promise<Resolved> {
+    await this.init();
+    const entry = await this.readEntry(url);
+    if (entry?.absent) {
+      if (opts.offline && opts.optional) return { kind: 'absent' };
+      return this.fetch(url, undefined, opts);
+    }
+    const usable =
+      entry !== undefined && (await this.blobIsSound(entry)) && mismatches(entry, opts.expect).length === 0;
+    if (usable && opts.offline) return this.hit(entry);
+    return this.fetch(url, usable ? entry : undefined, opts);
+  }
+
+  private async fetch(url: string, cached: PresentEntry | undefined, opts: GetOptions): Promise<Resolved> {
+    const tmp = tempName(this.tmpDir);
+    try {
+      const validators = cached && { etag: cached.etag, lastModified: cached.lastModified };
+      const result = await this.client.download(url, tmp, { validators, signal: opts.signal });
+      if (result.notModified) {
+        // Only a conditional request can be answered 304, and only a usable entry makes one.
+        if (cached === undefined) throw new Error(`304 for unconditional GET ${url}`);
+        return this.hit(cached);
+      }
+      const bad = mismatches(result.digests, opts.expect);
+      if (bad.length > 0) throw new IntegrityError(`${url}: ${bad.join('; ')}`);
+      const entry: PresentEntry = {
+        url,
+        ...result.digests,
+        ...result.validators,
+        fetchedAt: new Date().toISOString(),
+      };
+      await chmod(tmp, 0o444);
+      await rename(tmp, this.blobPath(entry.sha256));
+      await this.writeEntry(entry);
+      this.verified.add(entry.sha256);
+      this.counts.downloads += 1;
+      return { kind: 'present', file: this.fileOf(entry, false, entry.size) };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.writeEntry({ url, absent: true, fetchedAt: new Date().toISOString() });
+      if (opts.optional) return { kind: 'absent' };
+      throw err;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private hit(entry: PresentEntry): Resolved {
+    this.counts.cacheHits += 1;
+    this.counts.bytesFromCache += entry.size;
+    return { kind: 'present', file: this.fileOf(entry, true, 0) };
+  }
+
+  private fileOf(entry: PresentEntry, fromCache: boolean, bytesFetched: number): CachedFile {
+    const { url, sha256, md5, size } = entry;
+    return { url, path: this.blobPath(sha256), sha256, md5, size, fromCache, bytesFetched };
+  }
+
+  /** The blob exists, has the recorded size and (once per instance) rehashes to the recorded sums. */
+  private async blobIsSound(entry: PresentEntry): Promise<boolean> {
+    const path = this.blobPath(entry.sha256);
+    try {
+      if ((await stat(path)).size !== entry.size) return this.discard(path);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return false;
+      throw err;
+    }
+    if (this.verified.has(entry.sha256)) return true;
+    const actual = await hashFile(path);
+    if (actual.sha256 !== entry.sha256 || actual.md5 !== entry.md5) return this.discard(path);
+    this.verified.add(entry.sha256);
+    return true;
+  }
+
+  /** A damaged blob must not be found again by anyone. */
+  private async discard(path: string): Promise<false> {
+    await rm(path, { force: true });
+    return false;
+  }
+
+  private async readEntry(url: string): Promise<IndexEntry | undefined> {
+    try {
+      return parseIndexEntry(await readFile(this.indexPath(url), 'utf8'), url);
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return undefined;
+      throw err;
+    }
+  }
+
+  private async writeEntry(entry: IndexEntry): Promise<void> {
+    await writeFileAtomic(this.indexPath(entry.url), `${JSON.stringify(entry, null, 2)}\n`, this.tmpDir);
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= (async () => {
+      try {
+        for (const d of [join(this.dir, 'blobs', 'sha256'), join(this.dir, 'index'), this.tmpDir]) {
+          await mkdir(d, { recursive: true });
+        }
+        await sweepStale(this.tmpDir, this.staleTempMs);
+      } catch (err) {
+        throw new InputError(`cannot use cache directory ${this.dir}: ${errorText(err)}`, { cause: err });
+      }
+    })();
+    return this.ready;
+  }
+
+  private get tmpDir(): string {
+    return join(this.dir, 'tmp');
+  }
+
+  private blobPath(sha256: string): string {
+    return join(this.dir, 'blobs', 'sha256', sha256);
+  }
+
+  private indexPath(url: string): string {
+    return join(this.dir, 'index', `${createHash('sha256').update(url).digest('hex')}.json`);
+  }
+}
+
+/** One `what expected X, got Y` per failed expectation; empty when all hold. */
+export function mismatches(actual: Digests, expect: Expect | undefined): string[] {
+  if (expect === undefined) return [];
+  const out: string[] = [];
+  if (expect.size !== undefined && expect.size !== actual.size) {
+    out.push(`size expected ${expect.size}, got ${actual.size}`);
+  }
+  for (const sum of ['sha256', 'md5'] as const) {
+    const want = expect[sum]?.toLowerCase();
+    if (want !== undefined && want !== actual[sum]) out.push(`${sum} expected ${want}, got ${actual[sum]}`);
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** A fresh name in `dir`; `.part` marks it as never to be trusted. */
+export function tempName(dir: string): string {
+  return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}.part`);
+}
+
+/** Writes `data` to `path` so that readers see the old file or the whole new one, never a torn one. */
+export async function writeFileAtomic(path: string, data: string, tmpDir: string): Promise<void> {
+  const tmp = tempName(tmpDir);
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Removes files in `dir` last modified more than `maxAgeMs` ago: left-overs
+ * of interrupted runs. Younger ones may belong to a live process and stay.
+ */
+export async function sweepStale(dir: string, maxAgeMs: number, now: number = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir)) {
+    const path = join(dir, name);
+    try {
+      if (now - (await stat(path)).mtimeMs > maxAgeMs) {
+        await rm(path, { force: true });
+        removed += 1;
+      }
+    } catch (err) {
+      // Another process removed or renamed it meanwhile.
+      if (!isCode(err, 'ENOENT')) throw err;
+    }
+  }
+  return removed;
+}
+
+/** Link errors that mean "this filesystem pair cannot hard link", not "something is wrong". */
+const NO_LINK = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Puts a copy of the (immutable, read-only) blob at `dest`: a hard link when
+ * the filesystem allows it, else a copy, via a temp name beside `dest` and a
+ * rename. A linked `dest` shares the blob's inode, so replace it, never
+ * modify it in place.
+ */
+export async function materialise(blobPath: string, dest: string): Promise<'link' | 'copy'> {
+  const dir = dirname(dest);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(dest)}.${randomBytes(6).toString('hex')}.part`);
+  try {
+    let how: 'link' | 'copy' = 'link';
+    try {
+      await link(blobPath, tmp);
+    } catch (err) {
+      if (!NO_LINK.has(codeOf(err) ?? '')) throw err;
+      await copyFile(blobPath, tmp);
+      how = 'copy';
+    }
+    await rename(tmp, dest);
+    return how;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+export function codeOf(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+export function isCode(err: unknown, code: string): boolean {
+  return codeOf(err) === code;
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

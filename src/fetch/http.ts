@@ -1,0 +1,197 @@
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { type Request as GotRequest, type PlainResponse, RequestError, TimeoutError } from 'got';
+import { InputError } from '../errors.js';
+import { DigestStream, type Digests } from './digest.js';
+import { type Failure, HttpError, statusFailure } from './failure.js';
+import { errorText } from './files.js';
+import { backoffDelay, DEFAULT_RETRY, isRetryable, type RetryPolicy } from './retry.js';
+
+export interface Timeouts {
+  /** TCP connect. */
+  readonly connectMs: number;
+  /** Request sent → response headers received. */
+  readonly responseMs: number;
+  /** Longest gap between two chunks of the body (a stalled transfer). */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 15_000, responseMs: 30_000, idleMs: 30_000 };
+
+export interface HttpClientOptions {
+  /** mkbundle's version, for the `mkbundle/<version>` user agent. */
+  readonly version: string;
+  readonly timeouts?: Partial<Timeouts>;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Jitter source, [0, 1); injectable for tests. */
+  readonly random?: () => number;
+}
+
+export interface Validators {
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
+
+export type DownloadResult =
+  | { readonly notModified: true }
+  | { readonly notModified: false; readonly digests: Digests; readonly validators: Validators };
+
+export interface DownloadOptions {
+  /** Makes the request conditional; a 304 answer is `{ notModified: true }` and leaves `dest` untouched. */
+  readonly validators?: Validators;
+  readonly signal?: AbortSignal;
+}
+
+export interface ClientStats {
+  /** HTTP requests sent, retries and conditional requests included. */
+  readonly requests: number;
+  readonly retries: number;
+  readonly notModified: number;
+  /** Body bytes received, failed attempts included. */
+  readonly bytesFetched: number;
+}
+
+export interface HttpClient {
+  /**
+   * GET `url` into the file `dest` (created only on a 200, rewritten on each
+   * retry, removed if the download finally fails), hashing as it streams.
+   * Throws `HttpError` (a `FetchError`) with the one-line reason.
+   */
+  download(url: string, dest: string, opts?: DownloadOptions): Promise<DownloadResult>;
+  stats(): ClientStats;
+}
+
+type Attempt =
+  | { readonly ok: true; readonly result: DownloadResult }
+  | { readonly ok: false; readonly failure: Failure; readonly cause?: unknown };
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const random = opts.random ?? Math.random;
+  const stats = { requests: 0, retries: 0, notModified: 0, bytesFetched: 0 };
+  const client = got.extend({
+    headers: { 'user-agent': `mkbundle/${opts.version}` },
+    timeout: { connect: timeouts.connectMs, response: timeouts.responseMs },
+    // Retries are ours: got cannot restart a stream that is already being written to a file.
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    // The bytes on the wire are the artifact (a .tgz served with Content-Encoding: gzip must stay gzipped).
+    decompress: false,
+  });
+
+  async function attempt(
+    url: string,
+    dest: string,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<Attempt> {
+    stats.requests += 1;
+    const request = client.stream(url, { headers, signal });
+    let expected: number | undefined;
+    let digest: DigestStream | undefined;
+    let idle: NodeJS.Timeout | undefined;
+    // Our own body-idle timer: got's `socket` timeout would also cover the wait for headers.
+    let stalled = false;
+    try {
+      const response = await responseOf(request);
+      // A 304 to an unconditional request is a broken server, reported as a status failure below.
+      if (response.statusCode === 304 && (headers['if-none-match'] ?? headers['if-modified-since']) !== undefined) {
+        stats.notModified += 1;
+        request.destroy();
+        return { ok: true, result: { notModified: true } };
+      }
+      if (response.statusCode !== 200) {
+        request.destroy();
+        return { ok: false, failure: statusFailure(response.statusCode, response.statusMessage) };
+      }
+      expected = contentLength(response.headers);
+      const timer = setTimeout(() => {
+        stalled = true;
+        request.destroy();
+      }, timeouts.idleMs);
+      idle = timer;
+      digest = new DigestStream((bytes) => {
+        stats.bytesFetched += bytes;
+        timer.refresh();
+      });
+      await pipeline(request, digest, createWriteStream(dest));
+      const digests = digest.digests();
+      if (expected !== undefined && digests.size !== expected) {
+        return { ok: false, failure: { kind: 'truncated', received: digests.size, expected } };
+      }
+      return { ok: true, result: { notModified: false, digests, validators: validatorsOf(response.headers) } };
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const failure: Failure = stalled
+        ? { kind: 'timeout', phase: 'idle', ms: timeouts.idleMs }
+        : classify(err, dest, digest?.size ?? 0, expected);
+      return { ok: false, failure, cause: err };
+    } finally {
+      clearTimeout(idle);
+    }
+  }
+
+  function classify(err: unknown, dest: string, received: number, expected: number | undefined): Failure {
+    if (err instanceof TimeoutError) {
+      return err.event === 'response'
+        ? { kind: 'timeout', phase: 'response', ms: timeouts.responseMs }
+        : { kind: 'timeout', phase: 'connect', ms: timeouts.connectMs };
+    }
+    if (err instanceof RequestError) {
+      if (expected !== undefined && received < expected) return { kind: 'truncated', received, expected };
+      if (err.code === 'ECONNRESET') return { kind: 'reset' };
+      return { kind: 'network', code: err.code, detail: err.message };
+    }
+    // Not the network: the file we stream into (disk full, permissions).
+    throw new InputError(`cannot write ${dest}: ${errorText(err)}`, { cause: err });
+  }
+
+  async function download(
+    url: string,
+    dest: string,
+    { validators, signal }: DownloadOptions = {},
+  ): Promise<DownloadResult> {
+    const headers: Record<string, string> = {};
+    if (validators?.etag !== undefined) headers['if-none-match'] = validators.etag;
+    if (validators?.lastModified !== undefined) headers['if-modified-since'] = validators.lastModified;
+    try {
+      for (let n = 1; ; n++) {
+        signal?.throwIfAborted();
+        const outcome = await attempt(url, dest, headers, signal);
+        if (outcome.ok) return outcome.result;
+        if (n > policy.limit || !isRetryable(outcome.failure)) {
+          throw new HttpError(url, outcome.failure, n, { cause: outcome.cause });
+        }
+        stats.retries += 1;
+        await sleep(backoffDelay(n, policy, random), undefined, { signal });
+      }
+    } catch (err) {
+      await rm(dest, { force: true });
+      throw err;
+    }
+  }
+
+  return { download, stats: () => ({ ...stats }) };
+}
+
+function responseOf(request: GotRequest): Promise<PlainResponse> {
+  return new Promise((resolve, reject) => {
+    request.once('response', resolve);
+    // Stays attached after the response: later errors reach the pipeline, never an unhandled 'error'.
+    request.on('error', reject);
+  });
+}
+
+function contentLength(headers: IncomingHttpHeaders): number | undefined {
+  const value = headers['content-length'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+function validatorsOf(headers: IncomingHttpHeaders): Validators {
+  const { etag, 'last-modified': lastModified } = headers;
+  return { ...(etag !== undefined && { etag }), ...(lastModified !== undefined && { lastModified }) };
+}

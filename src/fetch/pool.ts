@@ -1,0 +1,51 @@
+/** One unit of work; it should stop early when `signal` aborts. */
+export type Task<T> = (signal: AbortSignal) => Promise<T>;
+
+export interface PoolOptions {
+  /** Tasks running at once (`--jobs`). */
+  readonly jobs?: number;
+  /** Aborting it aborts the running tasks and starts no more. */
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_JOBS = 8;
+
+/**
+ * Runs `tasks` with at most `jobs` at a time; results keep the tasks' order.
+ * The first failure wins: no further task starts, the running ones get an
+ * aborted signal, and once they have all settled (so none is still writing)
+ * that first error is thrown.
+ */
+export async function runPool<T>(tasks: readonly Task<T>[], opts: PoolOptions = {}): Promise<T[]> {
+  const jobs = opts.jobs ?? DEFAULT_JOBS;
+  if (!Number.isSafeInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
+  const controller = new AbortController();
+  const outer = opts.signal;
+  const onOuterAbort = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const results = new Array<T>(tasks.length);
+  let failure: { readonly error: unknown } | undefined;
+  // One iterator shared by the workers: each `next()` hands out the next task exactly once.
+  const queue = tasks.entries();
+  const worker = async (): Promise<void> => {
+    for (const [index, task] of queue) {
+      if (controller.signal.aborted) return;
+      try {
+        results[index] = await task(controller.signal);
+      } catch (error) {
+        failure ??= { error };
+        controller.abort();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+  if (outer?.aborted) throw outer.reason;
+  if (failure !== undefined) throw failure.error;
+  return results;
+}

@@ -1,0 +1,412 @@
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IntegrityError } from '../../src/errors.js';
+import { type CacheOptions, DownloadCache, defaultCacheDir } from '../../src/fetch/cache.js';
+import { HttpError } from '../../src/fetch/failure.js';
+import { createHttpClient, type Timeouts } from '../../src/fetch/http.js';
+import { WorldServer } from '../world/server.js';
+
+const TCZ = Buffer.alloc(300_000, 'tcz-bytes-');
+const DEP = Buffer.from('libfoo.tcz\nKERNEL-mod.tcz\n');
+const hex = (alg: 'sha256' | 'md5', b: Buffer | string): string => createHash(alg).update(b).digest('hex');
+
+describe('DownloadCache', () => {
+  let server: WorldServer;
+  let root: string;
+  let dir: string;
+  let n = 0;
+  const url = (path: string): string => `${server.url}${path}`;
+
+  /** A fresh cache instance (one "run") on the shared dir, with fast retries. */
+  const open = (over: { timeouts?: Partial<Timeouts>; retries?: number } & Partial<CacheOptions> = {}) =>
+    new DownloadCache({
+      dir,
+      client: createHttpClient({
+        version: 'test',
+        retry: { limit: over.retries ?? 2, baseDelayMs: 2, maxDelayMs: 10 },
+        timeouts: { connectMs: 2000, responseMs: 2000, idleMs: 2000, ...over.timeouts },
+      }),
+      ...(over.staleTempMs !== undefined && { staleTempMs: over.staleTempMs }),
+    });
+
+  const blobs = async (): Promise<string[]> => readdir(join(dir, 'blobs', 'sha256')).catch(() => []);
+  const indexFiles = async (): Promise<string[]> => readdir(join(dir, 'index')).catch(() => []);
+  const temps = async (): Promise<string[]> => readdir(join(dir, 'tmp')).catch(() => []);
+  const indexPath = (u: string): string => join(dir, 'index', `${hex('sha256', u)}.json`);
+
+  beforeAll(async () => {
+    server = await WorldServer.start(
+      new Map([
+        ['/tcz/foo.tcz', TCZ],
+        ['/tcz/foo.tcz.dep', DEP],
+      ]),
+    );
+    root = await mkdtemp(join(tmpdir(), 'mkbundle-cache-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    n += 1;
+    dir = join(root, `c${n}`);
+    server.setRoute('/tcz/foo.tcz', TCZ);
+    server.deleteRoute('/tcz/bar.tcz.dep');
+    server.clearFaults();
+    server.resetLog();
+  });
+  afterEach(() => {
+    server.clearFaults();
+  });
+
+  it('downloads into a read-only blob named by its sha256 and indexes it by URL', async () => {
+    const cache = open();
+    const file = await cache.get(url('/tcz/foo.tcz'));
+    expect(file).toEqual({
+      url: url('/tcz/foo.tcz'),
+      path: join(dir, 'blobs', 'sha256', hex('sha256', TCZ)),
+      sha256: hex('sha256', TCZ),
+      md5: hex('md5', TCZ),
+      size: TCZ.length,
+      fromCache: false,
+      bytesFetched: TCZ.length,
+    });
+    expect((await readFile(file.path)).equals(TCZ)).toBe(true);
+    expect((await stat(file.path)).mode & 0o777).toBe(0o444);
+    const entry = JSON.parse(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8'));
+    expect(entry).toEqual({
+      url: url('/tcz/foo.tcz'),
+      sha256: file.sha256,
+      md5: file.md5,
+      size: TCZ.length,
+      etag: expect.any(String),
+      lastModified: expect.any(String),
+      fetchedAt: expect.any(String),
+    });
+    expect(await temps()).toEqual([]);
+    expect(cache.stats()).toEqual({
+      requests: 1,
+      retries: 0,
+      notModified: 0,
+      bytesFetched: TCZ.length,
+      cacheHits: 0,
+      bytesFromCache: 0,
+      downloads: 1,
+    });
+  });
+
+  it('revalidates a cached entry: a 304 is a cache hit with no bytes fetched', async () => {
+    await open().get(url('/tcz/foo.tcz'));
+    server.resetLog();
+    const cache = open();
+    const file = await cache.get(url('/tcz/foo.tcz'));
+    expect(file.fromCache).toBe(true);
+    expect(file.bytesFetched).toBe(0);
+    expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([[true, 304]]);
+    expect(server.requests[0]?.headers['if-none-match']).toMatch(/^"/);
+    expect(cache.stats()).toMatchObject({ requests: 1, notModified: 1, cacheHits: 1, bytesFromCache: TCZ.length });
+  });
+
+  it('replaces the entry when revalidation answers 200 with new content', async () => {
+    const old = await open().get(url('/tcz/foo.tcz'));
+    const changed = Buffer.from('changed upstream');
+    server.setRoute('/tcz/foo.tcz', changed);
+    const file = await open().get(url('/tcz/foo.tcz'));
+    expect(file.fromCache).toBe(false);
+    expect(file.sha256).toBe(hex('sha256', changed));
+    expect(JSON.parse(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).sha256).toBe(file.sha256);
+    // The old blob stays (content-addressed, perhaps used by another process).
+    expect((await blobs()).sort()).toEqual([old.sha256, file.sha256].sort());
+  });
+
+  it('downloads again, unconditionally, from a server without validators', async () => {
+    const bare = await WorldServer.start(new Map([['/f', TCZ]]), { validators: { etag: false, lastModified: false } });
+    try {
+      await open().get(`${bare.url}/f`);
+      const file = await open().get(`${bare.url}/f`);
+      expect(file.fromCache).toBe(false);
+      expect(bare.requests.map((r) => [r.conditional, r.status])).toEqual([
+        [false, 200],
+        [false, 200],
+      ]);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('offline (-r) uses a cached entry with zero requests', async () => {
+    await open().get(url('/tcz/foo.tcz'));
+    server.resetLog();
+    const cache = open();
+    const file = await cache.get(url('/tcz/foo.tcz'), { offline: true, expect: { md5: hex('md5', TCZ) } });
+    expect(file.fromCache).toBe(true);
+    expect((await readFile(file.path)).equals(TCZ)).toBe(true);
+    expect(server.count()).toBe(0);
+    expect(cache.stats()).toMatchObject({ requests: 0, cacheHits: 1, bytesFromCache: TCZ.length });
+  });
+
+  it('offline (-r) downloads what is not cached yet', async () => {
+    const file = await open().get(url('/tcz/foo.tcz'), { offline: true });
+    expect(file.fromCache).toBe(false);
+    expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([[false, 200]]);
+  });
+
+  it('never uses a damaged blob: same size, wrong bytes → deleted and fetched again', async () => {
+    const first = await open().get(url('/tcz/foo.tcz'));
+    await chmod(first.path, 0o644);
+    await writeFile(first.path, Buffer.alloc(TCZ.length, 'X'));
+    server.resetLog();
+    const file = await open().get(url('/tcz/foo.tcz'), { offline: true });
+    expect(file.fromCache).toBe(false);
+    expect((await readFile(file.path)).equals(TCZ)).toBe(true);
+    expect(server.requests.map((r) => r.conditional)).toEqual([false]);
+  });
+
+  it('never uses a blob of the wrong size or a missing blob', async () => {
+    const first = await open().get(url('/tcz/foo.tcz'));
+    await chmod(first.path, 0o644);
+    await writeFile(first.path, 'short');
+    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(false);
+    await rm(first.path);
+    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(false);
+    expect(server.count()).toBe(3);
+  });
+
+  it('treats an unreadable index entry as not cached', async () => {
+    await open().get(url('/tcz/foo.tcz'));
+    await writeFile(indexPath(url('/tcz/foo.tcz')), '{"url": ');
+    server.resetLog();
+    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(false);
+    expect(server.count()).toBe(1);
+  });
+
+  it('offline: a cached entry that fails the expectation is downloaded again', async () => {
+    await open().get(url('/tcz/foo.tcz'));
+    const changed = Buffer.from('new release');
+    server.setRoute('/tcz/foo.tcz', changed);
+    server.resetLog();
+    const file = await open().get(url('/tcz/foo.tcz'), { offline: true, expect: { md5: hex('md5', changed) } });
+    expect(file.sha256).toBe(hex('sha256', changed));
+    expect(server.requests.map((r) => r.conditional)).toEqual([false]);
+  });
+
+  describe('404', () => {
+    it('is a FetchError with status 404 and the URL', async () => {
+      const missing = url('/tcz/bar.tcz.dep');
+      const err = await open()
+        .get(missing)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).status).toBe(404);
+      expect((err as HttpError).message).toBe(`GET ${missing}: 404 Not Found`);
+      expect(await blobs()).toEqual([]);
+    });
+
+    it('optional: null, recorded as absent; -r then answers null with zero requests', async () => {
+      const missing = url('/tcz/bar.tcz.dep');
+      expect(await open().get(missing, { optional: true })).toBeNull();
+      expect(JSON.parse(await readFile(indexPath(missing), 'utf8'))).toEqual({
+        url: missing,
+        absent: true,
+        fetchedAt: expect.any(String),
+      });
+      server.resetLog();
+      expect(await open().get(missing, { optional: true, offline: true })).toBeNull();
+      expect(server.count()).toBe(0);
+    });
+
+    it('online, a known-absent URL is asked again and may have appeared', async () => {
+      const missing = url('/tcz/bar.tcz.dep');
+      expect(await open().get(missing, { optional: true })).toBeNull();
+      server.setRoute('/tcz/bar.tcz.dep', DEP);
+      const file = await open().get(missing, { optional: true });
+      expect(file?.sha256).toBe(hex('sha256', DEP));
+      expect(file?.fromCache).toBe(false);
+    });
+
+    it('-r without optional: a known-absent URL is asked again (and still fails)', async () => {
+      const missing = url('/tcz/bar.tcz.dep');
+      await open().get(missing, { optional: true });
+      server.resetLog();
+      await expect(open().get(missing, { offline: true })).rejects.toThrow(`GET ${missing}: 404 Not Found`);
+      expect(server.count()).toBe(1);
+    });
+
+    it('a URL that disappears upstream is recorded as absent', async () => {
+      server.setRoute('/tcz/bar.tcz.dep', DEP);
+      const missing = url('/tcz/bar.tcz.dep');
+      expect(await open().get(missing, { optional: true })).not.toBeNull();
+      server.deleteRoute('/tcz/bar.tcz.dep');
+      expect(await open().get(missing, { optional: true })).toBeNull();
+      server.resetLog();
+      expect(await open().get(missing, { optional: true, offline: true })).toBeNull();
+      expect(server.count()).toBe(0);
+    });
+  });
+
+  it('retries a 500 and stores the result', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'status', status: 500, times: 1 });
+    const cache = open();
+    const file = await cache.get(url('/tcz/foo.tcz'));
+    expect(file.sha256).toBe(hex('sha256', TCZ));
+    expect(server.requests.map((r) => r.status)).toEqual([500, 200]);
+    expect(cache.stats()).toMatchObject({ requests: 2, retries: 1, downloads: 1 });
+  });
+
+  it('a persistent 500 fails with the URL after the retries and stores nothing', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'status', status: 500 });
+    await expect(open({ retries: 2 }).get(url('/tcz/foo.tcz'))).rejects.toThrow(
+      `GET ${url('/tcz/foo.tcz')}: 500 Internal Server Error (gave up after 3 attempts)`,
+    );
+    expect(server.count()).toBe(3);
+    expect(await blobs()).toEqual([]);
+    expect(await indexFiles()).toEqual([]);
+    expect(await temps()).toEqual([]);
+  });
+
+  it('a slow server times out with a one-line error', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'slow', delayMs: 2000 });
+    await expect(open({ retries: 0, timeouts: { responseMs: 150 } }).get(url('/tcz/foo.tcz'))).rejects.toThrow(
+      `GET ${url('/tcz/foo.tcz')}: timed out after 150ms waiting for a response`,
+    );
+  });
+
+  it('a body that stalls hits the idle timeout', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'stall', afterBytes: 10_000 });
+    await expect(open({ retries: 0, timeouts: { idleMs: 200 } }).get(url('/tcz/foo.tcz'))).rejects.toThrow(
+      'timed out after 200ms with no data received',
+    );
+    expect(await blobs()).toEqual([]);
+    expect(await temps()).toEqual([]);
+  });
+
+  it('a truncated body fails, leaves nothing under a final name, and the next run downloads it whole', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'truncate', bytes: 4096 });
+    await expect(open({ retries: 1 }).get(url('/tcz/foo.tcz'))).rejects.toThrow(
+      `truncated (got 4096 of ${TCZ.length} bytes)`,
+    );
+    expect(await blobs()).toEqual([]);
+    expect(await indexFiles()).toEqual([]);
+    expect(await temps()).toEqual([]);
+    server.clearFaults();
+    const file = await open().get(url('/tcz/foo.tcz'), { offline: true });
+    expect((await readFile(file.path)).equals(TCZ)).toBe(true);
+  });
+
+  it('a reset connection is retried', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'reset', times: 2 });
+    const file = await open().get(url('/tcz/foo.tcz'));
+    expect(file.sha256).toBe(hex('sha256', TCZ));
+    expect(server.requests.map((r) => r.status)).toEqual([0, 0, 200]);
+  });
+
+  it('a corrupted body fails the expected sha256 with both sums and stores nothing', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'corrupt' });
+    const err = await open()
+      .get(url('/tcz/foo.tcz'), { expect: { sha256: hex('sha256', TCZ) } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    const message = (err as Error).message;
+    expect(message).toMatch(
+      new RegExp(`^${url('/tcz/foo.tcz')}: sha256 expected ${hex('sha256', TCZ)}, got [0-9a-f]{64}$`),
+    );
+    expect(message).not.toContain(`got ${hex('sha256', TCZ)}`);
+    expect(await blobs()).toEqual([]);
+    expect(await indexFiles()).toEqual([]);
+    expect(await temps()).toEqual([]);
+  });
+
+  it('a corrupted body fails the expected md5 (as from .md5.txt, any case) and keeps the previous good entry', async () => {
+    const good = await open().get(url('/tcz/foo.tcz'));
+    server.fault('/tcz/foo.tcz', { kind: 'corrupt' });
+    server.setRoute('/tcz/foo.tcz', Buffer.concat([TCZ, Buffer.from('!')]));
+    const expected = hex('md5', Buffer.concat([TCZ, Buffer.from('!')]));
+    await expect(open().get(url('/tcz/foo.tcz'), { expect: { md5: expected.toUpperCase() } })).rejects.toThrow(
+      new RegExp(`md5 expected ${expected}, got [0-9a-f]{32}$`),
+    );
+    expect(await blobs()).toEqual([good.sha256]);
+    expect(JSON.parse(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).sha256).toBe(good.sha256);
+  });
+
+  it('reports every failed expectation in one line', async () => {
+    await expect(
+      open().get(url('/tcz/foo.tcz'), { expect: { size: 1, sha256: '0'.repeat(64), md5: '0'.repeat(32) } }),
+    ).rejects.toThrow(
+      /: size expected 1, got 300000; sha256 expected 0{64}, got [0-9a-f]{64}; md5 expected 0{32}, got/,
+    );
+  });
+
+  describe('concurrency', () => {
+    it('two gets of one URL at once share one request', async () => {
+      server.fault('/tcz/foo.tcz', { kind: 'slow', delayMs: 100, times: 1 });
+      const cache = open();
+      const [a, b] = await Promise.all([cache.get(url('/tcz/foo.tcz')), cache.get(url('/tcz/foo.tcz'))]);
+      expect(a).toEqual(b);
+      expect(server.count()).toBe(1);
+      expect(cache.stats()).toMatchObject({ requests: 1, downloads: 1 });
+    });
+
+    it('two cache instances on one dir both download and agree', async () => {
+      server.fault('/tcz/foo.tcz', { kind: 'slow', delayMs: 100, times: 2 });
+      const [a, b] = await Promise.all([open().get(url('/tcz/foo.tcz')), open().get(url('/tcz/foo.tcz'))]);
+      expect(server.count()).toBe(2);
+      expect(a.path).toBe(b.path);
+      expect((await readFile(a.path)).equals(TCZ)).toBe(true);
+      expect(await blobs()).toEqual([a.sha256]);
+      expect(await temps()).toEqual([]);
+      expect(JSON.parse(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).sha256).toBe(a.sha256);
+    });
+
+    it('many overlapping gets from several instances while content changes stay consistent', async () => {
+      const versions = [TCZ, Buffer.from('v2'), Buffer.from('v3')];
+      const gets: Promise<unknown>[] = [];
+      for (const [i, body] of versions.entries()) {
+        server.setRoute('/tcz/foo.tcz', body);
+        for (let j = 0; j < 3; j++) gets.push(open().get(url('/tcz/foo.tcz'), { offline: i % 2 === 1 }));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await Promise.all(gets);
+      // Every blob is whole and named by its content; the index names one of them.
+      const names = await blobs();
+      for (const name of names) expect(hex('sha256', await readFile(join(dir, 'blobs', 'sha256', name)))).toBe(name);
+      const entry = JSON.parse(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8'));
+      expect(names).toContain(entry.sha256);
+      expect(await temps()).toEqual([]);
+      server.resetLog();
+      const last = await open().get(url('/tcz/foo.tcz'));
+      expect(last.sha256).toBe(hex('sha256', Buffer.from('v3')));
+    });
+  });
+
+  it('sweeps old temp files left by interrupted runs, keeps young ones', async () => {
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    const old = join(dir, 'tmp', 'old.part');
+    const young = join(dir, 'tmp', 'young.part');
+    await writeFile(old, 'partial');
+    await writeFile(young, 'in progress elsewhere');
+    const twoDaysAgo = (Date.now() - 2 * 86_400_000) / 1000;
+    await utimes(old, twoDaysAgo, twoDaysAgo);
+    await open().get(url('/tcz/foo.tcz'));
+    expect(await temps()).toEqual(['young.part']);
+  });
+
+  it('an unusable cache directory is an InputError naming it', async () => {
+    const file = join(root, 'a-file');
+    await writeFile(file, '');
+    const cache = new DownloadCache({ dir: join(file, 'cache'), client: createHttpClient({ version: 'test' }) });
+    await expect(cache.get(url('/tcz/foo.tcz'))).rejects.toThrow(
+      new RegExp(`^cannot use cache directory ${join(file, 'cache')}: .*ENOTDIR`),
+    );
+    expect(server.count()).toBe(0);
+  });
+
+  it('defaultCacheDir follows XDG_CACHE_HOME, else ~/.cache', () => {
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '/var/cache/me' }, '/home/u')).toBe('/var/cache/me/mkbundle');
+    expect(defaultCacheDir({}, '/home/u')).toBe('/home/u/.cache/mkbundle');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: 'relative' }, '/home/u')).toBe('/home/u/.cache/mkbundle');
+    expect(defaultCacheDir({ XDG_CACHE_HOME: '' }, '/home/u')).toBe('/home/u/.cache/mkbundle');
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { runPool, type Task } from '../../src/fetch/pool.js';
+
+const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    });
+  });
+
+describe('runPool', () => {
+  it('keeps the order of results whatever the order of completion', async () => {
+    const tasks: Task<number>[] = [30, 5, 20, 1].map((ms, i) => async () => {
+      await delay(ms);
+      return i;
+    });
+    expect(await runPool(tasks, { jobs: 4 })).toEqual([0, 1, 2, 3]);
+  });
+
+  it('never runs more than `jobs` tasks at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const tasks = Array.from({ length: 20 }, (_, i) => async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await delay(2 + (i % 3));
+      running -= 1;
+      return i;
+    });
+    expect(await runPool(tasks, { jobs: 3 })).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(peak).toBe(3);
+  });
+
+  it('defaults to 8 at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const tasks = Array.from({ length: 30 }, () => async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await delay(2);
+      running -= 1;
+    });
+    await runPool(tasks);
+    expect(peak).toBe(8);
+  });
+
+  it('fails fast: the first error wins, running tasks are aborted, no new task starts', async () => {
+    const started: number[] = [];
+    const aborted: number[] = [];
+    const tasks: Task<number>[] = Array.from({ length: 10 }, (_, i) => async (signal) => {
+      started.push(i);
+      if (i === 1) {
+        await delay(5);
+        throw new Error('first');
+      }
+      if (i === 2) {
+        await delay(10);
+        throw new Error('second');
+      }
+      try {
+        await delay(1000, signal);
+      } catch (e) {
+        aborted.push(i);
+        throw e;
+      }
+      return i;
+    });
+    await expect(runPool(tasks, { jobs: 3 })).rejects.toThrow('first');
+    expect(started.sort()).toEqual([0, 1, 2]);
+    expect(aborted).toEqual([0]);
+  });
+
+  it('waits for aborted tasks to settle before rejecting', async () => {
+    let settled = false;
+    const tasks: Task<void>[] = [
+      async () => {
+        throw new Error('boom');
+      },
+      async (signal) => {
+        await delay(1000, signal).catch(() => delay(20));
+        settled = true;
+      },
+    ];
+    await expect(runPool(tasks, { jobs: 2 })).rejects.toThrow('boom');
+    expect(settled).toBe(true);
+  });
+
+  it('an outer signal aborts the pool with its reason', async () => {
+    const controller = new AbortController();
+    const tasks = Array.from({ length: 5 }, () => (signal: AbortSignal) => delay(1000, signal));
+    setTimeout(() => controller.abort(new Error('interrupted')), 10);
+    await expect(runPool(tasks, { jobs: 2, signal: controller.signal })).rejects.toThrow('interrupted');
+    const already = AbortSignal.abort(new Error('early'));
+    let ran = false;
+    await expect(
+      runPool(
+        [
+          async () => {
+            ran = true;
+          },
+        ],
+        { signal: already },
+      ),
+    ).rejects.toThrow('early');
+    expect(ran).toBe(false);
+  });
+
+  it('handles no tasks and rejects a bad job count', async () => {
+    expect(await runPool([])).toEqual([]);
+    await expect(runPool([], { jobs: 0 })).rejects.toThrow(RangeError);
+    await expect(runPool([], { jobs: 1.5 })).rejects.toThrow(RangeError);
+  });
+});

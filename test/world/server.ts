@@ -1,0 +1,272 @@
+/**
+ * WorldServer: the loopback HTTP server every test talks to.
+ *
+ * Serves an in-memory map of path → body on 127.0.0.1 at a random port:
+ *
+ *   const server = await WorldServer.start(new Map([['/tcz/foo.tcz', bytes]]));
+ *   fetch(`${server.url}/tcz/foo.tcz`);   // url has no trailing slash
+ *   await server.close();
+ *
+ * Routes
+ * - Keys are decoded URL paths starting with `/`; the query string is ignored.
+ *   The map is copied at start; change content with `setRoute` / `deleteRoute`.
+ * - GET and HEAD only (anything else: 405). Unknown paths: 404.
+ * - Every 200 carries `Content-Length`, `ETag` (quoted sha256 prefix of the body)
+ *   and `Last-Modified` (when the route was last set; strictly increasing per
+ *   path, so a change within the same second still looks newer). Either can be
+ *   switched off with `opts.validators` to mimic servers that send neither.
+ * - `If-None-Match` (takes precedence) and `If-Modified-Since` are answered with 304.
+ *
+ * Faults (per path, `fault(path, f)`; `times: N` = only the next N requests, then
+ * normal; without `times` the fault stays until `clearFaults()`):
+ * - `{ kind: 'status', status }`   answer 404 / 500 / 503 with a short body
+ * - `{ kind: 'slow', delayMs }`    wait before sending headers, then answer normally
+ * - `{ kind: 'stall', afterBytes }` send headers and the first bytes, then hang
+ * - `{ kind: 'truncate', bytes }`  declare the full Content-Length, send fewer, destroy the socket
+ * - `{ kind: 'reset' }`            reset the connection before any response
+ * - `{ kind: 'corrupt' }`          flip bytes in the body (same length, same headers)
+ *
+ * Request log: `requests` lists `{ method, path, status, conditional, headers, fault? }` in
+ * arrival order (logged when the answer is decided, so timed-out requests count;
+ * `status` is 0 for a reset). `count(pred?)`, `resetLog()`.
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Fault = (
+  | { readonly kind: 'status'; readonly status: 404 | 500 | 503 }
+  | { readonly kind: 'slow'; readonly delayMs: number }
+  | { readonly kind: 'stall'; readonly afterBytes: number }
+  | { readonly kind: 'truncate'; readonly bytes: number }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'corrupt' }
+) & { readonly times?: number };
+
+export type FaultKind = Fault['kind'];
+
+export interface LoggedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Status sent (or about to be sent, for slow answers); 0 when the connection was reset. */
+  readonly status: number;
+  /** The request carried If-None-Match or If-Modified-Since. */
+  readonly conditional: boolean;
+  readonly headers: IncomingHttpHeaders;
+  readonly fault?: FaultKind;
+}
+
+export interface WorldServerOptions {
+  /** Which validators 200 answers carry (both by default). */
+  readonly validators?: { readonly etag?: boolean; readonly lastModified?: boolean };
+}
+
+interface Route {
+  readonly body: Buffer;
+  readonly etag: string;
+  /** Whole seconds since the epoch (HTTP dates have second resolution). */
+  readonly modifiedSec: number;
+}
+
+interface ActiveFault {
+  readonly fault: Fault;
+  remaining: number;
+}
+
+export class WorldServer {
+  readonly requests: LoggedRequest[] = [];
+  private readonly routes = new Map<string, Route>();
+  private readonly faults = new Map<string, ActiveFault>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sendEtag: boolean;
+  private readonly sendLastModified: boolean;
+
+  private constructor(
+    private readonly server: Server,
+    opts: WorldServerOptions,
+  ) {
+    this.sendEtag = opts.validators?.etag ?? true;
+    this.sendLastModified = opts.validators?.lastModified ?? true;
+  }
+
+  static async start(routes: ReadonlyMap<string, Buffer>, opts: WorldServerOptions = {}): Promise<WorldServer> {
+    const server = createServer();
+    const world = new WorldServer(server, opts);
+    for (const [path, body] of routes) world.setRoute(path, body);
+    server.on('request', (req, res) => world.handle(req, res));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return world;
+  }
+
+  /** Base URL, e.g. `http://127.0.0.1:40123` (no trailing slash). */
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  setRoute(path: string, body: Buffer): void {
+    const previous = this.routes.get(path);
+    const now = Math.floor(Date.now() / 1000);
+    this.routes.set(path, {
+      body,
+      etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`,
+      modifiedSec: previous === undefined ? now : Math.max(now, previous.modifiedSec + 1),
+    });
+  }
+
+  deleteRoute(path: string): void {
+    this.routes.delete(path);
+  }
+
+  fault(path: string, fault: Fault): void {
+    this.faults.set(path, { fault, remaining: fault.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  count(predicate: (r: LoggedRequest) => boolean = () => true): number {
+    return this.requests.filter(predicate).length;
+  }
+
+  resetLog(): void {
+    this.requests.length = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const closed = once(this.server, 'close');
+    this.server.close();
+    // Keep-alive, stalled and slow connections would otherwise hold close() open.
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const method = req.method ?? 'GET';
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const { headers } = req;
+    const conditional = headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined;
+    const log = (status: number, fault?: FaultKind): void => {
+      this.requests.push({ method, path, status, conditional, headers, ...(fault !== undefined && { fault }) });
+    };
+
+    if (method !== 'GET' && method !== 'HEAD') {
+      log(405);
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 }).end();
+      return;
+    }
+    const fault = this.takeFault(path);
+    if (fault?.kind === 'reset') {
+      log(0, 'reset');
+      req.socket.resetAndDestroy();
+      return;
+    }
+    if (fault?.kind === 'status') {
+      log(fault.status, 'status');
+      sendText(res, fault.status, method);
+      return;
+    }
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      log(404, fault?.kind);
+      sendText(res, 404, method);
+      return;
+    }
+    const status = this.isNotModified(req, route) ? 304 : 200;
+    log(status, fault?.kind);
+    const respond = (): void => this.respond(res, method, route, status, fault);
+    if (fault?.kind === 'slow') this.later(fault.delayMs, respond);
+    else respond();
+  }
+
+  private respond(
+    res: ServerResponse,
+    method: string,
+    route: Route,
+    status: 200 | 304,
+    fault: Fault | undefined,
+  ): void {
+    const headers: Record<string, string | number> = {};
+    if (this.sendEtag) headers.ETag = route.etag;
+    if (this.sendLastModified) headers['Last-Modified'] = new Date(route.modifiedSec * 1000).toUTCString();
+    if (status === 304) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    headers['Content-Type'] = 'application/octet-stream';
+    headers['Content-Length'] = route.body.length;
+    res.writeHead(200, headers);
+    if (method === 'HEAD') {
+      res.end();
+      return;
+    }
+    switch (fault?.kind) {
+      case 'stall':
+        // Headers and the first bytes go out; the response never ends (close() destroys it).
+        res.write(route.body.subarray(0, fault.afterBytes));
+        return;
+      case 'truncate':
+        res.write(route.body.subarray(0, fault.bytes), () => res.destroy());
+        return;
+      case 'corrupt':
+        res.end(corrupt(route.body));
+        return;
+      default:
+        res.end(route.body);
+    }
+  }
+
+  private isNotModified(req: IncomingMessage, route: Route): boolean {
+    const inm = req.headers['if-none-match'];
+    if (inm !== undefined) {
+      if (!this.sendEtag) return false;
+      const tags = inm.split(',').map((t) => t.trim().replace(/^W\//, ''));
+      return tags.includes('*') || tags.includes(route.etag);
+    }
+    const ims = req.headers['if-modified-since'];
+    if (ims === undefined || !this.sendLastModified) return false;
+    const since = Date.parse(ims);
+    return !Number.isNaN(since) && route.modifiedSec * 1000 <= since;
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    const active = this.faults.get(path);
+    if (active === undefined) return undefined;
+    active.remaining -= 1;
+    if (active.remaining <= 0) this.faults.delete(path);
+    return active.fault;
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+}
+
+function sendText(res: ServerResponse, status: number, method: string): void {
+  const body = Buffer.from(`${status} ${STATUS_CODES[status] ?? ''}\n`);
+  res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** Same length, different bytes: every 64th byte inverted, from the first. */
+function corrupt(body: Buffer): Buffer {
+  const out = Buffer.from(body);
+  for (let i = 0; i < out.length; i += 64) out[i] = (out[i] ?? 0) ^ 0xff;
+  return out;
+}
