@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
+import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
 import type { CfgKey, CfgValues } from './bundle-cfg.js';
 import { type Flavour, isFlavour } from './flavour.js';
 
-export type Arch = 'x86' | 'x86_64';
 export type PasswdScheme = 'sha512' | 'md5';
 
 /** prod images carry no password at all; the others always carry one. */
@@ -18,8 +18,8 @@ export interface BundleOptions {
   readonly source: string;
   readonly out: string;
   readonly cacheDir: string | undefined;
-  readonly tcVersion: string;
-  readonly arch: Arch;
+  readonly tcVersion: TcVersion;
+  readonly arch: TcArch;
   readonly urls: {
     readonly mirror: string | undefined;
     readonly iso: string | undefined;
@@ -66,7 +66,7 @@ export interface CliArgs {
 export const DEFAULTS = {
   tcPassword: 'test1234',
   tcVersion: '4.x',
-  arch: 'x86' as Arch,
+  arch: 'x86' as TcArch,
   gemSource: 'https://rubygems.org',
   rubygems: 'http://production.cf.rubygems.org/rubygems/rubygems-1.8.24.tgz',
   mcollective: 'http://puppetlabs.com/downloads/mcollective/mcollective-2.0.0.tgz',
@@ -96,17 +96,6 @@ function parseUrl(value: string, what: string): string {
     throw new UsageError(`${what}: only http and https URLs are supported: '${value}'`);
   }
   return value.replace(/\/+$/, '');
-}
-
-export function normaliseTcVersion(value: string): string {
-  const match = /^(\d{1,2})(?:\.x)?$/.exec(value);
-  if (!match) throw new UsageError(`--tc-version: expected a major version like 4.x or 16.x, got '${value}'`);
-  return `${match[1]}.x`;
-}
-
-function parseArch(value: string): Arch {
-  if (value === 'x86' || value === 'x86_64') return value;
-  throw new UsageError(`--arch: expected x86 or x86_64, got '${value}'`);
 }
 
 function decideFlavour(cli: CliArgs, env: CfgValues, cfg: CfgValues): Flavour {
@@ -171,8 +160,8 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfg: CfgValue
     source: cli.source ?? '.',
     out: cli.out ?? DEFAULTS.out,
     cacheDir: cli.cacheDir,
-    tcVersion: normaliseTcVersion(cli.tcVersion ?? setting('MK_BUNDLE_TC_VERSION', env, cfg) ?? DEFAULTS.tcVersion),
-    arch: parseArch(cli.arch ?? setting('MK_BUNDLE_ARCH', env, cfg) ?? DEFAULTS.arch),
+    tcVersion: parseTcVersion(cli.tcVersion ?? setting('MK_BUNDLE_TC_VERSION', env, cfg) ?? DEFAULTS.tcVersion),
+    arch: parseTcArch(cli.arch ?? setting('MK_BUNDLE_ARCH', env, cfg) ?? DEFAULTS.arch),
     urls: {
       mirror: optionalUrl(cli.mirror ?? setting('MK_BUNDLE_TCL_MIRROR_URI', env, cfg), '--mirror'),
       iso: optionalUrl(cli.isoUrl ?? setting('MK_BUNDLE_TCL_ISO_URL', env, cfg), '--iso-url'),

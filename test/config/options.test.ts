@@ -74,8 +74,8 @@ describe('resolveBundleOptions', () => {
 
   it('rejects bad values with the setting named', () => {
     const bad: [Parameters<typeof resolveBundleOptions>, RegExp][] = [
-      [[{ ...lists, arch: 'arm' }, {}, {}], /--arch: expected x86 or x86_64/],
-      [[{ ...lists, tcVersion: 'four' }, {}, {}], /--tc-version/],
+      [[{ ...lists, arch: 'arm' }, {}, {}], /architecture: expected x86 or x86_64/],
+      [[{ ...lists, tcVersion: 'four' }, {}, {}], /Tiny Core version: expected a major version/],
       [[{ ...lists, mirror: 'ftp://x/tcz' }, {}, {}], /--mirror: only http and https/],
       [[{ ...lists, gemSource: 'not a url' }, {}, {}], /--gem-source: not a URL/],
       [[{ ...lists, jobs: 0 }, {}, {}], /--jobs/],

@@ -1,0 +1,122 @@
+import type { Flavour } from '../config/flavour.js';
+import type { BundleOptions, Image } from '../config/options.js';
+import { UsageError } from '../errors.js';
+import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
+
+/** The extensions of one list and where their files land in the overlay. */
+export interface ExtensionSet {
+  readonly list: 'builtin' | 'mirror';
+  /** Requested names, in list order (for builtin: the onboot.lst order). */
+  readonly names: readonly string[];
+  readonly dir: string;
+  /** Files fetched for every extension of the set, and for each of its deps. */
+  readonly files: readonly ExtensionFile[];
+}
+
+export interface TarballDownload {
+  readonly url: string;
+  readonly file: string;
+}
+
+export interface BuildPlan {
+  readonly image: Image;
+  readonly flavour: Flavour;
+  readonly mirror: TcMirror;
+  readonly builtin: ExtensionSet;
+  readonly mirrorSet: ExtensionSet;
+  /** Builtin names a prod bundle leaves out, with the reason. */
+  readonly excluded: readonly string[];
+  readonly followDeps: boolean;
+  /** The Core ISO, stored at the bundle's top level under its own name. */
+  readonly coreIso: TarballDownload;
+  /** The RubyGems tarball, stored in the overlay's `opt/`. */
+  readonly rubygems: TarballDownload;
+  /** MCollective, unpacked under `usr/local/tce.installed/` as `dir`. */
+  readonly mcollective: TarballDownload & { readonly dir: string };
+  readonly utilLinux: { readonly name: 'util-linux.tcz'; readonly paths: readonly string[] };
+  readonly openVmTools: TarballDownload | undefined;
+  readonly gemSource: string;
+  readonly symlinks: readonly { readonly path: string; readonly target: string }[];
+  readonly bundleFile: string;
+}
+
+/** Extensions a prod image never carries: the seed left out openssh. */
+export const PROD_EXCLUDED = ['openssh.tcz'] as const;
+
+export const OVERLAY_NAME = 'razor-microkernel-overlay.tar.gz';
+
+export function bundleFileName(flavour: Flavour): string {
+  return `razor-microkernel-bundle-${flavour}.tar.gz`;
+}
+
+function lastSegment(url: string): string {
+  const path = new URL(url).pathname;
+  const file = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  if (file === '' || file === '.' || file === '..' || file.includes('/')) {
+    throw new UsageError(`${url}: the URL does not end in a file name`);
+  }
+  return file;
+}
+
+/** `mcollective-2.0.0.tgz` → `mcollective-2.0.0`: the directory the tarball unpacks to. */
+export function tarballDir(file: string, url: string): string {
+  const match = /^(.+?)\.(?:tgz|tar\.gz)$/.exec(file);
+  if (!match?.[1]) throw new UsageError(`${url}: expected a .tgz or .tar.gz file`);
+  return match[1];
+}
+
+export interface PlanInputs {
+  readonly builtinNames: readonly string[];
+  readonly mirrorNames: readonly string[];
+  /** Paths to take out of util-linux.tcz (util-linux-exec.lst). */
+  readonly utilLinuxPaths: readonly string[];
+}
+
+/** Everything the bundle stage will fetch and where it lands; no I/O. */
+export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan {
+  const mirror = resolveMirror({
+    tcVersion: options.tcVersion,
+    arch: options.arch,
+    mirror: options.urls.mirror,
+    isoUrl: options.urls.iso,
+  });
+  const flavour = options.image.flavour;
+  const excluded =
+    flavour === 'prod' ? inputs.builtinNames.filter((n) => (PROD_EXCLUDED as readonly string[]).includes(n)) : [];
+  const mcollectiveFile = lastSegment(options.urls.mcollective);
+  const mcollectiveDir = tarballDir(mcollectiveFile, options.urls.mcollective);
+  return {
+    image: options.image,
+    flavour,
+    mirror,
+    builtin: {
+      list: 'builtin',
+      names: inputs.builtinNames.filter((n) => !excluded.includes(n)),
+      dir: 'tmp/builtin/optional',
+      files: ['tcz', 'md5.txt', 'dep'],
+    },
+    mirrorSet: {
+      list: 'mirror',
+      names: inputs.mirrorNames,
+      dir: `tmp/tinycorelinux/${tczSubpath(mirror.tcVersion, mirror.arch)}`,
+      files: ['tcz', 'md5.txt', 'info', 'list', 'dep'],
+    },
+    excluded,
+    followDeps: options.followDeps,
+    coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
+    rubygems: { url: options.urls.rubygems, file: lastSegment(options.urls.rubygems) },
+    mcollective: { url: options.urls.mcollective, file: mcollectiveFile, dir: mcollectiveDir },
+    utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
+    openVmTools:
+      options.urls.openVmTools === undefined
+        ? undefined
+        : { url: options.urls.openVmTools, file: 'mk-open-vm-tools.tar.gz' },
+    gemSource: options.urls.gemSource,
+    symlinks: [
+      { path: 'usr/local/mcollective', target: `/usr/local/tce.installed/${mcollectiveDir}` },
+      { path: 'usr/local/bin/mcollectived', target: '/usr/local/mcollective/bin/mcollectived' },
+      { path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' },
+    ],
+    bundleFile: bundleFileName(flavour),
+  };
+}
