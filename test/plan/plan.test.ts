@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { resolveBundleOptions } from '../../src/config/options.js';
+import { UsageError } from '../../src/errors.js';
+import { formatPlan } from '../../src/plan/format.js';
+import { makePlan, tarballDir } from '../../src/plan/plan.js';
+
+const inputs = {
+  builtinNames: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
+  mirrorNames: ['fuse.tcz'],
+  utilLinuxPaths: ['usr/local/sbin/sfdisk', 'usr/local/bin/lscpu'],
+};
+const options = (extra: Parameters<typeof resolveBundleOptions>[0] = {}) =>
+  resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', ...extra }, {}, {});
+
+describe('makePlan', () => {
+  it('derives the seed layout for a dev bundle', () => {
+    const plan = makePlan(options(), inputs);
+    expect(plan.flavour).toBe('dev');
+    expect(plan.mirror.tczUrl).toBe('http://distro.ibiblio.org/tinycorelinux/4.x/x86/tcz');
+    expect(plan.coreIso).toEqual({
+      url: 'http://distro.ibiblio.org/tinycorelinux/4.x/x86/release/Core-current.iso',
+      file: 'Core-current.iso',
+    });
+    expect(plan.builtin).toEqual({
+      list: 'builtin',
+      names: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
+      dir: 'tmp/builtin/optional',
+      files: ['tcz', 'md5.txt', 'dep'],
+    });
+    expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/4.x/x86/tcz');
+    expect(plan.mirrorSet.files).toEqual(['tcz', 'md5.txt', 'info', 'list', 'dep']);
+    expect(plan.mcollective).toMatchObject({ file: 'mcollective-2.0.0.tgz', dir: 'mcollective-2.0.0' });
+    expect(plan.rubygems.file).toBe('rubygems-1.8.24.tgz');
+    expect(plan.symlinks).toContainEqual({
+      path: 'usr/local/mcollective',
+      target: '/usr/local/tce.installed/mcollective-2.0.0',
+    });
+    expect(plan.bundleFile).toBe('razor-microkernel-bundle-dev.tar.gz');
+  });
+
+  it('leaves openssh out of a prod bundle', () => {
+    const plan = makePlan(options({ buildProdImage: true }), inputs);
+    expect(plan.builtin.names).toEqual(['bash.tcz', 'ruby.tcz']);
+    expect(plan.excluded).toEqual(['openssh.tcz']);
+    expect(plan.bundleFile).toBe('razor-microkernel-bundle-prod.tar.gz');
+  });
+
+  it('follows --tc-version, --arch and explicit URLs', () => {
+    const plan = makePlan(
+      options({ tcVersion: '16', arch: 'x86_64', mcollectiveUrl: 'http://h/m/mco-2.3.tar.gz' }),
+      inputs,
+    );
+    expect(plan.mirror.isoUrl).toBe(
+      'http://distro.ibiblio.org/tinycorelinux/16.x/x86_64/release/CorePure64-current.iso',
+    );
+    expect(plan.mirror.boot).toEqual({ kernel: 'boot/vmlinuz64', initrd: 'boot/corepure64.gz' });
+    expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/16.x/x86_64/tcz');
+    expect(plan.mcollective.dir).toBe('mco-2.3');
+    const explicit = makePlan(
+      options({ mirror: 'http://127.0.0.1:9/x/tcz', isoUrl: 'http://127.0.0.1:9/c.iso' }),
+      inputs,
+    );
+    expect(explicit.mirror.tczUrl).toBe('http://127.0.0.1:9/x/tcz');
+    expect(explicit.coreIso.file).toBe('c.iso');
+  });
+
+  it('rejects URLs that name no usable file', () => {
+    expect(() => makePlan(options({ mcollectiveUrl: 'http://h/m/mco.zip' }), inputs)).toThrowError(UsageError);
+    expect(() => makePlan(options({ rubygemsUrl: 'http://h/' }), inputs)).toThrowError(/does not end in a file name/);
+    expect(tarballDir('a-1.tar.gz', 'u')).toBe('a-1');
+  });
+});
+
+describe('formatPlan', () => {
+  it('lists every URL and where it lands', () => {
+    const text = formatPlan(makePlan(options({ buildProdImage: true }), inputs));
+    expect(text).toContain(
+      'http://distro.ibiblio.org/tinycorelinux/4.x/x86/tcz/ruby.tcz.md5.txt → tmp/builtin/optional/ruby.tcz.md5.txt',
+    );
+    expect(text).toContain(
+      'http://distro.ibiblio.org/tinycorelinux/4.x/x86/tcz/fuse.tcz.info → tmp/tinycorelinux/4.x/x86/tcz/fuse.tcz.info',
+    );
+    expect(text).toContain('left out of a prod image: openssh.tcz');
+    expect(text).toContain('onboot.lst → overlay tmp/builtin/onboot.lst: bash.tcz ruby.tcz');
+    expect(text).not.toContain('openssh.tcz.md5.txt');
+  });
+});
