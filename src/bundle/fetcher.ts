@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import type { Reporter } from '../cli/progress.js';
+import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
+
+/** One downloaded input as bundle.json records it. */
+export interface Input {
+  readonly url: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * The bundle stage's view of the download cache: applies `-r`, reports
+ * progress, asks for each URL once per run, and remembers every input for
+ * the manifest.
+ */
+export class RunFetcher {
+  private readonly seen = new Map<string, Promise<CachedFile | null>>();
+  private readonly used = new Map<string, Input>();
+
+  constructor(
+    private readonly cache: DownloadCache,
+    private readonly offline: boolean,
+    private readonly report: Reporter,
+  ) {}
+
+  /** A file that must exist; `expect` is checked before the cache stores it. */
+  async file(url: string, expect?: Expect): Promise<CachedFile> {
+    const file = await this.get(url, false, expect);
+    if (file === null) throw new Error(`unreachable: ${url} came back absent`);
+    return file;
+  }
+
+  /** A file whose 404 means "none" (a `.dep`). */
+  optional(url: string): Promise<CachedFile | null> {
+    return this.get(url, true, undefined);
+  }
+
+  async text(url: string): Promise<string> {
+    return readFile((await this.file(url)).path, 'utf8');
+  }
+
+  inputs(): Input[] {
+    return [...this.used.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  }
+
+  private get(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
+    let pending = this.seen.get(url);
+    if (pending === undefined) {
+      pending = this.fetch(url, optional, expect);
+      this.seen.set(url, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
+    this.report({ type: 'download-start', url });
+    const options = { offline: this.offline, ...(expect ? { expect } : {}) };
+    const file = optional ? await this.cache.get(url, { ...options, optional: true }) : await this.cache.get(url, options);
+    this.report({
+      type: 'download-done',
+      url,
+      bytes: file?.size ?? 0,
+      fromCache: file?.fromCache ?? this.offline,
+    });
+    if (file) this.used.set(url, { url, size: file.size, sha256: file.sha256 });
+    return file;
+  }
+}

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { IntegrityError } from '../errors.js';
+
+const MD5_LINE = /^([0-9A-Fa-f]{32})[ \t]+\*?(.+)$/;
+
+/**
+ * The md5 (lowercase hex) that a `NAME.tcz.md5.txt` states for `name`.
+ * Accepts md5sum's text and binary forms (`HEX  NAME`, `HEX *NAME`), a
+ * single space, CRLF, and a directory before the name; the line must name
+ * `name`. `source` (usually the URL) labels errors.
+ */
+export function parseMd5Txt(text: string, name: string, source: string): string {
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  if (lines.length === 0) throw new IntegrityError(`${source}: empty checksum file`);
+  for (const line of lines) {
+    const match = MD5_LINE.exec(line);
+    if (!match?.[1] || !match[2]) throw new IntegrityError(`${source}: not an md5sum line: '${line}'`);
+    const named = match[2].trim();
+    // Some mirrors' files name the path they were made from; the file name is what counts.
+    if (named === name || named.endsWith(`/${name}`)) return match[1].toLowerCase();
+  }
+  throw new IntegrityError(`${source}: no checksum for ${name}`);
+}
+
+export function md5Hex(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** Throws an IntegrityError naming `file` and both sums unless they agree. */
+export function verifyMd5(file: string, expected: string, actual: string): void {
+  if (expected.toLowerCase() !== actual.toLowerCase()) {
+    throw new IntegrityError(
+      `md5 mismatch for ${file}: expected ${expected.toLowerCase()}, got ${actual.toLowerCase()}`,
+    );
+  }
+}
+
+export async function md5File(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

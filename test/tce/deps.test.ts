@@ -1,0 +1,55 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { parseDepFile, substituteKernel } from '../../src/tce/deps.js';
+
+const KVER = '3.0.21-tinycore';
+
+describe('substituteKernel', () => {
+  it.each([
+    ['scsi-KERNEL.tcz', 'scsi-3.0.21-tinycore.tcz'],
+    ['alsa-modules-KERNEL.tcz', 'alsa-modules-3.0.21-tinycore.tcz'],
+    ['KERNEL.tcz', 'KERNEL.tcz'],
+    ['scsi-KERNEL-extra.tcz', 'scsi-KERNEL-extra.tcz'],
+    ['ruby.tcz', 'ruby.tcz'],
+  ])('%s → %s', (name, out) => {
+    expect(substituteKernel(name, KVER)).toBe(out);
+  });
+});
+
+describe('parseDepFile', () => {
+  it('strips blanks, tabs and CR anywhere in a line and skips empty and comment lines', () => {
+    const text = 'gcc_libs.tcz\r\n\r\n  scsi-KERNEL.tcz \t\r\n# a comment\nopen ssl-1.0.0.tcz\n\t\nncurses\n';
+    expect(parseDepFile(text, KVER, 'lshw.tcz.dep')).toEqual([
+      'gcc_libs.tcz',
+      'scsi-3.0.21-tinycore.tcz',
+      'openssl-1.0.0.tcz',
+      'ncurses.tcz',
+    ]);
+  });
+
+  it('keeps each dep once', () => {
+    expect(parseDepFile('a.tcz\nb.tcz\na.tcz\n', KVER, 'x')).toEqual(['a.tcz', 'b.tcz']);
+  });
+
+  it('an empty file means no deps', () => {
+    expect(parseDepFile('', KVER, 'x')).toEqual([]);
+    expect(parseDepFile('\n \r\n\t', KVER, 'x')).toEqual([]);
+  });
+
+  it('rejects names that could escape, naming source and line', () => {
+    expect(() => parseDepFile('a.tcz\n../../etc/shadow.tcz\n', KVER, 'evil.tcz.dep')).toThrow(InputError);
+    expect(() => parseDepFile('a.tcz\n../../etc/shadow.tcz\n', KVER, 'evil.tcz.dep')).toThrow('evil.tcz.dep:2:');
+  });
+
+  it('any whitespace/CR noise around valid names parses to the names', () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_-]{0,6}\.tcz$/);
+    const blank = fc.stringMatching(/^[ \t]{0,3}$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(name, { maxLength: 8 }), blank, fc.constantFrom('\n', '\r\n'), (names, pad, eol) => {
+        const text = names.map((n) => `${pad}${n.slice(0, 2)}${pad}${n.slice(2)}${pad}`).join(`${eol}${eol}`);
+        expect(parseDepFile(text, KVER, 'x')).toEqual(names);
+      }),
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IntegrityError } from '../../src/errors.js';
+import { md5Hex, parseMd5Txt, verifyMd5 } from '../../src/tce/md5.js';
+
+const SUM = 'd41d8cd98f00b204e9800998ecf8427e';
+
+describe('parseMd5Txt', () => {
+  it.each([
+    [`${SUM}  ruby.tcz\n`],
+    [`${SUM} ruby.tcz`],
+    [`${SUM} *ruby.tcz\r\n`],
+    [`${SUM.toUpperCase()}  ruby.tcz\n`],
+    [`${SUM}  /tmp/build/ruby.tcz\n`],
+    [`\n${SUM}\truby.tcz\n\n`],
+  ])('reads %j', (text) => {
+    expect(parseMd5Txt(text, 'ruby.tcz', 'u')).toBe(SUM);
+  });
+
+  it('round-trips md5sum output for any content and any tolerated spelling', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 256 }),
+        fc.constantFrom('  ', ' ', ' *', '\t'),
+        fc.constantFrom('\n', '\r\n', ''),
+        fc.boolean(),
+        (bytes, sep, eol, upper) => {
+          const sum = md5Hex(Buffer.from(bytes));
+          const text = `${upper ? sum.toUpperCase() : sum}${sep}x-1.2.tcz${eol}`;
+          expect(parseMd5Txt(text, 'x-1.2.tcz', 'u')).toBe(sum);
+        },
+      ),
+    );
+  });
+
+  it.each([
+    ['', 'empty checksum file'],
+    ['   \r\n', 'empty checksum file'],
+    [`${SUM}  perl5.tcz\n`, 'no checksum for ruby.tcz'],
+    [`${SUM}  notruby.tcz\n`, 'no checksum for ruby.tcz'],
+    [`${SUM.slice(1)}  ruby.tcz\n`, 'not an md5sum line'],
+    ['<html>404</html>', 'not an md5sum line'],
+  ])('rejects %j', (text, why) => {
+    expect(() => parseMd5Txt(text, 'ruby.tcz', 'http://m/ruby.tcz.md5.txt')).toThrow(IntegrityError);
+    expect(() => parseMd5Txt(text, 'ruby.tcz', 'http://m/ruby.tcz.md5.txt')).toThrow(
+      `http://m/ruby.tcz.md5.txt: ${why}`,
+    );
+  });
+});
+
+describe('verifyMd5', () => {
+  it('passes equal sums regardless of case', () => {
+    expect(() => verifyMd5('ruby.tcz', SUM.toUpperCase(), SUM)).not.toThrow();
+  });
+
+  it('names the file and both sums on a mismatch', () => {
+    const other = md5Hex(Buffer.from('x'));
+    expect(() => verifyMd5('http://m/ruby.tcz', SUM, other)).toThrow(IntegrityError);
+    expect(() => verifyMd5('http://m/ruby.tcz', SUM, other)).toThrow(
+      `md5 mismatch for http://m/ruby.tcz: expected ${SUM}, got ${other}`,
+    );
+  });
+
+  it('md5Hex is the md5 of the bytes', () => {
+    expect(md5Hex(Buffer.alloc(0))).toBe(SUM);
+  });
+});
