@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 /**
  * The typed archive entry every stage exchanges: the overlay builder makes
  * them, the tar and cpio writers serialise them, the safe readers yield them.
- * Paths are relative POSIX paths without a leading `/`, `.` or `..` segments.
+ * Paths are relative POSIX paths without a leading `/`, `.` or `..` segments
+ * (a `dir` entry may be `.`: the archive's root directory itself).
  */
 export type FileData =
   | { readonly from: 'path'; readonly path: string }
@@ -18,6 +19,8 @@ interface Common {
   readonly gid: number;
   /** Seconds since the epoch. */
   readonly mtime: number;
+  /** Link count recorded by the archive read (cpio); writers derive one when absent. */
+  readonly nlink?: number;
 }
 
 export interface FileEntry extends Common {
@@ -32,7 +35,11 @@ export interface SymlinkEntry extends Common {
   readonly kind: 'symlink';
   readonly target: string;
 }
-/** A second name for an earlier file entry of the same archive. */
+/**
+ * A second name for a file entry of the same archive. Usually the file comes
+ * first; in cpio newc the data rides on the last name of a link group, so
+ * readCpio yields the earlier names as hard links before their file entry.
+ */
 export interface HardlinkEntry extends Common {
   readonly kind: 'hardlink';
   readonly target: string;

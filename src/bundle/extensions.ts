@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
+import type { CachedFile } from '../fetch/cache.js';
 import { runPool } from '../fetch/pool.js';
 import { fileEntry } from '../overlay/entries.js';
 import type { ExtensionSet } from '../plan/plan.js';
@@ -47,16 +48,20 @@ async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<s
   });
 }
 
+/** `NAME.tcz`, checked against its `.md5.txt` before the cache keeps it. */
+export async function fetchVerifiedTcz(fetcher: RunFetcher, tczUrl: string, name: string): Promise<CachedFile> {
+  const md5Url = extensionUrl(tczUrl, name, 'md5.txt');
+  const md5 = parseMd5Txt(await fetcher.text(md5Url), name, md5Url);
+  return fetcher.file(extensionUrl(tczUrl, name, 'tcz'), { md5 });
+}
+
 async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string): Promise<ArchiveEntry[]> {
   const url = (file: ExtensionFile) => extensionUrl(ctx.tczUrl, name, file);
-  const md5Url = url('md5.txt');
-  const md5 = parseMd5Txt(await ctx.fetcher.text(md5Url), name, md5Url);
+  const tcz = await fetchVerifiedTcz(ctx.fetcher, ctx.tczUrl, name);
   const entries: ArchiveEntry[] = [];
   for (const file of set.files) {
     const got =
-      file === 'dep'
-        ? await ctx.fetcher.optional(url(file))
-        : await ctx.fetcher.file(url(file), file === 'tcz' ? { md5 } : undefined);
+      file === 'tcz' ? tcz : file === 'dep' ? await ctx.fetcher.optional(url(file)) : await ctx.fetcher.file(url(file));
     if (got === null) continue;
     if (file === 'dep') parseDepFile(await readFile(got.path, 'utf8'), ctx.kernelVersion, url(file));
     const path = `${set.dir}/${extensionFileName(name, file)}`;

@@ -56,7 +56,9 @@ export class RunFetcher {
   private async fetch(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
     this.report({ type: 'download-start', url });
     const options = { offline: this.offline, ...(expect ? { expect } : {}) };
-    const file = optional ? await this.cache.get(url, { ...options, optional: true }) : await this.cache.get(url, options);
+    const file = optional
+      ? await this.cache.get(url, { ...options, optional: true })
+      : await this.cache.get(url, options);
     this.report({
       type: 'download-done',
       url,

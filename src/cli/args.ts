@@ -19,10 +19,18 @@ function bundleParser(argv: string[]): Argv {
       'Usage: mkbundle -b FILE -m FILE [OPTIONS]\n\nBuilds a gzipped tarfile (the bundle) holding everything needed to build\nan instance of the Razor Microkernel ISO from Tiny Core Linux.',
     )
     .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
-    .option('reuse-prev-dl', { alias: 'r', type: 'boolean', describe: 'reuse earlier downloads without asking the network' })
+    .option('reuse-prev-dl', {
+      alias: 'r',
+      type: 'boolean',
+      describe: 'reuse earlier downloads without asking the network',
+    })
     .option('builtin-list', { alias: 'b', type: 'string', describe: 'file of extensions to install as builtin' })
     .option('mirror-list', { alias: 'm', type: 'string', describe: 'file of extensions to add to the TCE mirror' })
-    .option('build-prod-image', { alias: 'p', type: 'boolean', describe: 'build a production bundle (no openssh, no passwd)' })
+    .option('build-prod-image', {
+      alias: 'p',
+      type: 'boolean',
+      describe: 'build a production bundle (no openssh, no passwd)',
+    })
     .option('build-debug-image', { alias: 'd', type: 'boolean', describe: 'build a debug bundle (console autologin)' })
     .option('tc-passwd', { alias: 't', type: 'string', describe: "password for the tc user (default 'test1234')" })
     .option('config', { alias: 'c', type: 'string', describe: 'read MK_BUNDLE_* settings from FILE' })
@@ -34,13 +42,19 @@ function bundleParser(argv: string[]): Argv {
     .option('arch', { type: 'string', describe: 'x86 or x86_64 (default: x86)' })
     .option('mirror', { type: 'string', describe: 'extension directory URL (…/tcz), overrides --tc-version/--arch' })
     .option('iso-url', { type: 'string', describe: 'Core ISO URL' })
-    .option('gem-source', { type: 'string', describe: 'gem server with a compact index (default: https://rubygems.org)' })
+    .option('gem-source', {
+      type: 'string',
+      describe: 'gem server with a compact index (default: https://rubygems.org)',
+    })
     .option('rubygems-url', { type: 'string', describe: 'RubyGems tarball URL' })
     .option('mcollective-url', { type: 'string', describe: 'MCollective tarball URL' })
     .option('jobs', { type: 'number', describe: 'parallel downloads (default: 8)' })
     .option('dry-run', { type: 'boolean', describe: 'print the plan (every URL and where it lands) and stop' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
-    .option('deps', { type: 'boolean', describe: 'fetch the .dep closure of each extension (--no-deps: only the listed ones)' })
+    .option('deps', {
+      type: 'boolean',
+      describe: 'fetch the .dep closure of each extension (--no-deps: only the listed ones)',
+    })
     .option('passwd-hash', { type: 'string', describe: 'tc password hash: sha512 ($6$, default) or md5 ($1$)' })
     .epilog(EPILOG)
     .strict()

@@ -1,0 +1,60 @@
+import type { Flavour } from '../config/flavour.js';
+import type { TcMirror } from '../tce/mirror.js';
+import type { Input } from './fetcher.js';
+
+export const MANIFEST_NAME = 'bundle.json';
+export const MANIFEST_FORMAT = 1;
+
+/** bundle.json: what the ISO stage needs to know, and every input with its checksum. */
+export interface BundleManifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly tool: string;
+  readonly flavour: Flavour;
+  readonly tinycore: {
+    readonly version: string;
+    readonly arch: string;
+    readonly kernelVersion: string;
+    readonly iso: string;
+    readonly kernel: string;
+    readonly initrd: string;
+  };
+  /** Tarballs the ISO stage merges into the initramfs, in merge order (later wins). */
+  readonly dependencies: readonly string[];
+  readonly extensions: {
+    readonly onboot: readonly string[];
+    readonly builtin: readonly string[];
+    readonly mirror: readonly string[];
+  };
+  readonly gems: readonly { readonly name: string; readonly version: string }[];
+  readonly inputs: readonly Input[];
+}
+
+/** The original merge order of build_initial_directories.sh. */
+export const MERGE_ORDER = ['mk-open-vm-tools.tar.gz', 'razor-microkernel-overlay.tar.gz', 'ssh-setup-files.tar.gz'];
+
+/** The dependencies present, in merge order. */
+export function mergeOrder(present: readonly string[]): string[] {
+  return MERGE_ORDER.filter((name) => present.includes(name)).map((name) => `dependencies/${name}`);
+}
+
+export function manifestFor(
+  parts: Omit<BundleManifest, 'format' | 'tinycore'> & {
+    readonly mirror: TcMirror;
+    readonly kernelVersion: string;
+    readonly iso: string;
+  },
+): BundleManifest {
+  const { mirror, kernelVersion, iso, ...rest } = parts;
+  return {
+    format: MANIFEST_FORMAT,
+    ...rest,
+    tinycore: {
+      version: mirror.tcVersion,
+      arch: mirror.arch,
+      kernelVersion,
+      iso,
+      kernel: mirror.boot.kernel,
+      initrd: mirror.boot.initrd,
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { ArchiveEntry } from '../archive/entry.js';
+import { writeTarGz } from '../archive/tar-write.js';
+import type { Reporter } from '../cli/progress.js';
+import type { BundleOptions } from '../config/options.js';
+import { UsageError } from '../errors.js';
+import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
+import { createHttpClient } from '../fetch/http.js';
+import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
+import { razorProfile } from '../overlay/profile.js';
+import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
+import { deriveSalt, hashPassword } from '../passwd/crypt.js';
+import { enableAutologin } from '../passwd/inittab.js';
+import { setTcPassword } from '../passwd/shadow.js';
+import { type BuildPlan, makePlan, OVERLAY_NAME } from '../plan/plan.js';
+import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
+import { readExtensionList } from '../tce/list.js';
+import { packageRoot, toolVersion } from '../version.js';
+import { fetchExtensionSet, fetchVerifiedTcz } from './extensions.js';
+import { RunFetcher } from './fetcher.js';
+import { fetchGems } from './gems.js';
+import { type BundleManifest, MANIFEST_NAME, manifestFor, mergeOrder } from './manifest.js';
+import { mcollectiveEntries } from './mcollective.js';
+import { utilLinuxEntries } from './util-linux.js';
+
+export interface BundleResult {
+  readonly bundle: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly manifest: BundleManifest;
+  readonly requests: number;
+  readonly bytesFetched: number;
+  readonly bytesFromCache: number;
+  readonly seconds: number;
+}
+
+export interface RunContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly report: Reporter;
+}
+
+function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.SOURCE_DATE_EPOCH;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`SOURCE_DATE_EPOCH: expected whole seconds, got '${value}'`);
+  return Number(value);
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** util-linux-exec.lst: the source tree's, else mkbundle's own copy of the seed's. */
+async function utilLinuxPaths(source: string): Promise<string[]> {
+  const own = join(source, 'additional-build-files', 'util-linux-exec.lst');
+  const file = existsSync(own) ? own : join(packageRoot(), 'additional-build-files', 'util-linux-exec.lst');
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.replace(/^\/+/, ''));
+}
+
+export async function planBundle(options: BundleOptions): Promise<BuildPlan> {
+  return makePlan(options, {
+    builtinNames: await readExtensionList(options.builtinList),
+    mirrorNames: await readExtensionList(options.mirrorList),
+    utilLinuxPaths: await utilLinuxPaths(options.source),
+  });
+}
+
+/** The password and console edits of the flavour, applied to the copied etc files. */
+async function editedSourceEntry(
+  file: SourceFile,
+  plan: BuildPlan,
+  epoch: number | undefined,
+): Promise<ArchiveEntry | undefined> {
+  const { image } = plan;
+  if (file.path === 'etc/shadow' && image.flavour !== 'prod') {
+    const salt = epoch === undefined ? undefined : deriveSalt(`mkbundle tc ${epoch}`, image.passwdHash);
+    const hash = hashPassword(image.tcPassword, image.passwdHash, salt);
+    const text = setTcPassword(await readFile(file.source, 'utf8'), hash, file.source);
+    return bufferEntry(file.path, text, file.mode, file.mtime);
+  }
+  if (file.path === 'etc/inittab' && image.flavour === 'debug') {
+    return bufferEntry(
+      file.path,
+      enableAutologin(await readFile(file.source, 'utf8'), file.source),
+      file.mode,
+      file.mtime,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The bundle stage: fetch everything the plan names through the cache,
+ * assemble the overlay, write the overlay and the bundle (each to a temp
+ * name, then renamed).
+ */
+export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
+  const started = Date.now();
+  const { report } = ctx;
+  const epoch = sourceDateEpoch(ctx.env);
+  const mtime = epoch ?? Math.floor(started / 1000);
+  const cache = new DownloadCache({
+    dir: options.cacheDir ?? defaultCacheDir(ctx.env, homedir()),
+    client: createHttpClient({ version: toolVersion() }),
+  });
+  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report);
+  const staging = await mkdtemp(join(tmpdir(), 'mkbundle-'));
+  try {
+    report({ type: 'step', name: 'Microkernel project files' });
+    const sourceFiles = await collectSourceFiles(options.source, razorProfile(plan.mcollective.dir), plan.flavour);
+
+    report({ type: 'step', name: 'Core ISO' });
+    const iso = await fetcher.file(plan.coreIso.url);
+    const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
+
+    report({ type: 'step', name: 'Tiny Core extensions' });
+    const extensionContext = {
+      fetcher,
+      tczUrl: plan.mirror.tczUrl,
+      kernelVersion,
+      followDeps: plan.followDeps,
+      jobs: options.jobs,
+      mtime,
+      excluded: plan.excluded,
+      warn: (message: string) => report({ type: 'warning', message }),
+    };
+    const builtin = await fetchExtensionSet(plan.builtin, extensionContext);
+    const mirror = await fetchExtensionSet(plan.mirrorSet, extensionContext);
+
+    report({ type: 'step', name: 'gems' });
+    const gemList = sourceFiles.find((f) => f.path === 'opt/gems/gem.list');
+    const gems = gemList
+      ? await fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime })
+      : { entries: [], gems: [] };
+
+    report({ type: 'step', name: 'RubyGems, MCollective, util-linux' });
+    const rubygems = await fetcher.file(plan.rubygems.url);
+    const mcollective = await fetcher.file(plan.mcollective.url);
+    const utilLinux = await fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name);
+    const openVmTools = plan.openVmTools ? await fetcher.file(plan.openVmTools.url) : undefined;
+
+    report({ type: 'step', name: 'overlay' });
+    const overlayEntries: ArchiveEntry[] = [];
+    const bundleEntries: ArchiveEntry[] = [];
+    for (const file of sourceFiles) {
+      const entry =
+        (await editedSourceEntry(file, plan, epoch)) ??
+        fileEntry(file.path, { from: 'path', path: file.source }, file.size, file.mode, file.mtime);
+      (file.dest === 'overlay' ? overlayEntries : bundleEntries).push(entry);
+    }
+    overlayEntries.push(
+      ...builtin.entries,
+      bufferEntry('tmp/builtin/onboot.lst', plan.builtin.names.map((n) => `${n}\n`).join(''), 0o644, mtime),
+      ...mirror.entries,
+      ...gems.entries,
+      fileEntry(`opt/${plan.rubygems.file}`, { from: 'path', path: rubygems.path }, rubygems.size, 0o644, mtime),
+      ...(await mcollectiveEntries(mcollective.path, plan.mcollective.url, staging)),
+      ...(await utilLinuxEntries(utilLinux.path, plan.utilLinux.paths, staging)),
+      ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
+    );
+    const overlayPath = join(staging, OVERLAY_NAME);
+    await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
+      name: OVERLAY_NAME,
+      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
+    });
+
+    report({ type: 'step', name: 'bundle' });
+    const overlaySize = (await stat(overlayPath)).size;
+    bundleEntries.push(
+      fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
+      fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
+    );
+    if (openVmTools && plan.openVmTools) {
+      bundleEntries.push(
+        fileEntry(
+          `dependencies/${plan.openVmTools.file}`,
+          { from: 'path', path: openVmTools.path },
+          openVmTools.size,
+          0o644,
+          mtime,
+        ),
+      );
+    }
+    const dependencyNames = bundleEntries
+      .filter((e) => e.path.startsWith('dependencies/'))
+      .map((e) => basename(e.path));
+    const manifest = manifestFor({
+      tool: `mkbundle ${toolVersion()}`,
+      flavour: plan.flavour,
+      mirror: plan.mirror,
+      kernelVersion,
+      iso: plan.coreIso.file,
+      dependencies: mergeOrder(dependencyNames),
+      extensions: { onboot: plan.builtin.names, builtin: builtin.names, mirror: mirror.names },
+      gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
+      inputs: fetcher.inputs(),
+    });
+    bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
+    await mkdir(options.out, { recursive: true });
+    const bundle = join(options.out, plan.bundleFile);
+    await writeTarGz(bundle, completeTree(bundleEntries, mtime), {
+      name: plan.bundleFile,
+      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
+    });
+    const stats = cache.stats();
+    return {
+      bundle,
+      size: (await stat(bundle)).size,
+      sha256: await sha256File(bundle),
+      manifest,
+      requests: stats.requests,
+      bytesFetched: stats.bytesFetched,
+      bytesFromCache: stats.bytesFromCache,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

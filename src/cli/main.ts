@@ -1,0 +1,131 @@
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
+import { cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
+import { type BundleOptions, resolveBundleOptions } from '../config/options.js';
+import { MkbundleError, UsageError } from '../errors.js';
+import { formatPlan } from '../plan/format.js';
+import { bundleUsage, type Invocation, parseArgv } from './args.js';
+import { formatBytes, plainReporter, type Reporter, ttyReporter } from './progress.js';
+
+export interface Io {
+  readonly stdout: Writable & { isTTY?: boolean; columns?: number };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+}
+
+async function readable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function loadOptions(invocation: Extract<Invocation, { command: 'bundle' }>, env: NodeJS.ProcessEnv) {
+  let cfg = {};
+  if (invocation.configFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(invocation.configFile, 'utf8');
+    } catch {
+      throw new UsageError(`the config file '${invocation.configFile}' is not a readable file`);
+    }
+    cfg = parseBundleCfg(text, invocation.configFile);
+  }
+  const options = resolveBundleOptions(invocation.args, cfgFromEnv(env), cfg);
+  for (const [what, file] of [
+    ['builtin-list', options.builtinList],
+    ['mirror-list', options.mirrorList],
+  ] as const) {
+    if (!(await readable(file))) {
+      throw new UsageError(`the '${what}' value must be a readable file: '${file}'`);
+    }
+  }
+  return options;
+}
+
+function summary(result: BundleResult): string {
+  const { manifest } = result;
+  return [
+    `built ${result.bundle} (${manifest.flavour}, ${formatBytes(result.size)})`,
+    `  sha256 ${result.sha256}`,
+    `  Tiny Core ${manifest.tinycore.version} ${manifest.tinycore.arch}, kernel ${manifest.tinycore.kernelVersion}`,
+    `  ${manifest.extensions.onboot.length} onboot extensions (${manifest.extensions.builtin.length} with deps), ${manifest.extensions.mirror.length} on the local mirror, ${manifest.gems.length} gems`,
+    `  ${result.requests} requests, ${formatBytes(result.bytesFetched)} fetched, ${formatBytes(result.bytesFromCache)} from the cache, ${result.seconds.toFixed(1)} s`,
+    '',
+  ].join('\n');
+}
+
+function reporterFor(options: BundleOptions, io: Io): Reporter {
+  if (options.json) return plainReporter(io.stderr);
+  return io.stderr.isTTY ? ttyReporter(io.stderr) : plainReporter(io.stderr);
+}
+
+/** The json result: everything but the password, which never leaves the image. */
+function jsonResult(result: BundleResult): string {
+  return `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`;
+}
+
+async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io: Io): Promise<number> {
+  const options = await loadOptions(invocation, io.env);
+  const report = reporterFor(options, io);
+  for (const message of options.warnings) report({ type: 'warning', message });
+  const plan = await planBundle(options);
+  if (options.dryRun) {
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify({ ok: true, plan: { ...plan, image: { flavour: plan.flavour } } }, null, 2)}\n`
+        : formatPlan(plan),
+    );
+    return 0;
+  }
+  const result = await runBundle(options, plan, { env: io.env, report });
+  io.stdout.write(options.json ? jsonResult(result) : summary(result));
+  return 0;
+}
+
+function errorLine(error: unknown, verbose: boolean): string {
+  if (!verbose || !(error instanceof Error)) return '';
+  const causes: string[] = [];
+  let cause: unknown = error.cause;
+  while (cause instanceof Error) {
+    causes.push(`  caused by: ${cause.message}`);
+    cause = cause.cause;
+  }
+  return causes.length > 0 ? `${causes.join('\n')}\n` : '';
+}
+
+/** Runs mkbundle; returns the exit status. Errors are one line on stderr. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  const json = argv.includes('--json');
+  try {
+    const invocation = await parseArgv(argv);
+    if (invocation.command === 'help') {
+      io.stdout.write(`${invocation.usage}\n`);
+      return 0;
+    }
+    return await bundle(invocation, io);
+  } catch (error) {
+    if (json) {
+      const message = error instanceof Error ? error.message : String(error);
+      io.stdout.write(
+        `${JSON.stringify({ ok: false, error: message, kind: error instanceof Error ? error.name : 'Error' })}\n`,
+      );
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`mkbundle: error: ${error.message}\n\n${await bundleUsage()}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof MkbundleError) {
+      io.stderr.write(`mkbundle: ${error.message}\n${errorLine(error, verbose)}`);
+      return error.exitCode;
+    }
+    const detail = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+    io.stderr.write(`mkbundle: internal error: ${detail}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,261 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/passwd/crypt.js';
+import { passwordField } from '../../src/passwd/shadow.js';
+import { WORLD_RESOLUTION } from '../world/gems.js';
+import { startWorld, type World } from '../world/index.js';
+import { MICROKERNEL_FILES } from '../world/microkernel.js';
+import { type ReadEntry, runCli, sha256, tarContents, text } from './harness.js';
+
+let dir: string;
+let world: World;
+let cacheHome: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mk-bundle-'));
+  world = await startWorld(join(dir, 'world'));
+  cacheHome = join(dir, 'cache');
+});
+afterAll(async () => {
+  await world.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function build(out: string, extra: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const run = await runCli(['-b', world.builtinList, '-m', world.mirrorList, ...world.flags, '--out', out, ...extra], {
+    XDG_CACHE_HOME: cacheHome,
+    ...env,
+  });
+  return run;
+}
+
+interface Built {
+  readonly bundle: Map<string, ReadEntry>;
+  readonly overlay: Map<string, ReadEntry>;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function buildAndRead(name: string, extra: readonly string[], flavour: string): Promise<Built> {
+  const out = join(dir, name);
+  const run = await build(out, extra);
+  expect(run.stderr).not.toMatch(/error/i);
+  expect(run.code).toBe(0);
+  const bundle = await tarContents(join(out, `razor-microkernel-bundle-${flavour}.tar.gz`));
+  const overlayBody = bundle.get('dependencies/razor-microkernel-overlay.tar.gz')?.body;
+  if (!overlayBody) throw new Error('no overlay in the bundle');
+  return { bundle, overlay: await tarContents(overlayBody), stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('a prod bundle from the test world', () => {
+  let built: Built;
+  beforeAll(async () => {
+    built = await buildAndRead('prod', ['-p'], 'prod');
+  });
+
+  it('has the bundle layout of the original', () => {
+    const top = [...built.bundle.keys()].filter((p) => !p.includes('/') || p.startsWith('dependencies/'));
+    expect(top.sort()).toEqual(
+      [
+        'COPYING',
+        'Core-current.iso',
+        'LICENSE',
+        'bundle.json',
+        'dependencies',
+        'dependencies/mcollective-setup-files.tar.gz',
+        'dependencies/mk-open-vm-tools.tar.gz',
+        'dependencies/razor-microkernel-overlay.tar.gz',
+      ].sort(),
+    );
+    for (const { entry } of built.bundle.values()) {
+      expect(entry.uid).toBe(0);
+      expect(entry.gid).toBe(0);
+    }
+  });
+
+  it('carries no openssh and no ssh setup files', () => {
+    expect([...built.overlay.keys()].filter((p) => p.includes('openssh'))).toEqual([]);
+    expect(text(built.overlay, 'tmp/builtin/onboot.lst')).not.toContain('openssh');
+    expect(built.bundle.has('dependencies/ssh-setup-files.tar.gz')).toBe(false);
+  });
+
+  it('installs shadow-nologin as etc/shadow', () => {
+    expect(text(built.overlay, 'etc/shadow')).toBe(MICROKERNEL_FILES['etc/shadow-nologin']?.body);
+    expect(built.overlay.has('etc/shadow-nologin')).toBe(false);
+  });
+
+  it('puts every extension where the original did, with md5 and dep files', () => {
+    const onboot = text(built.overlay, 'tmp/builtin/onboot.lst').trim().split('\n');
+    expect(onboot).toEqual(
+      world.tinycore.builtinList
+        .trim()
+        .split('\n')
+        .filter((n) => n !== 'openssh.tcz'),
+    );
+    for (const name of onboot) {
+      expect(built.overlay.has(`tmp/builtin/optional/${name}`)).toBe(true);
+      expect(built.overlay.has(`tmp/builtin/optional/${name}.md5.txt`)).toBe(true);
+      expect(built.overlay.has(`tmp/builtin/optional/${name}.info`)).toBe(false);
+      const hasDep = world.tinycore.extensions.get(name)?.dep !== null;
+      expect(built.overlay.has(`tmp/builtin/optional/${name}.dep`)).toBe(hasDep);
+    }
+    for (const name of world.tinycore.mirrorList.trim().split('\n')) {
+      for (const suffix of ['', '.md5.txt', '.info', '.list']) {
+        expect(built.overlay.has(`tmp/tinycorelinux/4.x/x86/tcz/${name}${suffix}`)).toBe(true);
+      }
+    }
+    const ruby = built.overlay.get('tmp/builtin/optional/ruby.tcz');
+    expect(ruby?.body?.length).toBe(world.tinycore.extensions.get('ruby.tcz')?.size);
+  });
+
+  it('unpacks MCollective with its links and agents', () => {
+    const base = 'usr/local/tce.installed/mcollective-2.0.0';
+    expect(built.overlay.has(`${base}/bin/mcollectived`)).toBe(true);
+    expect(built.overlay.has(`${base}/plugins/mcollective/agent/configuration.rb`)).toBe(true);
+    expect(built.overlay.has(`${base}/plugins/mcollective/agent/facteragent.rb`)).toBe(true);
+    expect(built.overlay.get('usr/local/mcollective')?.entry).toMatchObject({
+      kind: 'symlink',
+      target: `/${base}`,
+    });
+    expect(built.overlay.get('usr/local/bin/mcollectived')?.entry).toMatchObject({
+      kind: 'symlink',
+      target: '/usr/local/mcollective/bin/mcollectived',
+    });
+    expect(built.overlay.get('usr/sbin/dmidecode')?.entry).toMatchObject({
+      kind: 'symlink',
+      target: '/usr/local/sbin/dmidecode',
+    });
+  });
+
+  it('takes lscpu and sfdisk out of util-linux.tcz, executable', () => {
+    for (const path of ['usr/local/bin/lscpu', 'usr/local/sbin/sfdisk']) {
+      const found = built.overlay.get(path);
+      expect(found?.entry.mode).toBe(0o755);
+      expect(found?.body?.toString()).toContain('MKWORLD-EXT util-linux');
+    }
+  });
+
+  it('resolves the gems and copies the project files', () => {
+    const gems = [...built.overlay.keys()].filter((p) => /^opt\/gems\/.*\.gem$/.test(p)).sort();
+    expect(gems).toEqual(WORLD_RESOLUTION.map(([name, version]) => `opt/gems/${name}-${version}.gem`).sort());
+    expect(built.overlay.has('opt/rubygems-1.8.24.tgz')).toBe(true);
+    expect(built.overlay.get('opt/bootsync.sh')?.entry.mode).toBe(0o755);
+    expect(built.overlay.has('usr/local/bin/rz_mk_controller.rb')).toBe(true);
+    expect(built.overlay.has('usr/local/lib/ruby/1.8/razor_microkernel/logging.rb')).toBe(true);
+    expect(text(built.overlay, 'tmp/mk_conf.yaml')).toBe(MICROKERNEL_FILES['tmp/mk_conf.yaml']?.body);
+  });
+
+  it('describes itself in bundle.json', () => {
+    const manifest = JSON.parse(text(built.bundle, 'bundle.json'));
+    expect(manifest).toMatchObject({
+      format: 1,
+      flavour: 'prod',
+      tinycore: {
+        version: '4.x',
+        arch: 'x86',
+        kernelVersion: '3.0.21-tinycore',
+        iso: 'Core-current.iso',
+        kernel: 'boot/vmlinuz',
+        initrd: 'boot/core.gz',
+      },
+      dependencies: ['dependencies/mk-open-vm-tools.tar.gz', 'dependencies/razor-microkernel-overlay.tar.gz'],
+    });
+    const iso = manifest.inputs.find((i: { url: string }) => i.url === world.urls.iso);
+    expect(iso.size).toBe(built.bundle.get('Core-current.iso')?.body?.length);
+    expect(iso.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('dev and debug bundles', () => {
+  it('dev: openssh, ssh setup files and the default password as SHA-512 crypt', async () => {
+    const built = await buildAndRead('dev', [], 'dev');
+    expect(built.overlay.has('tmp/builtin/optional/openssh.tcz')).toBe(true);
+    expect(text(built.overlay, 'tmp/builtin/onboot.lst')).toContain('openssh.tcz\n');
+    expect(built.bundle.has('dependencies/ssh-setup-files.tar.gz')).toBe(true);
+    const field = passwordField(text(built.overlay, 'etc/shadow'), 'tc', 'etc/shadow');
+    expect(field).toMatch(/^\$6\$/);
+    expect(verifyPassword('test1234', field)).toBe(true);
+    expect(text(built.overlay, 'etc/inittab')).toBe(MICROKERNEL_FILES['etc/inittab']?.body);
+  });
+
+  it('debug: autologin on tty1, the debug config, a given password as MD5 crypt', async () => {
+    const built = await buildAndRead('debug', ['-d', '-t', 's3cret!', '--passwd-hash', 'md5'], 'debug');
+    expect(text(built.overlay, 'etc/inittab')).toContain('tty1::respawn:/sbin/getty -nl /sbin/autologin 38400 tty1\n');
+    expect(text(built.overlay, 'tmp/mk_conf.yaml')).toBe(MICROKERNEL_FILES['tmp/mk_conf_debug.yaml']?.body);
+    const field = passwordField(text(built.overlay, 'etc/shadow'), 'tc', 'etc/shadow');
+    expect(field).toMatch(/^\$1\$/);
+    expect(verifyPassword('s3cret!', field)).toBe(true);
+    expect(built.stdout + built.stderr).not.toContain('s3cret!');
+  });
+});
+
+describe('the download cache', () => {
+  it('-r makes no request when everything is cached, and --json tells the figures', async () => {
+    const out = join(dir, 'reuse');
+    const first = await build(out, ['-p']);
+    expect(first.code).toBe(0);
+    world.server.resetLog();
+    const again = await build(out, ['-p', '-r', '--json']);
+    expect(again.code).toBe(0);
+    expect(world.server.count()).toBe(0);
+    const result = JSON.parse(again.stdout);
+    expect(result).toMatchObject({ ok: true, requests: 0, bytesFetched: 0 });
+    expect(result.bytesFromCache).toBeGreaterThan(0);
+  });
+
+  it('without -r revalidates instead of downloading again', async () => {
+    const out = join(dir, 'revalidate');
+    expect((await build(out, ['-p'])).code).toBe(0);
+    world.server.resetLog();
+    const run = await build(out, ['-p', '--json']);
+    expect(run.code).toBe(0);
+    const served = world.server.requests.filter((r) => r.status === 200);
+    expect(served).toEqual([]);
+    expect(world.server.requests.filter((r) => r.status === 304).length).toBeGreaterThan(0);
+  });
+
+  it('same SOURCE_DATE_EPOCH, byte-identical bundles', async () => {
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    const a = join(dir, 'repro-a');
+    const b = join(dir, 'repro-b');
+    expect((await build(a, [], env)).code).toBe(0);
+    expect((await build(b, [], { ...env, XDG_CACHE_HOME: join(dir, 'other-cache') })).code).toBe(0);
+    const name = 'razor-microkernel-bundle-dev.tar.gz';
+    expect(await sha256(join(a, name))).toBe(await sha256(join(b, name)));
+    const contents = await tarContents(join(a, name));
+    for (const { entry } of contents.values()) expect(entry.mtime).toBeLessThanOrEqual(1700000000);
+  });
+});
+
+describe('--dry-run and --no-deps', () => {
+  it('prints the plan without a request', async () => {
+    world.server.resetLog();
+    const run = await build(join(dir, 'dry'), ['-p', '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(world.server.count()).toBe(0);
+    expect(run.stdout).toContain(`${world.urls.mirror}/ruby.tcz.md5.txt → tmp/builtin/optional/ruby.tcz.md5.txt`);
+    expect(run.stdout).toContain(`${world.urls.iso} → bundle Core-current.iso`);
+    expect(existsSync(join(dir, 'dry'))).toBe(false);
+  });
+
+  it('--no-deps fetches only the listed extensions', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const list = join(dir, 'only-ruby.lst');
+    await writeFile(list, 'ruby.tcz\n');
+    const out = join(dir, 'nodeps');
+    const run = await runCli(['-b', list, '-m', list, ...world.flags, '--out', out, '-p', '--no-deps'], {
+      XDG_CACHE_HOME: cacheHome,
+    });
+    expect(run.code).toBe(0);
+    const bundle = await tarContents(join(out, 'razor-microkernel-bundle-prod.tar.gz'));
+    const overlay = await tarContents(
+      bundle.get('dependencies/razor-microkernel-overlay.tar.gz')?.body ?? Buffer.alloc(0),
+    );
+    const tczs = [...overlay.keys()].filter((p) => p.startsWith('tmp/builtin/optional/') && p.endsWith('.tcz'));
+    expect(tczs).toEqual(['tmp/builtin/optional/ruby.tcz']);
+    expect(overlay.has('tmp/builtin/optional/ruby.tcz.dep')).toBe(true);
+  });
+});
