@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startWorld, type World } from '../world/index.js';
+import { TARBALL_PATHS } from '../world/tarballs.js';
+import { runCli, sha256 } from './harness.js';
+
+let dir: string;
+let world: World;
+let out: string;
+const bundleName = 'razor-microkernel-bundle-prod.tar.gz';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mk-errors-'));
+  world = await startWorld(join(dir, 'world'));
+  out = join(dir, 'out');
+});
+afterAll(async () => {
+  await world.close();
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => world.server.clearFaults());
+
+const lists = () => ['-b', world.builtinList, '-m', world.mirrorList];
+/** A fresh cache each time, so faults are met by real downloads. */
+const build = async (extra: readonly string[] = [], flags: readonly string[] = world.flags) =>
+  runCli([...lists(), ...flags, '--out', out, '-p', ...extra], {
+    XDG_CACHE_HOME: await mkdtemp(join(dir, 'cache-')),
+  });
+
+function oneErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('mkbundle:'));
+  expect(lines).toHaveLength(1);
+  return lines[0] ?? '';
+}
+
+describe('command line mistakes: one error line, the usage, exit 1', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['no lists', [], /'builtin-list' and 'mirror-list' must both be specified/],
+    ['-p with -d', ['-p', '-d'], /only one of the '-p' and '-d' flags/],
+    ['-t with -p', ['-p', '-t', 'pw'], /'-t' option may not be used/],
+    ['an unknown option', ['--frobnicate'], /Unknown argument: frobnicate/],
+    ['a stray argument', ['extra'], /Unknown argument: extra|unexpected argument/],
+    ['-b without a value', ['-m', 'x', '-b'], /needs a value|Not enough arguments/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, async () => {
+      const needsLists = !['no lists', '-b without a value'].includes(what);
+      const run = await runCli([...(needsLists ? lists() : []), ...args]);
+      expect(run.code).toBe(1);
+      expect(oneErrorLine(run.stderr)).toMatch(message);
+      expect(run.stderr).toContain('Usage: mkbundle -b FILE -m FILE');
+    });
+  }
+
+  it('an unreadable list', async () => {
+    const run = await runCli(['-b', join(dir, 'missing.lst'), '-m', world.mirrorList]);
+    expect(run.code).toBe(1);
+    expect(oneErrorLine(run.stderr)).toContain(
+      `the 'builtin-list' value must be a readable file: '${join(dir, 'missing.lst')}'`,
+    );
+  });
+
+  it('an unreadable or bad config file', async () => {
+    const missing = await runCli(['-c', join(dir, 'nope.cfg')]);
+    expect(missing.code).toBe(1);
+    expect(oneErrorLine(missing.stderr)).toContain('nope.cfg');
+    const cfg = join(dir, 'bad.cfg');
+    await writeFile(cfg, 'MK_BUNDLE_TYPE=prod\nMK_BUNDLE_NONSENSE=1\n');
+    const bad = await runCli(['-c', cfg, ...lists()]);
+    expect(bad.code).not.toBe(0);
+    expect(oneErrorLine(bad.stderr)).toContain(`${cfg}:2: unknown key MK_BUNDLE_NONSENSE`);
+  });
+
+  it('-h prints the usage and exits 0', async () => {
+    const run = await runCli(['-h']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('-r, --reuse-prev-dl');
+    expect(run.stdout).toContain('-t, --tc-passwd');
+  });
+});
+
+describe('failures while building keep earlier outputs', () => {
+  let good: string;
+  beforeAll(async () => {
+    const run = await build();
+    expect(run.code).toBe(0);
+    good = await sha256(join(out, bundleName));
+  });
+
+  async function expectIntact(): Promise<void> {
+    expect(await sha256(join(out, bundleName))).toBe(good);
+    expect((await readdir(out)).sort()).toEqual([bundleName]);
+  }
+
+  it('a 404 for an extension names the URL', async () => {
+    world.server.fault(`${world.tinycore.tczPath}/ruby.tcz`, { kind: 'status', status: 404 });
+    const run = await build();
+    expect(run.code).toBe(3);
+    expect(oneErrorLine(run.stderr)).toBe(`mkbundle: GET ${world.urls.mirror}/ruby.tcz: 404 Not Found`);
+    await expectIntact();
+  });
+
+  it('a missing .md5.txt is an error, a missing .dep is not', async () => {
+    world.server.fault(`${world.tinycore.tczPath}/bash.tcz.md5.txt`, { kind: 'status', status: 404 });
+    const run = await build();
+    expect(run.code).toBe(3);
+    expect(oneErrorLine(run.stderr)).toContain(`${world.urls.mirror}/bash.tcz.md5.txt: 404 Not Found`);
+    await expectIntact();
+  });
+
+  it('a checksum mismatch names both sums', async () => {
+    world.server.fault(`${world.tinycore.tczPath}/lshw.tcz`, { kind: 'corrupt' });
+    const run = await build();
+    expect(run.code).toBe(4);
+    const line = oneErrorLine(run.stderr);
+    expect(line).toContain(`${world.urls.mirror}/lshw.tcz`);
+    expect(line).toMatch(/md5 expected [0-9a-f]{32}, got [0-9a-f]{32}/);
+    await expectIntact();
+  });
+
+  it('a gem whose SHA-256 does not match the index', async () => {
+    world.server.fault('/rubygems-org/gems/daemons-1.1.9.gem', { kind: 'corrupt' });
+    const run = await build();
+    expect(run.code).toBe(4);
+    expect(oneErrorLine(run.stderr)).toMatch(/daemons-1\.1\.9\.gem: .*sha256 expected [0-9a-f]{64}, got [0-9a-f]{64}/);
+    await expectIntact();
+  });
+
+  it('a truncated download', async () => {
+    world.server.fault(world.tinycore.isoPath, { kind: 'truncate', bytes: 1000 });
+    const run = await build();
+    expect(run.code).toBe(3);
+    expect(oneErrorLine(run.stderr)).toMatch(new RegExp(`${world.urls.iso}: truncated \\(got 1000 of \\d+ bytes\\)`));
+    await expectIntact();
+  });
+
+  it('a server error that goes away is retried', async () => {
+    world.server.fault(`${world.tinycore.tczPath}/gcc_libs.tcz`, { kind: 'status', status: 503, times: 2 });
+    const run = await build();
+    expect(run.code).toBe(0);
+    good = await sha256(join(out, bundleName));
+  });
+
+  for (const kind of ['dotdot', 'absolute', 'symlink-write'] as const) {
+    it(`a hostile MCollective tarball (${kind})`, async () => {
+      const flags = world.flags.map((f) =>
+        f === world.urls.mcollective ? `${world.server.url}${TARBALL_PATHS.hostile(kind)}` : f,
+      );
+      const run = await build([], flags);
+      expect(run.code).toBe(5);
+      expect(oneErrorLine(run.stderr)).toMatch(/mcollective-2\.0\.0\.tgz: .*(escape|absolute|symlink|\.\.)/);
+      await expectIntact();
+    });
+  }
+
+  it('a bad list line names the file and line', async () => {
+    const list = join(dir, 'bad.lst');
+    await writeFile(list, 'bash.tcz\n\n../etc/passwd\n');
+    const run = await runCli(['-b', list, '-m', world.mirrorList, ...world.flags, '--out', out, '-p']);
+    expect(run.code).toBe(2);
+    expect(oneErrorLine(run.stderr)).toContain(`${list}:3:`);
+    await expectIntact();
+  });
+
+  it('a source tree without required files names them all', async () => {
+    const source = join(dir, 'world', 'source');
+    await unlink(join(source, 'tmp/first_checkin.yaml'));
+    const run = await build();
+    expect(run.code).toBe(2);
+    expect(oneErrorLine(run.stderr)).toContain('missing tmp/first_checkin.yaml');
+    await writeFile(join(source, 'tmp/first_checkin.yaml'), '---\n');
+    await expectIntact();
+  });
+
+  it('leaves no output when the first build fails', async () => {
+    const fresh = join(dir, 'fresh-out');
+    world.server.fault(`${world.tinycore.tczPath}/ruby.tcz`, { kind: 'status', status: 404 });
+    const run = await runCli([...lists(), ...world.flags, '--out', fresh, '-p'], {
+      XDG_CACHE_HOME: join(dir, 'cache-fresh'),
+    });
+    expect(run.code).toBe(3);
+    expect(existsSync(join(fresh, bundleName))).toBe(false);
+  });
+});
