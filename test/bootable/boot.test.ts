@@ -1,0 +1,159 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCoreGz } from '../world/bootable/core-gz.js';
+import { type BootableCoreIso, buildBootableCoreIso } from '../world/bootable/core-iso.js';
+import { type ArchiveEntry, dir, file, fileFrom } from '../world/bootable/entries.js';
+import { INITTAB } from '../world/bootable/etc-files.js';
+import { writeCoreTree, writeIso } from '../world/bootable/iso.js';
+import { bootIso } from '../world/bootable/qemu.js';
+import { makeTcz } from '../world/bootable/tcz.js';
+
+const BOOT_TIMEOUT_MS = 180_000;
+const BOOT_TEST_TIMEOUT_MS = BOOT_TIMEOUT_MS + 60_000;
+
+let world: BootableCoreIso;
+let work: string;
+
+beforeAll(async () => {
+  world = await buildBootableCoreIso();
+  work = await mkdtemp(join(tmpdir(), 'mkworld-boot-test-'));
+});
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** GNU cpio's own listing of the archive inside core.gz (numeric owners). */
+async function cpioListing(coreGz: string): Promise<string[]> {
+  const { stdout } = await execa('cpio', ['-itvn', '--quiet'], { input: gunzipSync(await readFile(coreGz)) });
+  return stdout.split('\n');
+}
+
+const entryLine = (listing: string[], path: string): string | undefined =>
+  listing.find((line) => line.endsWith(` ${path}`) || line.includes(` ${path} -> `));
+
+/** The world's ISO with a second initramfs appended to core.gz: its entries add to or replace the first's. */
+async function isoWithAppended(name: string, entries: readonly ArchiveEntry[]): Promise<string> {
+  const base = join(work, name);
+  await mkdir(base);
+  const extra = join(base, 'extra.gz');
+  await buildCoreGz(entries, extra);
+  const coreGz = join(base, 'core.gz');
+  await writeFile(coreGz, Buffer.concat([await readFile(world.coreGzPath), await readFile(extra)]));
+  await writeCoreTree(join(base, 'tree'), { vmlinuz: world.kernelPath, coreGz });
+  await writeIso(join(base, 'tree'), join(base, 'core.iso'));
+  return join(base, 'core.iso');
+}
+
+describe('the bootable Core ISO', () => {
+  it('has a core.gz that GNU cpio reads with nodes, setuid, hard links and the absolute kernel.tclocal', async () => {
+    const listing = await cpioListing(world.coreGzPath);
+    expect(entryLine(listing, 'dev/console')).toMatch(/^crw------- +1 0 +0 +5, +1 /);
+    expect(entryLine(listing, 'dev/ttyS0')).toMatch(/^crw-rw---- +1 0 +0 +4, +64 /);
+    expect(entryLine(listing, 'dev/loop7')).toMatch(/^brw-rw---- +1 0 +0 +7, +7 /);
+    expect(entryLine(listing, 'dev/ram0')).toMatch(/^brw-rw---- +1 0 +0 +1, +0 /);
+    expect(entryLine(listing, 'bin/busybox.suid')).toMatch(/^-rwsr-xr-x +1 0 +0 /);
+    expect(entryLine(listing, 'usr/bin/[')).toMatch(/^-rwxr-xr-x +2 /);
+    expect(entryLine(listing, 'usr/bin/[[')).toMatch(/^-rwxr-xr-x +2 /);
+    expect(entryLine(listing, 'home/tc')).toMatch(/^drwxr-xr-x +\d+ 1001 +50 /);
+    expect(entryLine(listing, `lib/modules/${world.kver}/kernel.tclocal`)).toMatch(
+      new RegExp(`^l.* -> /usr/local/lib/modules/${world.kver}/kernel$`),
+    );
+    for (const path of ['modules.dep', 'kernel/drivers/block/loop.ko', 'kernel/fs/squashfs/squashfs.ko']) {
+      expect(entryLine(listing, `lib/modules/${world.kver}/${path}`), path).toBeDefined();
+    }
+  });
+
+  it('is reused from the cache', async () => {
+    const started = Date.now();
+    const again = await buildBootableCoreIso();
+    expect(again.iso).toBe(world.iso);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it(
+    'boots as is: tc-config with modules, the stock bootsync, then power-off',
+    async () => {
+      const { markers } = await bootIso(world.iso, { timeoutMs: BOOT_TIMEOUT_MS });
+      expect(markers).toEqual(
+        expect.arrayContaining([
+          'MKWORLD-RAMFS-INIT',
+          'MKWORLD-TC-CONFIG-START',
+          'MKWORLD-MODULES-OK',
+          'MKWORLD-STOCK-BOOTSYNC',
+          'MKWORLD-TC-CONFIG-END',
+          'MKWORLD-SHADOW-TC tc:*:13646:0:99999:7:::',
+          'MKWORLD-INITTAB-TTY1 tty1::respawn:/sbin/getty 38400 tty1',
+          'MKWORLD-SSH-FILES 0',
+          'MKWORLD-POWEROFF',
+        ]),
+      );
+      expect(markers.indexOf('MKWORLD-STOCK-BOOTSYNC')).toBeLessThan(markers.indexOf('MKWORLD-TC-CONFIG-END'));
+      expect(markers.filter((m) => /^MKWORLD-(MOUNTED|AUTOLOGIN)/.test(m))).toEqual([]);
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'loads extensions embedded in an appended initramfs, deps first, then their tce.installed scripts',
+    async () => {
+      const greet = `greet-${world.kver}`;
+      await makeTcz(
+        join(work, 'hello-src'),
+        {
+          'usr/local/bin/hello': { body: '#!/bin/sh\necho MKWORLD-EXT hello\n', executable: true },
+          'usr/local/tce.installed/hello': {
+            body: '#!/bin/sh\nhello\necho "MKWORLD-EXT greeting $(cat /usr/local/share/greet/greeting)"\n',
+            executable: true,
+          },
+        },
+        join(work, 'hello.tcz'),
+      );
+      await makeTcz(
+        join(work, 'greet-src'),
+        { 'usr/local/share/greet/greeting': { body: 'world\n' } },
+        join(work, `${greet}.tcz`),
+      );
+      const iso = await isoWithAppended('extensions', [
+        dir('tmp', 0o1777),
+        dir('tmp/builtin'),
+        file('tmp/builtin/onboot.lst', 'hello.tcz\n'),
+        dir('tmp/builtin/optional'),
+        await fileFrom('tmp/builtin/optional/hello.tcz', join(work, 'hello.tcz')),
+        // tce-load's leniency: blanks, CR and empty lines; KERNEL names the running kernel.
+        file('tmp/builtin/optional/hello.tcz.dep', ' greet-KERNEL.tcz\r\n\n'),
+        await fileFrom(`tmp/builtin/optional/${greet}.tcz`, join(work, `${greet}.tcz`)),
+      ]);
+
+      const { markers } = await bootIso(iso, { timeoutMs: BOOT_TIMEOUT_MS });
+      expect(markers.filter((m) => /^MKWORLD-(MOUNTED|MISSING|MOUNT-FAILED|TCE-INSTALLED|EXT) /.test(m))).toEqual([
+        `MKWORLD-MOUNTED ${greet}`,
+        'MKWORLD-MOUNTED hello',
+        'MKWORLD-TCE-INSTALLED hello',
+        'MKWORLD-EXT hello',
+        'MKWORLD-EXT greeting world',
+      ]);
+      expect(markers).toContain('MKWORLD-STOCK-BOOTSYNC');
+      expect(markers).toContain('MKWORLD-POWEROFF');
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'runs /sbin/autologin on tty1 when the inittab asks for it, before the power-off',
+    async () => {
+      const tty1 = 'tty1::respawn:/sbin/getty -nl /sbin/autologin 38400 tty1';
+      const inittab = INITTAB.replace(/^tty1::.*$/m, tty1);
+      const iso = await isoWithAppended('autologin', [dir('etc'), file('etc/inittab', inittab)]);
+
+      const { markers } = await bootIso(iso, { timeoutMs: BOOT_TIMEOUT_MS });
+      expect(markers).toContain(`MKWORLD-INITTAB-TTY1 ${tty1}`);
+      expect(markers).toContain('MKWORLD-AUTOLOGIN');
+      expect(markers.indexOf('MKWORLD-AUTOLOGIN')).toBeLessThan(markers.indexOf('MKWORLD-POWEROFF'));
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
+});

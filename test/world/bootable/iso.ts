@@ -1,0 +1,52 @@
+import { copyFile, mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { HELP_FILES, ISOLINUX_BIN, ISOLINUX_CFG, LDLINUX_C32 } from './isolinux.js';
+import { WORLD_EPOCH } from './paths.js';
+
+export interface CoreIsoFiles {
+  readonly vmlinuz: string;
+  readonly coreGz: string;
+  /** Defaults to the bootable world's own config. */
+  readonly isolinuxCfg?: string;
+}
+
+async function dateTree(dir: string, epoch: number): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await dateTree(path, epoch);
+    await utimes(path, epoch, epoch);
+  }
+}
+
+/** Lays out Core's ISO tree in `tree`: boot/vmlinuz, boot/core.gz, boot/isolinux/. */
+export async function writeCoreTree(tree: string, files: CoreIsoFiles): Promise<void> {
+  const isolinux = join(tree, 'boot', 'isolinux');
+  await mkdir(isolinux, { recursive: true });
+  await copyFile(files.vmlinuz, join(tree, 'boot', 'vmlinuz'));
+  await copyFile(files.coreGz, join(tree, 'boot', 'core.gz'));
+  await copyFile(ISOLINUX_BIN, join(isolinux, 'isolinux.bin'));
+  await copyFile(LDLINUX_C32, join(isolinux, 'ldlinux.c32'));
+  await writeFile(join(isolinux, 'isolinux.cfg'), files.isolinuxCfg ?? ISOLINUX_CFG);
+  for (const [name, body] of Object.entries(HELP_FILES)) await writeFile(join(isolinux, name), body);
+  await dateTree(tree, WORLD_EPOCH);
+  // The root directory's date is the image's root record too.
+  await utimes(tree, WORLD_EPOCH, WORLD_EPOCH);
+}
+
+/**
+ * Tiny Core's remaster command line, with fixed dates and root as owner (-R
+ * records the builder's uid otherwise) so the same tree gives the same image.
+ */
+export async function writeIso(tree: string, out: string, volumeId = 'Core'): Promise<void> {
+  await execa(
+    'xorriso',
+    [
+      ...['-as', 'mkisofs', '-quiet', '-l', '-J', '-R', '-uid', '0', '-gid', '0', '-V', volumeId],
+      ...['-no-emul-boot', '-boot-load-size', '4', '-boot-info-table'],
+      ...['-b', 'boot/isolinux/isolinux.bin', '-c', 'boot/isolinux/boot.cat'],
+      ...['-o', out, tree],
+    ],
+    { env: { SOURCE_DATE_EPOCH: String(WORLD_EPOCH) } },
+  );
+}
