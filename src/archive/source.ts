@@ -1,0 +1,65 @@
+import { createReadStream } from 'node:fs';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ArchiveError } from '../errors.js';
+import { ByteReader } from './byte-reader.js';
+
+/** A file path, or a stream of the archive's bytes. Either may be gzipped. */
+export type ArchiveSource = string | Readable;
+
+export interface ReadOptions {
+  /** How errors name the archive (default: the path given). */
+  readonly name?: string;
+  /** Pass device nodes, FIFOs and sockets through (default: refuse them). */
+  readonly allowDevices?: boolean;
+}
+
+export interface OpenedArchive {
+  /** How errors name the archive. */
+  readonly name: string;
+  /** The archive's bytes, gunzipped when the source starts with the gzip magic. */
+  readonly reader: ByteReader;
+  close(): Promise<void>;
+}
+
+export function archiveName(source: ArchiveSource, name: string | undefined): string {
+  return name ?? (typeof source === 'string' ? source : 'archive stream');
+}
+
+export async function openArchive(source: ArchiveSource, name: string): Promise<OpenedArchive> {
+  const raw = typeof source === 'string' ? createReadStream(source) : source;
+  const rawReader = new ByteReader(raw);
+  const closeRaw = async (): Promise<void> => {
+    raw.destroy();
+    await rawReader.close();
+  };
+  try {
+    const magic = await rawReader.peek(2);
+    if (magic.length < 2 || magic[0] !== 0x1f || magic[1] !== 0x8b) {
+      return { name, reader: rawReader, close: closeRaw };
+    }
+  } catch (error) {
+    await closeRaw();
+    throw wrapReadError(name, error);
+  }
+  const gunzip = createGunzip();
+  // Errors reach the consumer through gunzip, which pipeline destroys with them.
+  pipeline(Readable.from(rawReader.rest()), gunzip, () => {});
+  const reader = new ByteReader(gunzip);
+  return {
+    name,
+    reader,
+    close: async () => {
+      gunzip.destroy();
+      await reader.close();
+      await closeRaw();
+    },
+  };
+}
+
+/** Turns an I/O or zlib failure into a one-line ArchiveError naming the archive. */
+export function wrapReadError(name: string, error: unknown): ArchiveError {
+  if (error instanceof ArchiveError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ArchiveError(`${name}: cannot read archive: ${message}`, { cause: error });
+}

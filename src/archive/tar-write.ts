@@ -1,0 +1,181 @@
+import { Readable } from 'node:stream';
+import { writeFileAtomically } from './atomic.js';
+import type { ArchiveEntry, FileEntry } from './entry.js';
+import type { EntrySource } from './entry-source.js';
+import { fileChunks } from './file-data.js';
+import { gzipStream } from './gzip.js';
+import { PERMISSIONS } from './mode.js';
+import { compareArchivePaths } from './order.js';
+import { displayName, entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
+import {
+  BLOCK,
+  encodeUstarHeader,
+  MAX_OCTAL_7,
+  MAX_OCTAL_11,
+  paxRecord,
+  splitUstarPath,
+  type UstarFields,
+} from './tar-header.js';
+
+export interface TarWriteOptions {
+  /** SOURCE_DATE_EPOCH: mtimes later than it are clamped to it. */
+  readonly sourceDateEpoch?: number;
+  /** How errors name the archive being written. */
+  readonly name?: string;
+}
+
+/** GNU tar's default record: 20 blocks. */
+const RECORD = 20 * BLOCK;
+
+const TYPEFLAGS: Readonly<Record<Exclude<ArchiveEntry['kind'], 'socket'>, string>> = {
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  chardev: '3',
+  blockdev: '4',
+  dir: '5',
+  fifo: '6',
+};
+
+/**
+ * A deterministic tar stream: entries sorted by path (compareArchivePaths),
+ * owner root:root (uid/gid 0), mtimes clamped to SOURCE_DATE_EPOCH, ustar
+ * headers with a pax `x` header only for what ustar cannot hold (long names,
+ * huge sizes, out-of-range mtimes), never atime/ctime. In each hard-link group
+ * the first name in sorted order carries the data. File data must be
+ * re-openable (paths, buffers, stream factories): all entries are collected
+ * and sorted before the first byte is written.
+ */
+export function tarStream(entries: EntrySource, options: TarWriteOptions = {}): Readable {
+  return Readable.from(tarChunks(entries, options), { objectMode: false });
+}
+
+/** Writes a deterministic `.tar.gz` (gzip level 9 unless given) to `dest` atomically. */
+export async function writeTarGz(
+  dest: string,
+  entries: EntrySource,
+  options: TarWriteOptions & { readonly gzipLevel?: number } = {},
+): Promise<void> {
+  const stream = tarStream(entries, { ...options, name: options.name ?? dest });
+  await writeFileAtomically(dest, stream, [gzipStream(options.gzipLevel ?? 9)]);
+}
+
+async function* tarChunks(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<Buffer> {
+  const name = options.name ?? 'tar archive';
+  let length = 0;
+  for (const entry of await planTar(name, entries)) {
+    const mtime = options.sourceDateEpoch === undefined ? entry.mtime : Math.min(entry.mtime, options.sourceDateEpoch);
+    for (const block of headers(name, entry, mtime)) {
+      length += block.length;
+      yield block;
+    }
+    if (entry.kind === 'file') {
+      for await (const chunk of fileChunks(name, entry)) yield chunk;
+      const padding = Buffer.alloc((BLOCK - (entry.size % BLOCK)) % BLOCK);
+      length += entry.size + padding.length;
+      yield padding;
+    }
+  }
+  // Two zero blocks end the archive; GNU tar pads to whole records.
+  const end = 2 * BLOCK;
+  yield Buffer.alloc(end + ((RECORD - ((length + end) % RECORD)) % RECORD));
+}
+
+/** Validates and sorts the entries; the first name of each hard-link group becomes the file. */
+async function planTar(name: string, source: EntrySource): Promise<ArchiveEntry[]> {
+  const byPath = new Map<string, ArchiveEntry>();
+  for await (const entry of source) {
+    const normal = normaliseMemberName(name, entry.path);
+    if (normal !== entry.path) throw entryError(name, entry.path, 'path is not normalised');
+    if (normal === ROOT_PATH && entry.kind !== 'dir') throw entryError(name, entry.path, 'root is not a directory');
+    if (entry.kind === 'socket') throw entryError(name, entry.path, 'tar cannot hold sockets');
+    if (byPath.has(normal)) throw entryError(name, entry.path, 'duplicate path');
+    byPath.set(normal, entry);
+  }
+  const groups = new Map<FileEntry, string[]>();
+  for (const entry of byPath.values()) {
+    if (entry.kind !== 'hardlink') continue;
+    const file = resolveLink(name, byPath, entry.path);
+    groups.set(file, [...(groups.get(file) ?? [file.path]), entry.path]);
+  }
+  for (const [file, members] of groups) {
+    const [first, ...rest] = members.sort(compareArchivePaths) as [string, ...string[]];
+    const carrier = byPath.get(first) as ArchiveEntry;
+    byPath.set(first, { ...stripFile(carrier), kind: 'file', size: file.size, data: file.data });
+    for (const path of rest) {
+      const member = byPath.get(path) as ArchiveEntry;
+      byPath.set(path, { ...stripFile(member), kind: 'hardlink', target: first });
+    }
+  }
+  return [...byPath.values()].sort((a, b) => compareArchivePaths(a.path, b.path));
+}
+
+function resolveLink(name: string, byPath: ReadonlyMap<string, ArchiveEntry>, path: string): FileEntry {
+  let entry = byPath.get(path);
+  for (let hops = 0; entry?.kind === 'hardlink' && hops <= byPath.size; hops += 1) entry = byPath.get(entry.target);
+  if (entry?.kind !== 'file') {
+    const target = (byPath.get(path) as { target: string }).target;
+    throw entryError(name, path, `hard link target '${displayName(target)}' is not a file of the archive`);
+  }
+  return entry;
+}
+
+/** The common fields of an entry, whatever its kind. */
+function stripFile(entry: ArchiveEntry): Pick<ArchiveEntry, 'path' | 'mode' | 'uid' | 'gid' | 'mtime'> {
+  return { path: entry.path, mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime };
+}
+
+/** The header block(s) of one entry: a pax header first when ustar cannot hold it. */
+function headers(name: string, entry: ArchiveEntry, mtime: number): Buffer[] {
+  if (entry.kind === 'socket') throw entryError(name, entry.path, 'tar cannot hold sockets');
+  const path = Buffer.from(entry.path === ROOT_PATH ? './' : entry.kind === 'dir' ? `${entry.path}/` : entry.path);
+  const linkname = Buffer.from(entry.kind === 'symlink' || entry.kind === 'hardlink' ? entry.target : '');
+  const size = entry.kind === 'file' ? entry.size : 0;
+  const device = entry.kind === 'chardev' || entry.kind === 'blockdev' ? entry : { major: 0, minor: 0 };
+  if (device.major > MAX_OCTAL_7 || device.minor > MAX_OCTAL_7) {
+    throw entryError(name, entry.path, 'device number too large for tar');
+  }
+  const pax: Buffer[] = [];
+  const split = splitUstarPath(path);
+  if (split === undefined) pax.push(paxRecord('path', path.toString()));
+  if (linkname.length > 100) pax.push(paxRecord('linkpath', linkname.toString()));
+  if (size > MAX_OCTAL_11) pax.push(paxRecord('size', String(size)));
+  const mtimeFits = Number.isInteger(mtime) && mtime >= 0 && mtime <= MAX_OCTAL_11;
+  if (!mtimeFits) pax.push(paxRecord('mtime', String(mtime)));
+  const fields: UstarFields = {
+    name: split?.name ?? path.subarray(0, 100),
+    prefix: split?.prefix ?? Buffer.alloc(0),
+    mode: entry.mode & PERMISSIONS,
+    size: size > MAX_OCTAL_11 ? 0 : size,
+    mtime: mtimeFits ? mtime : 0,
+    typeflag: TYPEFLAGS[entry.kind],
+    linkname: linkname.subarray(0, 100),
+    devmajor: device.major,
+    devminor: device.minor,
+  };
+  if (pax.length === 0) return [encodeUstarHeader(fields)];
+  const records = Buffer.concat(pax);
+  const paxHeader = encodeUstarHeader({
+    ...fields,
+    name: paxHeaderName(entry.path),
+    prefix: Buffer.alloc(0),
+    mode: 0o644,
+    size: records.length,
+    typeflag: 'x',
+    linkname: Buffer.alloc(0),
+    devmajor: 0,
+    devminor: 0,
+  });
+  const padding = Buffer.alloc((BLOCK - (records.length % BLOCK)) % BLOCK);
+  return [paxHeader, records, padding, encodeUstarHeader(fields)];
+}
+
+/** `PaxHeaders/BASENAME`, cut to 100 bytes on a character boundary: no pid, unlike GNU tar's default. */
+function paxHeaderName(path: string): Buffer {
+  let name = 'PaxHeaders/';
+  for (const char of path.slice(path.lastIndexOf('/') + 1)) {
+    if (Buffer.byteLength(name + char) > 100) break;
+    name += char;
+  }
+  return Buffer.from(name);
+}
