@@ -1,0 +1,94 @@
+import { stat } from 'node:fs/promises';
+import { writeCpio } from '../archive/cpio-write.js';
+import type { ArchiveEntry } from '../archive/entry.js';
+import { type RecompressResult, recompress } from '../archive/gzip.js';
+import { ancestors } from '../archive/safe-path.js';
+import { MANIFEST_PATH, type ManifestRecord, recordEntries } from './manifest.js';
+import { mergeEntries } from './merge.js';
+import { indexOverlays, type OverlayTarball } from './overlay-index.js';
+
+export interface InitramfsOptions {
+  readonly core: { readonly path: string; readonly name: string };
+  readonly overlays: readonly OverlayTarball[];
+  readonly version: string;
+  /** Where the new core.gz goes (written to a temp name, then renamed). */
+  readonly out: string;
+  /** mtime of the files mkbundle adds (SOURCE_DATE_EPOCH or now). */
+  readonly mtime: number;
+  readonly sourceDateEpoch: number | undefined;
+  /** advdef -z4 after gzip -9, when advdef is installed. */
+  readonly recompress: boolean;
+  /** Renders the manifest that goes into the image, from every entry before it. */
+  readonly manifest: (records: readonly ManifestRecord[]) => string;
+}
+
+export interface InitramfsResult {
+  readonly path: string;
+  readonly size: number;
+  readonly gzipSize: number;
+  readonly recompression: RecompressResult | { readonly status: 'off' };
+  /** Every entry of the image but the manifest itself. */
+  readonly records: readonly ManifestRecord[];
+}
+
+const ROOT = { uid: 0, gid: 0 } as const;
+
+/**
+ * `mk_version: "VERSION"`: always quoted (a JSON string is a YAML
+ * double-quoted scalar), so `1.2` stays a string and never becomes a float.
+ */
+export function versionYaml(version: string): string {
+  return `mk_version: ${JSON.stringify(version)}\n`;
+}
+
+function file(path: string, text: string, mtime: number): ArchiveEntry {
+  const data = Buffer.from(text);
+  return { kind: 'file', path, mode: 0o644, mtime, size: data.length, data: { from: 'buffer', data }, ...ROOT };
+}
+
+/** Directory entries for the parents of `path` that the archive does not have yet. */
+function missingParents(path: string, seen: ReadonlySet<string>, mtime: number): ArchiveEntry[] {
+  return ancestors(path)
+    .filter((dir) => !seen.has(dir))
+    .map((dir) => ({ kind: 'dir', path: dir, mode: 0o755, mtime, ...ROOT }) as const);
+}
+
+/**
+ * Builds the new initramfs: the merged entries, `tmp/mk-version.yaml`, and
+ * last the manifest of everything before it; cpio newc, gzip -9, then
+ * advdef when asked and installed (kept only when smaller).
+ */
+export async function buildInitramfs(options: InitramfsOptions): Promise<InitramfsResult> {
+  const index = await indexOverlays(options.overlays);
+  const records: ManifestRecord[] = [];
+  const seen = new Set<string>();
+  const { mtime } = options;
+
+  async function* withAdditions(): AsyncGenerator<ArchiveEntry> {
+    const merged = mergeEntries({ core: options.core, overlays: options.overlays, index });
+    const versionFile = file('tmp/mk-version.yaml', versionYaml(options.version), mtime);
+    async function* all(): AsyncGenerator<ArchiveEntry> {
+      for await (const entry of merged) {
+        if (entry.path === versionFile.path) continue;
+        seen.add(entry.path);
+        yield entry;
+      }
+      for (const entry of [...missingParents(versionFile.path, seen, mtime), versionFile]) {
+        seen.add(entry.path);
+        yield entry;
+      }
+    }
+    yield* recordEntries(all(), records);
+    yield* missingParents(MANIFEST_PATH, seen, mtime);
+    yield file(MANIFEST_PATH, options.manifest(records), mtime);
+  }
+
+  await writeCpio(options.out, withAdditions(), {
+    name: options.out,
+    gzipLevel: 9,
+    ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }),
+  });
+  const gzipSize = (await stat(options.out)).size;
+  const recompression = options.recompress ? await recompress(options.out) : ({ status: 'off' } as const);
+  return { path: options.out, size: (await stat(options.out)).size, gzipSize, recompression, records };
+}

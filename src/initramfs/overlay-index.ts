@@ -1,0 +1,29 @@
+import type { EntryKind } from '../archive/entry.js';
+import { ROOT_PATH } from '../archive/safe-path.js';
+import { readTar } from '../archive/tar-read.js';
+
+export interface OverlayTarball {
+  /** The file to read. */
+  readonly path: string;
+  /** How errors and the manifest name it (`dependencies/…`). */
+  readonly name: string;
+}
+
+/** Which overlay provides each path (the last one: later tarballs win) and what it is there. */
+export interface OverlayIndex {
+  readonly winner: ReadonlyMap<string, { readonly tarball: number; readonly kind: EntryKind }>;
+}
+
+/**
+ * A first pass over the overlay tarballs, reading headers only, so the
+ * core archive can be streamed once with every override known up front.
+ */
+export async function indexOverlays(tarballs: readonly OverlayTarball[]): Promise<OverlayIndex> {
+  const winner = new Map<string, { tarball: number; kind: EntryKind }>();
+  for (const [tarball, { path, name }] of tarballs.entries()) {
+    for await (const entry of readTar(path, { name })) {
+      if (entry.path !== ROOT_PATH) winner.set(entry.path, { tarball, kind: entry.kind });
+    }
+  }
+  return { winner };
+}
