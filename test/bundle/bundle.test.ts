@@ -42,7 +42,7 @@ interface Built {
 async function buildAndRead(name: string, extra: readonly string[], flavour: string): Promise<Built> {
   const out = join(dir, name);
   const run = await build(out, extra);
-  expect(run.stderr).not.toMatch(/error/i);
+  expect(run.stderr).not.toContain('mkbundle:');
   expect(run.code).toBe(0);
   const bundle = await tarContents(join(out, `razor-microkernel-bundle-${flavour}.tar.gz`));
   const overlayBody = bundle.get('dependencies/razor-microkernel-overlay.tar.gz')?.body;

@@ -218,7 +218,23 @@ export function worldExtensions(kernelVersion: string): ExtensionSpec[] {
   ];
   // The default builtin list names the 4.x x86 module extension literally.
   if (kernelVersion !== DEFAULT_KERNEL_VERSION) specs.push(scsiModules(DEFAULT_KERNEL_VERSION));
-  return specs;
+  return specs.map(withStartupScript);
+}
+
+/**
+ * Gives an extension a `usr/local/tce.installed/NAME` start-up script (Tiny
+ * Core runs it once everything is loaded) that runs its programs, so a boot
+ * shows each onboot extension both mounted and working.
+ */
+function withStartupScript(spec: ExtensionSpec): ExtensionSpec {
+  if (spec.tree.some((node) => node.path.startsWith('usr/local/tce.installed/'))) return spec;
+  const stem = spec.name.replace(/\.tcz$/, '');
+  const programs = spec.tree.filter((node) => node.kind === 'file' && /^usr\/local\/s?bin\//.test(node.path));
+  const body =
+    programs.length === 0
+      ? `echo "${extensionMarker(spec.name, stem)}"\n`
+      : programs.map((p) => `/${p.path}\n`).join('');
+  return { ...spec, tree: [...spec.tree, script(`usr/local/tce.installed/${stem}`, body, 0o775)] };
 }
 
 /** The `.info` file of a world extension. */
