@@ -1,0 +1,10 @@
+export { SquashfsImage } from './image.js';
+export type {
+  Compressor,
+  EntryKind,
+  ExtractOptions,
+  ExtractResult,
+  ListOptions,
+  SquashfsEntry,
+  Superblock,
+} from './types.js';
