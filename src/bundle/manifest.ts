@@ -1,5 +1,5 @@
 import type { Flavour } from '../config/flavour.js';
-import type { TcMirror } from '../tce/mirror.js';
+import type { BootFiles, TcMirror } from '../tce/mirror.js';
 import type { Input } from './fetcher.js';
 
 export const MANIFEST_NAME = 'bundle.json';
@@ -15,8 +15,8 @@ export interface BundleManifest {
     readonly arch: string;
     readonly kernelVersion: string;
     readonly iso: string;
-    readonly kernel: string;
-    readonly initrd: string;
+    readonly kernel: BootFiles['kernel'];
+    readonly initrd: BootFiles['initrd'];
   };
   /** Tarballs the ISO stage merges into the initramfs, in merge order (later wins). */
   readonly dependencies: readonly string[];

@@ -41,7 +41,7 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
-    .strict()
+    .strictOptions()
     .exitProcess(false)
     .wrap(100)
     .fail((message, error) => {

@@ -1,10 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildBootableCoreIso } from './bootable/core-iso.js';
 import { buildGemWorld, WORLD_GEM_LIST } from './gems.js';
 import { writeMicrokernelTree } from './microkernel.js';
 import { WorldServer } from './server.js';
 import { TARBALL_PATHS, tarballRoutes, tarGz } from './tarballs.js';
 import { buildTinyCoreWorld, type TinyCoreWorld, type TinyCoreWorldOptions } from './tinycore.js';
+
+export interface WorldOptions extends TinyCoreWorldOptions {
+  /** Serve the Tiny Core-shaped Core ISO that boots in QEMU (Debian's kernel, our tc-config). */
+  readonly bootable?: boolean;
+}
 
 /** Where the gem server's compact index lives on the world server. */
 export const GEM_PREFIX = '/rubygems-org';
@@ -53,10 +59,16 @@ function additionalBuildFiles(): Record<string, Buffer> {
  * mirror with a Core ISO, a compact-index gem server, the RubyGems and
  * MCollective tarballs, and a Microkernel source tree to build from.
  */
-export async function startWorld(dir: string, options: TinyCoreWorldOptions = {}): Promise<World> {
-  const tinycore = await buildTinyCoreWorld(join(dir, 'mirror'), options);
+export async function startWorld(dir: string, options: WorldOptions = {}): Promise<World> {
+  const bootable = options.bootable ? await buildBootableCoreIso() : undefined;
+  const tinycore = await buildTinyCoreWorld(join(dir, 'mirror'), {
+    ...options,
+    ...(bootable ? { kernelVersion: bootable.kver } : {}),
+  });
   const gems = buildGemWorld();
   const routes = new Map<string, Buffer>([...tinycore.routes, ...tarballRoutes()]);
+  // The mirror's Core ISO is a shape-only one unless a booting one is asked for.
+  if (bootable) routes.set(tinycore.isoPath, await readFile(bootable.iso));
   for (const [path, body] of gems.routes) routes.set(`${GEM_PREFIX}${path}`, body);
   const server = await WorldServer.start(routes);
 

@@ -1,10 +1,14 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../../../src/version.js';
 
-/** The repository root (this file lives in test/world/bootable/). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository root, whether this runs from test/ or compiled in dist/test/. */
+export const REPO_ROOT = packageRoot();
 
 /** Where heavy inputs and built images are kept between runs (git-ignored). */
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../../.cache/world/', import.meta.url));
+export const DEFAULT_CACHE_DIR = join(REPO_ROOT, '.cache', 'world');
+
+/** The guest's shell scripts, plain files that tsc does not copy. */
+export const GUEST_DIR = join(REPO_ROOT, 'test', 'world', 'bootable', 'guest');
 
 /** The fixed timestamp of every file the bootable world writes (2024-01-01T00:00:00Z). */
 export const WORLD_EPOCH = 1_704_067_200;

@@ -1,10 +1,10 @@
-import { posix } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, posix } from 'node:path';
 import type { Busybox } from './busybox.js';
 import { type ArchiveEntry, device, dir, file, fileFrom, hardlink, symlink } from './entries.js';
 import { GROUP, INITTAB, PASSWD, SHADOW, TC_OWNER } from './etc-files.js';
 import type { Kernel } from './kernel.js';
 import { moduleEntries } from './modules.js';
+import { GUEST_DIR } from './paths.js';
 
 /** The modules tc-config loads; both `=m` without dependencies in Debian's kernels. */
 export const GUEST_MODULES = ['loop', 'squashfs'] as const;
@@ -43,9 +43,9 @@ const DEVICES: readonly ArchiveEntry[] = [
   ...Array.from({ length: 8 }, (_, n) => device(`dev/loop${n}`, 'blockdev', 7, n, 0o660)),
 ];
 
-/** The guest's shell scripts live beside this module in guest/, as plain files. */
+/** The guest's shell scripts live in guest/ beside this module's source, as plain files. */
 const guestScript = (name: string, to: string, mode = 0o755): Promise<ArchiveEntry> =>
-  fileFrom(to, fileURLToPath(new URL(`guest/${name}`, import.meta.url)), mode);
+  fileFrom(to, join(GUEST_DIR, name), mode);
 
 /** Names the rootfs fills itself; busybox's links for them are left out. */
 const OWN_NAMES = new Set(['bin/busybox', 'usr/bin/[', 'usr/bin/[[', 'bin/su']);

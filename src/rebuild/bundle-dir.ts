@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extractTar } from '../archive/tar-extract.js';
+import { type BundleManifest, MANIFEST_FORMAT, MANIFEST_NAME } from '../bundle/manifest.js';
+import { isFlavour } from '../config/flavour.js';
+import { InputError } from '../errors.js';
+import { bootFiles } from '../tce/mirror.js';
+
+/** An unpacked bundle: where it is and what its bundle.json says. */
+export interface OpenedBundle {
+  readonly dir: string;
+  readonly manifest: BundleManifest;
+}
+
+function check(manifest: unknown, file: string): BundleManifest {
+  const m = manifest as Partial<BundleManifest> | null;
+  if (m === null || typeof m !== 'object') throw new InputError(`${file}: not a bundle manifest`);
+  if (m.format !== MANIFEST_FORMAT) {
+    throw new InputError(
+      `${file}: bundle format ${String(m.format)} is not supported (this mkbundle reads ${MANIFEST_FORMAT})`,
+    );
+  }
+  if (typeof m.flavour !== 'string' || !isFlavour(m.flavour)) throw new InputError(`${file}: unknown flavour`);
+  const t = m.tinycore;
+  if (!t || typeof t.iso !== 'string' || t.iso.includes('/') || (t.arch !== 'x86' && t.arch !== 'x86_64')) {
+    throw new InputError(`${file}: the tinycore section is incomplete`);
+  }
+  const boot = bootFiles(t.arch);
+  if (t.kernel !== boot.kernel || t.initrd !== boot.initrd) {
+    throw new InputError(`${file}: expected ${boot.kernel} and ${boot.initrd} for ${t.arch}`);
+  }
+  if (!Array.isArray(m.dependencies) || m.dependencies.some((d) => typeof d !== 'string' || d.includes('..'))) {
+    throw new InputError(`${file}: bad dependencies list`);
+  }
+  return m as BundleManifest;
+}
+
+/**
+ * A bundle .tar.gz is unpacked (safely, rootless) into `scratch`; a
+ * directory is taken as an unpacked bundle.
+ */
+export async function openBundle(bundle: string, scratch: string): Promise<OpenedBundle> {
+  let info;
+  try {
+    info = await stat(bundle);
+  } catch {
+    throw new InputError(`${bundle}: no such bundle`);
+  }
+  let dir = bundle;
+  if (!info.isDirectory()) {
+    dir = await mkdtemp(join(scratch, 'bundle-'));
+    await extractTar(bundle, dir, { name: bundle });
+  }
+  const file = join(dir, MANIFEST_NAME);
+  if (!existsSync(file)) throw new InputError(`${bundle}: not a mkbundle bundle (no ${MANIFEST_NAME})`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new InputError(`${file}: not valid JSON`, { cause: error });
+  }
+  const manifest = check(parsed, `${bundle}: ${MANIFEST_NAME}`);
+  for (const part of [manifest.tinycore.iso, ...manifest.dependencies]) {
+    if (!existsSync(join(dir, part))) throw new InputError(`${bundle}: ${part} is missing`);
+  }
+  return { dir, manifest };
+}

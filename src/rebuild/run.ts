@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { writeFileAtomically } from '../archive/atomic.js';
+import type { IsoArgs } from '../cli/iso-args.js';
+import type { Reporter } from '../cli/progress.js';
+import type { Flavour } from '../config/flavour.js';
+import { UsageError } from '../errors.js';
+import { buildInitramfs } from '../initramfs/build.js';
+import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
+import { buildIso } from '../iso/build.js';
+import { sha256File } from '../iso/metadata.js';
+import { extractFromIso } from '../iso/read.js';
+import { checkVersion } from '../iso/version.js';
+import { openBundle } from './bundle-dir.js';
+
+export interface IsoResult {
+  readonly iso: string;
+  readonly manifest: string;
+  readonly flavour: Flavour;
+  readonly version: string;
+  readonly isoSize: number;
+  readonly initrd: {
+    readonly originalSize: number;
+    readonly gzipSize: number;
+    readonly size: number;
+    readonly recompression: string;
+    readonly entries: number;
+  };
+  readonly kernelHash: string;
+  readonly initrdHash: string;
+  readonly hybrid: boolean;
+  readonly warnings: readonly string[];
+  /** Seconds per step, in order. */
+  readonly steps: Readonly<Record<string, number>>;
+  readonly seconds: number;
+}
+
+export interface IsoContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly report: Reporter;
+}
+
+function epochOf(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.SOURCE_DATE_EPOCH;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`SOURCE_DATE_EPOCH: expected whole seconds, got '${value}'`);
+  return Number(value);
+}
+
+/**
+ * The ISO stage, rootless: stream the Core ISO's initramfs through the
+ * merge with the bundle's overlays into a new core.gz, then write the ISO
+ * and its manifest.
+ */
+export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult> {
+  const started = Date.now();
+  const version = checkVersion(args.version);
+  const epoch = epochOf(ctx.env);
+  const steps: Record<string, number> = {};
+  let stepStart = Date.now();
+  const step = (name: string) => {
+    const now = Date.now();
+    const last = Object.keys(steps).at(-1);
+    if (last !== undefined) steps[last] = (now - stepStart) / 1000;
+    stepStart = now;
+    steps[name] = 0;
+    ctx.report({ type: 'step', name });
+  };
+  const scratch = await mkdtemp(join(tmpdir(), 'mkbundle-iso-stage-'));
+  try {
+    step('bundle');
+    const { dir, manifest } = await openBundle(args.bundle, scratch);
+    const coreIso = join(dir, manifest.tinycore.iso);
+    const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;
+
+    step('read the Core ISO');
+    const originalInitrd = join(scratch, 'core.orig.gz');
+    const kernel = join(scratch, 'kernel');
+    await extractFromIso(coreIso, boot.initrd, originalInitrd);
+    await extractFromIso(coreIso, boot.kernel, kernel);
+    const kernelHash = await sha256File(kernel);
+
+    step('merge the initramfs');
+    const initrd = join(scratch, basename(boot.initrd));
+    const header = { iso_version: version, kernel: boot.kernel, kernel_hash: kernelHash, initrd: boot.initrd };
+    const built = await buildInitramfs({
+      core: { path: originalInitrd, name: `${manifest.tinycore.iso}:${boot.initrd}` },
+      overlays: manifest.dependencies.map((d) => ({ path: join(dir, d), name: d })),
+      version,
+      out: initrd,
+      mtime: epoch ?? Math.floor(started / 1000),
+      sourceDateEpoch: epoch,
+      recompress: args.recompress,
+      manifest: (records) => formatManifest(records, header),
+    });
+    const initrdHash = await sha256File(initrd);
+
+    step('write the ISO');
+    const optional = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
+    const iso = await buildIso({
+      coreIso,
+      boot,
+      initramfs: initrd,
+      version,
+      flavour: manifest.flavour,
+      outDir: args.out,
+      copying: optional('COPYING'),
+      license: optional('LICENSE'),
+      sourceDateEpoch: epoch,
+      workDir: scratch,
+    });
+    const records: readonly ManifestRecord[] = built.records;
+    const manifestPath = `${iso.path}.manifest`;
+    await writeFileAtomically(
+      manifestPath,
+      Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
+    );
+    step('done');
+    const recompression =
+      built.recompression.status === 'recompressed'
+        ? `advdef -z4: ${built.recompression.before} → ${built.recompression.after} bytes`
+        : built.recompression.status === 'off'
+          ? 'off (--no-recompress)'
+          : `gzip -9 kept: ${built.recompression.reason}`;
+    return {
+      iso: iso.path,
+      manifest: manifestPath,
+      flavour: manifest.flavour,
+      version,
+      isoSize: (await stat(iso.path)).size,
+      initrd: {
+        originalSize: (await stat(originalInitrd)).size,
+        gzipSize: built.gzipSize,
+        size: built.size,
+        recompression,
+        entries: records.length + 1,
+      },
+      kernelHash,
+      initrdHash,
+      hybrid: iso.hybrid,
+      warnings: iso.warnings,
+      steps: Object.fromEntries(Object.entries(steps).filter(([name]) => name !== 'done')),
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
