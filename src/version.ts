@@ -13,9 +13,13 @@ export function packageRoot(): string {
   return dir;
 }
 
+/** Set by the bundler for the standalone rebuild-iso script, which has no package.json beside it. */
+declare const MKBUNDLE_VERSION: string | undefined;
+
 let cached: string | undefined;
 
 export function toolVersion(): string {
+  if (typeof MKBUNDLE_VERSION === 'string') return MKBUNDLE_VERSION;
   cached ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   return cached;
 }

@@ -23,6 +23,7 @@ import { packageRoot, toolVersion } from '../version.js';
 import { fetchExtensionSet, fetchVerifiedTcz } from './extensions.js';
 import { RunFetcher } from './fetcher.js';
 import { fetchGems } from './gems.js';
+import { isoScriptEntries } from './iso-scripts.js';
 import { type BundleManifest, MANIFEST_NAME, manifestFor, mergeOrder } from './manifest.js';
 import { mcollectiveEntries } from './mcollective.js';
 import { utilLinuxEntries } from './util-linux.js';
@@ -179,6 +180,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     bundleEntries.push(
       fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
       fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
+      ...(await isoScriptEntries(mtime)),
     );
     if (openVmTools && plan.openVmTools) {
       bundleEntries.push(

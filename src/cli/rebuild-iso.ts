@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rebuildIsoMain } from './main.js';
+import { rebuildIsoMain } from './iso-main.js';
 
 // Bundled into one file that sits at the top of an unpacked bundle: the bundle is its directory.
 const [major = 0] = process.versions.node.split('.').map(Number);

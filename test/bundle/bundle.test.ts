@@ -68,8 +68,11 @@ describe('a prod bundle from the test world', () => {
         'dependencies/mcollective-setup-files.tar.gz',
         'dependencies/mk-open-vm-tools.tar.gz',
         'dependencies/razor-microkernel-overlay.tar.gz',
+        'mkbundle-iso.mjs',
+        'rebuild-iso',
       ].sort(),
     );
+    expect(built.bundle.get('rebuild-iso')?.entry.mode).toBe(0o755);
     for (const { entry } of built.bundle.values()) {
       expect(entry.uid).toBe(0);
       expect(entry.gid).toBe(0);

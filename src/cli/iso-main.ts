@@ -1,0 +1,91 @@
+import type { Writable } from 'node:stream';
+import { MkbundleError, UsageError } from '../errors.js';
+import { type IsoResult, runIso } from '../rebuild/run.js';
+import { type IsoProgram, isoUsage, parseIsoArgv } from './iso-args.js';
+import { formatBytes, plainReporter, ttyReporter } from './progress.js';
+
+export interface Io {
+  readonly stdout: Writable & { isTTY?: boolean; columns?: number };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+  /** How error lines name the program (default mkbundle). */
+  readonly program?: string;
+}
+
+function errorLine(error: unknown, verbose: boolean): string {
+  if (!verbose || !(error instanceof Error)) return '';
+  const causes: string[] = [];
+  let cause: unknown = error.cause;
+  while (cause instanceof Error) {
+    causes.push(`  caused by: ${cause.message}`);
+    cause = cause.cause;
+  }
+  return causes.length > 0 ? `${causes.join('\n')}\n` : '';
+}
+
+function isoSummary(result: IsoResult): string {
+  const { initrd } = result;
+  const ratio = ((100 * initrd.size) / initrd.gzipSize).toFixed(1);
+  return [
+    `built ${result.iso} (${result.flavour}, ${formatBytes(result.isoSize)}${result.hybrid ? ', isohybrid' : ''})`,
+    `  manifest ${result.manifest}`,
+    `  initrd ${formatBytes(initrd.originalSize)} → ${formatBytes(initrd.size)} (${initrd.entries} entries; ${initrd.recompression}; ${ratio}% of gzip -9)`,
+    `  initrd sha256 ${result.initrdHash}`,
+    `  steps: ${Object.entries(result.steps)
+      .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+      .join(', ')}; ${result.seconds.toFixed(1)} s in all`,
+    '',
+  ].join('\n');
+}
+
+export async function iso(program: IsoProgram, argv: readonly string[], io: Io): Promise<number> {
+  const invocation = await parseIsoArgv(program, argv);
+  if (invocation.command === 'help') {
+    io.stdout.write(`${invocation.usage}\n`);
+    return 0;
+  }
+  const { args } = invocation;
+  const report = args.json || !io.stderr.isTTY ? plainReporter(io.stderr) : ttyReporter(io.stderr);
+  const result = await runIso(args, { env: io.env, report });
+  for (const message of result.warnings) report({ type: 'warning', message });
+  io.stdout.write(args.json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : isoSummary(result));
+  return 0;
+}
+
+/** Maps an error to one line on stderr (and the usage for a UsageError) and an exit status. */
+export async function failure(
+  error: unknown,
+  argv: readonly string[],
+  io: Io,
+  usage: () => Promise<string>,
+): Promise<number> {
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  const name = io.program ?? 'mkbundle';
+  if (argv.includes('--json')) {
+    const message = error instanceof Error ? error.message : String(error);
+    const kind = error instanceof Error ? error.name : 'Error';
+    io.stdout.write(`${JSON.stringify({ ok: false, error: message, kind })}\n`);
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`${name}: error: ${error.message}\n\n${await usage()}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof MkbundleError) {
+    io.stderr.write(`${name}: ${error.message}\n${errorLine(error, verbose)}`);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  io.stderr.write(`${name}: internal error: ${detail}\n`);
+  return 70;
+}
+
+/** `./rebuild-iso VERSION` inside an unpacked bundle. */
+export async function rebuildIsoMain(bundleDir: string, argv: readonly string[], io: Io): Promise<number> {
+  const program: IsoProgram = { name: 'rebuild-iso', bundleDir };
+  const named = { ...io, program: 'rebuild-iso' };
+  try {
+    return await iso(program, argv, named);
+  } catch (error) {
+    return failure(error, argv, named, () => isoUsage(program));
+  }
+}
