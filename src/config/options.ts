@@ -165,8 +165,14 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfg: CfgValue
     urls: {
       mirror: optionalUrl(cli.mirror ?? setting('MK_BUNDLE_TCL_MIRROR_URI', env, cfg), '--mirror'),
       iso: optionalUrl(cli.isoUrl ?? setting('MK_BUNDLE_TCL_ISO_URL', env, cfg), '--iso-url'),
-      gemSource: parseUrl(cli.gemSource ?? setting('MK_BUNDLE_GEM_SERVER_URI', env, cfg) ?? DEFAULTS.gemSource, '--gem-source'),
-      rubygems: parseUrl(cli.rubygemsUrl ?? setting('MK_BUNDLE_RUBY_GEMS_URL', env, cfg) ?? DEFAULTS.rubygems, '--rubygems-url'),
+      gemSource: parseUrl(
+        cli.gemSource ?? setting('MK_BUNDLE_GEM_SERVER_URI', env, cfg) ?? DEFAULTS.gemSource,
+        '--gem-source',
+      ),
+      rubygems: parseUrl(
+        cli.rubygemsUrl ?? setting('MK_BUNDLE_RUBY_GEMS_URL', env, cfg) ?? DEFAULTS.rubygems,
+        '--rubygems-url',
+      ),
       mcollective: parseUrl(
         cli.mcollectiveUrl ?? setting('MK_BUNDLE_MCOLLECTIVE_URL', env, cfg) ?? DEFAULTS.mcollective,
         '--mcollective-url',
