@@ -42,6 +42,7 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
     .strictOptions()
+    .parserConfiguration({ 'parse-positional-numbers': false, 'duplicate-arguments-array': false })
     .exitProcess(false)
     .wrap(100)
     .fail((message, error) => {

@@ -15,7 +15,6 @@ export interface InitramfsOptions {
   readonly out: string;
   /** mtime of the files mkbundle adds (SOURCE_DATE_EPOCH or now). */
   readonly mtime: number;
-  readonly sourceDateEpoch: number | undefined;
   /** advdef -z4 after gzip -9, when advdef is installed. */
   readonly recompress: boolean;
   /** Renders the manifest that goes into the image, from every entry before it. */
@@ -83,11 +82,8 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<Initram
     yield file(MANIFEST_PATH, options.manifest(records), mtime);
   }
 
-  await writeCpio(options.out, withAdditions(), {
-    name: options.out,
-    gzipLevel: 9,
-    ...(options.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: options.sourceDateEpoch }),
-  });
+  // No mtime clamping: the Core archive's entries pass through exactly, and what we add carries `mtime`.
+  await writeCpio(options.out, withAdditions(), { name: options.out, gzipLevel: 9 });
   const gzipSize = (await stat(options.out)).size;
   const recompression = options.recompress ? await recompress(options.out) : ({ status: 'off' } as const);
   return { path: options.out, size: (await stat(options.out)).size, gzipSize, recompression, records };

@@ -92,7 +92,6 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       version,
       out: initrd,
       mtime: epoch ?? Math.floor(started / 1000),
-      sourceDateEpoch: epoch,
       recompress: args.recompress,
       manifest: (records) => formatManifest(records, header),
     });

@@ -59,7 +59,6 @@ async function build(overlays: { path: string; name: string }[], version = '1.2.
     version,
     out,
     mtime: 1_700_000_000,
-    sourceDateEpoch: 1_700_000_000,
     recompress: false,
     manifest: (records) => formatManifest(records, { kernel_hash: 'k' }),
   });

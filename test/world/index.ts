@@ -18,6 +18,8 @@ export const GEM_PREFIX = '/rubygems-org';
 export interface World {
   readonly server: WorldServer;
   readonly tinycore: TinyCoreWorld;
+  /** The Core ISO the mirror serves. */
+  readonly coreIso: string;
   /** The Microkernel project tree (`--source`). */
   readonly source: string;
   /** The seed's default builtin and mirror lists, as files. */
@@ -95,6 +97,7 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   return {
     server,
     tinycore,
+    coreIso: bootable?.iso ?? tinycore.isoFile,
     source,
     builtinList,
     mirrorList,
