@@ -3,6 +3,7 @@ import { writeCpio } from '../archive/cpio-write.js';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { type RecompressResult, recompress } from '../archive/gzip.js';
 import { ancestors } from '../archive/safe-path.js';
+import { deriveIndexes } from './derived.js';
 import { MANIFEST_PATH, type ManifestRecord, recordEntries } from './manifest.js';
 import { mergeEntries } from './merge.js';
 import { indexOverlays, type OverlayTarball } from './overlay-index.js';
@@ -11,6 +12,8 @@ export interface InitramfsOptions {
   readonly core: { readonly path: string; readonly name: string };
   readonly overlays: readonly OverlayTarball[];
   readonly version: string;
+  /** The Core's kernel (its lib/modules/ directory), for depmod. */
+  readonly kernelVersion: string;
   /** Where the new core.gz goes (written to a temp name, then renamed). */
   readonly out: string;
   /** mtime of the files mkbundle adds (SOURCE_DATE_EPOCH or now). */
@@ -28,6 +31,9 @@ export interface InitramfsResult {
   readonly recompression: RecompressResult | { readonly status: 'off' };
   /** Every entry of the image but the manifest itself. */
   readonly records: readonly ManifestRecord[];
+  /** What was regenerated for added modules and libraries. */
+  readonly derived: readonly string[];
+  readonly warnings: readonly string[];
 }
 
 const ROOT = { uid: 0, gid: 0 } as const;
@@ -59,20 +65,26 @@ function missingParents(path: string, seen: ReadonlySet<string>, mtime: number):
  */
 export async function buildInitramfs(options: InitramfsOptions): Promise<InitramfsResult> {
   const index = await indexOverlays(options.overlays);
+  const sources = { core: options.core, overlays: options.overlays, index };
+  const derived = await deriveIndexes(sources, options.kernelVersion, options.mtime);
   const records: ManifestRecord[] = [];
   const seen = new Set<string>();
   const { mtime } = options;
 
   async function* withAdditions(): AsyncGenerator<ArchiveEntry> {
-    const merged = mergeEntries({ core: options.core, overlays: options.overlays, index });
+    const merged = mergeEntries(sources);
     const versionFile = file('tmp/mk-version.yaml', versionYaml(options.version), mtime);
     async function* all(): AsyncGenerator<ArchiveEntry> {
       for await (const entry of merged) {
-        if (entry.path === versionFile.path) continue;
+        if (entry.path === versionFile.path || derived.drop.has(entry.path)) continue;
         seen.add(entry.path);
         yield entry;
       }
-      for (const entry of [...missingParents(versionFile.path, seen, mtime), versionFile]) {
+      const added = [...derived.entries, versionFile].flatMap((entry) => [
+        ...missingParents(entry.path, seen, mtime),
+        entry,
+      ]);
+      for (const entry of added) {
         seen.add(entry.path);
         yield entry;
       }
@@ -86,5 +98,13 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<Initram
   await writeCpio(options.out, withAdditions(), { name: options.out, gzipLevel: 9 });
   const gzipSize = (await stat(options.out)).size;
   const recompression = options.recompress ? await recompress(options.out) : ({ status: 'off' } as const);
-  return { path: options.out, size: (await stat(options.out)).size, gzipSize, recompression, records };
+  return {
+    path: options.out,
+    size: (await stat(options.out)).size,
+    gzipSize,
+    recompression,
+    records,
+    derived: derived.entries.map((e) => e.path),
+    warnings: derived.warnings,
+  };
 }

@@ -23,7 +23,13 @@ function check(manifest: unknown, file: string): BundleManifest {
   }
   if (typeof m.flavour !== 'string' || !isFlavour(m.flavour)) throw new InputError(`${file}: unknown flavour`);
   const t = m.tinycore;
-  if (!t || typeof t.iso !== 'string' || t.iso.includes('/') || (t.arch !== 'x86' && t.arch !== 'x86_64')) {
+  if (
+    !t ||
+    typeof t.iso !== 'string' ||
+    t.iso.includes('/') ||
+    typeof t.kernelVersion !== 'string' ||
+    (t.arch !== 'x86' && t.arch !== 'x86_64')
+  ) {
     throw new InputError(`${file}: the tinycore section is incomplete`);
   }
   const boot = bootFiles(t.arch);

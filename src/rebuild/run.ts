@@ -90,6 +90,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       core: { path: originalInitrd, name: `${manifest.tinycore.iso}:${boot.initrd}` },
       overlays: manifest.dependencies.map((d) => ({ path: join(dir, d), name: d })),
       version,
+      kernelVersion: manifest.tinycore.kernelVersion,
       out: initrd,
       mtime: epoch ?? Math.floor(started / 1000),
       recompress: args.recompress,
@@ -140,7 +141,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       kernelHash,
       initrdHash,
       hybrid: iso.hybrid,
-      warnings: iso.warnings,
+      warnings: [...built.warnings, ...iso.warnings],
       steps: Object.fromEntries(Object.entries(steps).filter(([name]) => name !== 'done')),
       seconds: (Date.now() - started) / 1000,
     };

@@ -10,20 +10,10 @@ import { ArchiveError, InputError, ToolMissingError } from '../../src/errors.js'
 import { runDepmod } from '../../src/initramfs/depmod.js';
 import { type IndexNode, mapIndexValues, readIndex, writeIndex } from '../../src/initramfs/kmod-index.js';
 import { findTool } from '../../src/tools/which.js';
+import { fetchKernel } from '../world/bootable/kernel.js';
 
-/** Debian's kernel as the bootable test world caches it (test/world/bootable/kernel.ts), if it is there. */
-async function cachedKernel(): Promise<{ kver: string; modulesDir: string } | undefined> {
-  const debs = new URL('../../.cache/world/debs/', import.meta.url).pathname;
-  for (const deb of (await readdir(debs).catch(() => [])).filter((d) => d.startsWith('linux-image-'))) {
-    for (const base of ['root/lib/modules', 'root/usr/lib/modules']) {
-      const kvers = await readdir(join(debs, deb, base)).catch(() => []);
-      if (kvers[0] !== undefined) return { kver: kvers[0], modulesDir: join(debs, deb, base, kvers[0]) };
-    }
-  }
-  return undefined;
-}
-
-const kernel = await cachedKernel();
+/** Debian's kernel, as the bootable test world fetches and caches it. */
+const kernel = await fetchKernel();
 const depmod = await findTool('depmod');
 
 /** vsock_loopback needs vmw_vsock_virtio_transport_common, which needs vsock. */
@@ -51,8 +41,8 @@ const body = (entry: FileEntry | undefined): Buffer => {
 };
 const byName = (entries: readonly FileEntry[]) => new Map(entries.map((e) => [e.path.split('/').at(-1) as string, e]));
 
-describe.skipIf(kernel === undefined || depmod === null)('runDepmod with Debian kernel modules', () => {
-  const { kver, modulesDir } = kernel ?? { kver: '', modulesDir: '' };
+describe('runDepmod with Debian kernel modules', () => {
+  const { kver, modulesDir } = kernel;
   const modules = `lib/modules/${kver}`;
   const tclocal = `usr/local/lib/modules/${kver}/kernel`;
 
@@ -232,7 +222,7 @@ describe('kmod index', () => {
     expect(() => readIndex(bytes.subarray(0, bytes.length - 3), 'x.bin')).toThrow(/x\.bin: /);
   });
 
-  it.skipIf(kernel === undefined || depmod === null)('writes the bytes depmod writes', async () => {
+  it('writes the bytes depmod writes', async () => {
     const root = await fresh();
     const { kver, modulesDir } = kernel as { kver: string; modulesDir: string };
     await mkdir(join(root, 'lib/modules', kver), { recursive: true });

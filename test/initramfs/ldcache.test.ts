@@ -58,7 +58,7 @@ async function expectSameAsLdconfig(root: string): Promise<LdCache> {
   return ours;
 }
 
-describe.skipIf(!canCompare)('buildLdCache against ldconfig -r', () => {
+describe('buildLdCache against ldconfig -r', () => {
   it('matches byte for byte on a tree with versions, directories, links and junk', async () => {
     const root = await fresh();
     const lib = (path: string, spec: LibSpec) => buildLib(join(root, path), spec);
@@ -209,7 +209,7 @@ describe.skipIf(!canCompare)('buildLdCache against ldconfig -r', () => {
   });
 });
 
-describe.skipIf(!cc.gcc)('buildLdCache', () => {
+describe('buildLdCache', () => {
   it('does not depend on the order the directory lists its files in', async () => {
     const libs = join(work, 'order');
     await buildLib(join(libs, 'a'), { soname: 'libq.so.1' });

@@ -57,6 +57,7 @@ async function build(overlays: { path: string; name: string }[], version = '1.2.
     core: { path: core, name: 'Core-current.iso:boot/core.gz' },
     overlays,
     version,
+    kernelVersion: KVER,
     out,
     mtime: 1_700_000_000,
     recompress: false,
