@@ -131,7 +131,7 @@ export function worldExtensions(kernelVersion: string): ExtensionSpec[] {
         program('openssh.tcz', 'usr/local/bin/ssh'),
         file('usr/local/etc/ssh/sshd_config.example', 'PermitRootLogin no\n'),
         dir('usr/local/var/empty', 0o711),
-        script('usr/local/tce.installed/openssh', 'echo MKWORLD-TCE-INSTALLED openssh\n', 0o775),
+        script('usr/local/tce.installed/openssh', '/usr/local/sbin/sshd\n/usr/local/bin/ssh\n', 0o775),
       ],
     },
     {
