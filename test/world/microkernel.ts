@@ -7,7 +7,10 @@ import { dirname, join } from 'node:path';
  * the console so the boot tests can see which of them ran.
  */
 export const MICROKERNEL_FILES: Readonly<Record<string, { body: string; mode?: number }>> = {
-  'etc/init.d/dhcp.sh': { body: '#!/bin/sh\n# DHCP client start-up for the Microkernel\necho MKWORLD-DHCP\n', mode: 0o755 },
+  'etc/init.d/dhcp.sh': {
+    body: '#!/bin/sh\n# DHCP client start-up for the Microkernel\necho MKWORLD-DHCP\n',
+    mode: 0o755,
+  },
   'usr/share/udhcpc/dhcp_mk_config.script': {
     body: '#!/bin/sh\n# udhcpc hook: remembers the Razor server from DHCP option 224\necho "razor_server=$opt224"\n',
     mode: 0o755,
@@ -16,7 +19,9 @@ export const MICROKERNEL_FILES: Readonly<Record<string, { body: string; mode?: n
   'rz_mk_init.rb': { body: '#!/usr/bin/env ruby\nputs "MKWORLD-INIT"\n', mode: 0o755 },
   'razor_microkernel/logging.rb': { body: 'module RazorMicrokernel; module Logging; end; end\n' },
   'razor_microkernel/rz_host_utils.rb': { body: 'module RazorMicrokernel; class RzHostUtils; end; end\n' },
-  'configuration-agent/configuration.rb': { body: 'module MCollective; module Agent; class Configuration; end; end; end\n' },
+  'configuration-agent/configuration.rb': {
+    body: 'module MCollective; module Agent; class Configuration; end; end; end\n',
+  },
   'facter-agent/facteragent.rb': { body: 'module MCollective; module Agent; class Facteragent; end; end; end\n' },
   'opt/bootsync.sh': {
     body: [
@@ -30,7 +35,9 @@ export const MICROKERNEL_FILES: Readonly<Record<string, { body: string; mode?: n
     ].join('\n'),
     mode: 0o755,
   },
-  'opt/gems/gem.list': { body: '# gems the Microkernel Controller needs\nfacter\njson_pure >= 1.7.7\ndaemons\nstomp\n' },
+  'opt/gems/gem.list': {
+    body: '# gems the Microkernel Controller needs\nfacter\njson_pure >= 1.7.7\ndaemons\nstomp\n',
+  },
   'tmp/first_checkin.yaml': { body: '---\nfirst_checkin: true\n' },
   'tmp/mk_conf.yaml': { body: '---\nmk_log_level: Logger::INFO\nmk_register_interval: 60\n' },
   'tmp/mk_conf_debug.yaml': { body: '---\nmk_log_level: Logger::DEBUG\nmk_register_interval: 30\n' },
@@ -59,8 +66,8 @@ export const MICROKERNEL_FILES: Readonly<Record<string, { body: string; mode?: n
     body: 'root:*:13525:0:99999:7:::\nlp:*:13510:0:99999:7:::\nnobody:*:13509:0:99999:7:::\ntc:!:13646:0:99999:7:::\n',
     mode: 0o600,
   },
-  'COPYING': { body: 'Razor Microkernel test world: copying conditions for the test fixtures.\n' },
-  'LICENSE': { body: 'Apache License, Version 2.0 (test world copy)\n' },
+  COPYING: { body: 'Razor Microkernel test world: copying conditions for the test fixtures.\n' },
+  LICENSE: { body: 'Apache License, Version 2.0 (test world copy)\n' },
 };
 
 /** Writes the tree under `dir`; the caller adds additional-build-files as needed. */

@@ -1,0 +1,86 @@
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Flavour } from '../config/flavour.js';
+import { InputError } from '../errors.js';
+import type { BootFiles } from '../tce/mirror.js';
+import { toolVersion } from '../version.js';
+import { preparerId, volumeDate } from './args.js';
+import type { IsoMetadata } from './metadata.js';
+import { prepareIsoTree, removeTree } from './tree.js';
+import { checkVersion, isoFileName, volumeId } from './version.js';
+import { writeIso } from './write.js';
+
+export interface BuildIsoOptions {
+  /** The Core ISO to start from (its `boot/` tree). */
+  readonly coreIso: string;
+  readonly boot: BootFiles;
+  /** The new initramfs (core.gz). */
+  readonly initramfs: string;
+  readonly version: string;
+  readonly flavour: Flavour;
+  /** The ISO is written here as `rz_mk_{flavour}-image.{version}.iso`. */
+  readonly outDir: string;
+  readonly copying?: string | undefined;
+  readonly license?: string | undefined;
+  /** Fixes iso_build_time and every date in the image, and leaves the host name out. */
+  readonly sourceDateEpoch?: number | undefined;
+  /** Where the staging tree (about the ISO's size) goes; the system's temp directory by default. */
+  readonly workDir?: string | undefined;
+  /** Syslinux's isohdpfx.bin; by default the first one installed. */
+  readonly isohybridMbr?: string | undefined;
+}
+
+export interface BuiltIso {
+  readonly path: string;
+  readonly volumeId: string;
+  readonly preparer: string;
+  readonly hybrid: boolean;
+  readonly metadata: IsoMetadata;
+  readonly warnings: readonly string[];
+}
+
+/** The ISO stage: the new tree in a scratch directory, then xorriso; the scratch is removed either way. */
+export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
+  const version = checkVersion(opts.version);
+  const epoch = opts.sourceDateEpoch;
+  // Fail on an unusable epoch before the slow part.
+  if (epoch !== undefined) volumeDate(epoch);
+  const label = volumeId(version);
+  const preparer = preparerId(toolVersion(), epoch === undefined ? hostname() : undefined);
+  try {
+    await mkdir(opts.outDir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new InputError(`cannot create the output directory ${opts.outDir}: ${code}`, { cause: error });
+  }
+  const scratch = await mkdtemp(join(opts.workDir ?? tmpdir(), 'mkbundle-iso-'));
+  try {
+    const tree = await prepareIsoTree(join(scratch, 'tree'), {
+      coreIso: opts.coreIso,
+      boot: opts.boot,
+      initramfs: opts.initramfs,
+      version,
+      buildTime: epoch === undefined ? new Date() : new Date(epoch * 1000),
+      copying: opts.copying,
+      license: opts.license,
+    });
+    const written = await writeIso(tree.dir, join(opts.outDir, isoFileName(opts.flavour, version)), {
+      volumeId: label,
+      preparer,
+      copyrightFile: tree.copyrightFile,
+      sourceDateEpoch: epoch,
+      isohybridMbr: opts.isohybridMbr,
+    });
+    return {
+      path: written.path,
+      volumeId: label,
+      preparer,
+      hybrid: written.hybrid,
+      metadata: tree.metadata,
+      warnings: [...tree.warnings, ...written.warnings],
+    };
+  } finally {
+    await removeTree(scratch);
+  }
+}

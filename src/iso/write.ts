@@ -1,0 +1,90 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { temporaryName } from '../archive/atomic.js';
+import { ArchiveError, InputError } from '../errors.js';
+import { requireTool } from '../tools/which.js';
+import { BOOT_IMAGE, xorrisoArgs } from './args.js';
+import { findIsohybridMbr, isolinuxIsHybridCapable } from './hybrid.js';
+import { withXorrisoProblem } from './xorriso.js';
+
+export interface WriteIsoOptions {
+  readonly volumeId: string;
+  readonly preparer: string;
+  /** A file at the tree's root to name as the copyright file. */
+  readonly copyrightFile?: string | undefined;
+  /** Pins every date in the image; the same tree then gives the same bytes. */
+  readonly sourceDateEpoch?: number | undefined;
+  /** Syslinux's isohdpfx.bin; by default the first one installed. */
+  readonly isohybridMbr?: string | undefined;
+}
+
+export interface WrittenIso {
+  readonly path: string;
+  /** True when the image also boots as a hard disk or USB stick (isohybrid MBR). */
+  readonly hybrid: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** Problems with the files xorriso reads or writes, as opposed to the image it was asked to make. */
+const FILE_PROBLEM =
+  /Permission denied|No such file|does not exist|Cannot acquire drive|Access to file is not allowed|No space left|Read-only file system|Cannot determine attributes/i;
+
+/** The environment xorriso runs in: SOURCE_DATE_EPOCH is ours to set, never inherited. */
+function xorrisoEnv(epoch: number | undefined): NodeJS.ProcessEnv {
+  const { SOURCE_DATE_EPOCH: _inherited, ...env } = process.env;
+  return epoch === undefined ? env : { ...env, SOURCE_DATE_EPOCH: String(epoch) };
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes the ISO image of `tree` (prepared by prepareIsoTree) to `dest` with
+ * xorriso: under a temporary name in the same directory, renamed only when
+ * complete, so a failure leaves nothing under `dest`.
+ */
+export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions): Promise<WrittenIso> {
+  const xorriso = await requireTool('xorriso');
+  const warnings: string[] = [];
+  const hybrid = await isolinuxIsHybridCapable(join(tree, BOOT_IMAGE));
+  if (!hybrid) {
+    warnings.push(`${BOOT_IMAGE} has no isohybrid signature (ISOLINUX before 3.72?): the ISO boots from CD only`);
+  }
+  const isohybridMbr = hybrid ? (opts.isohybridMbr ?? (await findIsohybridMbr())) : undefined;
+  const path = resolve(dest);
+  const temp = temporaryName(path);
+  const args = xorrisoArgs({
+    tree: resolve(tree),
+    output: temp,
+    volumeId: opts.volumeId,
+    preparer: opts.preparer,
+    copyrightFile: opts.copyrightFile,
+    isohybridMbr,
+    sourceDateEpoch: opts.sourceDateEpoch,
+  });
+  try {
+    const run = await execa(xorriso, args, {
+      env: xorrisoEnv(opts.sourceDateEpoch),
+      extendEnv: false,
+      stdin: 'ignore',
+      reject: false,
+    });
+    if (run.exitCode !== 0) {
+      const message = withXorrisoProblem(`${path}: xorriso could not write the ISO`, run.stderr);
+      throw FILE_PROBLEM.test(run.stderr) ? new InputError(message) : new ArchiveError(message);
+    }
+    await syncFile(temp);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return { path, hybrid, warnings };
+}

@@ -1,0 +1,26 @@
+/**
+ * xorriso reports problems as `PROGRAM : SEVERITY : text` lines on stderr,
+ * e.g. `libburn : SORRY : Failed to open device (a pseudo-drive) : Permission denied`.
+ * Severities from SORRY up mean the run failed.
+ */
+const PROBLEM = /^\s*(?:xorriso|libisofs|libburn|libisoburn)\s*:\s*(?:SORRY|MISHAP|FAILURE|FATAL|ABORT)\s*:\s*(.+)$/;
+
+/**
+ * The first two problem lines of a failed run, joined into one line: the
+ * first is the cause (a library's own message), the second usually says
+ * which file or option it was about.
+ */
+export function xorrisoProblem(stderr: string): string | undefined {
+  const problems = stderr
+    .split('\n')
+    .map((line) => PROBLEM.exec(line)?.[1]?.trim())
+    .filter((text): text is string => text !== undefined && text !== '');
+  const unique = [...new Set(problems)].slice(0, 2);
+  return unique.length > 0 ? unique.join('; ') : undefined;
+}
+
+/** The problem lines appended to `message`, in parentheses, when there are any. */
+export function withXorrisoProblem(message: string, stderr: string): string {
+  const problem = xorrisoProblem(stderr);
+  return problem === undefined ? message : `${message} (${problem})`;
+}
