@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { SquashfsImage } from '../src/squashfs/index.js';
+import { fmtMiB, fmtMs, median, timed } from './lib/measure.js';
 import { writeBenchTree } from './lib/squashfs-tree.js';
-
-const execFileAsync = promisify(execFile);
 
 interface Run {
   wallMs: number;
@@ -35,18 +34,6 @@ async function child(image: string, dest: string, threads: number): Promise<void
   process.stdout.write(JSON.stringify({ extractMs }));
 }
 
-/** Runs a command under /usr/bin/time; returns its wall time, peak RSS and stdout. */
-async function timed(command: string, args: string[]): Promise<Run & { stdout: string }> {
-  const marker = '@@time';
-  const { stdout, stderr } = await execFileAsync('/usr/bin/time', ['-f', `${marker} %e %M`, command, ...args], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const line = stderr.split('\n').find((l) => l.startsWith(marker));
-  if (!line) throw new Error(`no timing from /usr/bin/time: ${stderr}`);
-  const [, seconds, rss] = line.split(' ');
-  return { wallMs: Number(seconds) * 1000, maxRssKiB: Number(rss), stdout };
-}
-
 /** Path -> size/mode summary of an extracted tree, to check both tools agree. */
 async function summary(root: string): Promise<string> {
   const lines: string[] = [];
@@ -62,9 +49,9 @@ async function summary(root: string): Promise<string> {
   return lines.join('\n');
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
-const mib = (kib: number) => `${(kib / 1024).toFixed(1).padStart(6)} MiB`;
+const execFileAsync = promisify(execFile);
+const fmt = fmtMs;
+const mib = fmtMiB;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({

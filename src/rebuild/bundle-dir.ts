@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractTar } from '../archive/tar-extract.js';
@@ -47,7 +47,7 @@ function check(manifest: unknown, file: string): BundleManifest {
  * directory is taken as an unpacked bundle.
  */
 export async function openBundle(bundle: string, scratch: string): Promise<OpenedBundle> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(bundle);
   } catch {

@@ -27,7 +27,9 @@ describe('parseBundleCfg', () => {
     expect(() => parseBundleCfg('MK_BUNDLE_TYPE=dev\nnot a setting\n', 'my.cfg')).toThrowError(
       new InputError("my.cfg:2: expected KEY=VALUE, got 'not a setting'"),
     );
-    expect(() => parseBundleCfg('MK_BUNDLE_TYPO=dev\n', 'my.cfg')).toThrowError(/my\.cfg:1: unknown key MK_BUNDLE_TYPO/);
+    expect(() => parseBundleCfg('MK_BUNDLE_TYPO=dev\n', 'my.cfg')).toThrowError(
+      /my\.cfg:1: unknown key MK_BUNDLE_TYPO/,
+    );
     expect(() => parseBundleCfg('MK_BUNDLE_TYPE="dev\n', 'my.cfg')).toThrowError(/my\.cfg:1: unterminated quote/);
   });
 

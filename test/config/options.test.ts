@@ -67,9 +67,9 @@ describe('resolveBundleOptions', () => {
     expect(options.urls.gemSource).toBe('http://127.0.0.1:2');
     expect(options.tcVersion).toBe('16.x');
     expect(options.arch).toBe('x86_64');
-    expect(resolveBundleOptions({ ...lists, reusePrevDl: false }, { MK_BUNDLE_RE_USE_PREV_DL: 'yes' }, {})).toMatchObject(
-      { reusePrevDownloads: false },
-    );
+    expect(
+      resolveBundleOptions({ ...lists, reusePrevDl: false }, { MK_BUNDLE_RE_USE_PREV_DL: 'yes' }, {}),
+    ).toMatchObject({ reusePrevDownloads: false });
   });
 
   it('rejects bad values with the setting named', () => {

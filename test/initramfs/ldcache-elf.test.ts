@@ -5,9 +5,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSharedObject } from '../../src/initramfs/elf.js';
 import { FLAG_ELF, FLAG_ELF_LIBC6, FLAG_X8664_LIB64, readLibrary } from '../../src/initramfs/ldlib.js';
-import { buildLib, compilers, type LibSpec } from './ldcache-helpers.js';
+import { buildLib, type LibSpec } from './ldcache-helpers.js';
 
-const cc = await compilers();
 let work: string;
 const built = new Map<string, Buffer>();
 

@@ -49,11 +49,6 @@ export async function compilers(): Promise<{ gcc: boolean; m32: boolean }> {
   }
 }
 
-/** The real `ldconfig -r` can run: it is installed and we are root (it chroots). */
-export async function ldconfigRuns(): Promise<boolean> {
-  return process.getuid?.() === 0 && (await findTool('ldconfig')) !== null;
-}
-
 export interface PeerResult {
   readonly cache: Buffer;
   /** Every symbolic link of the tree after ldconfig ran, `path -> target`, sorted. */

@@ -16,7 +16,10 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 const profile = razorProfile('mcollective-2.0.0');
 const targets = async (flavour: 'dev' | 'prod' | 'debug') =>
   Object.fromEntries(
-    (await collectSourceFiles(dir, profile, flavour)).map((f) => [`${f.dest}:${f.path}`, f.source.slice(dir.length + 1)]),
+    (await collectSourceFiles(dir, profile, flavour)).map((f) => [
+      `${f.dest}:${f.path}`,
+      f.source.slice(dir.length + 1),
+    ]),
   );
 
 describe('collectSourceFiles with the Razor profile', () => {
