@@ -8,7 +8,8 @@ export type Invocation =
 
 const EPILOG = `Only one of -p and -d may be given, and -t may not be used with -p.
 Settings come from the command line, then MK_BUNDLE_* environment variables,
-then the -c config file (KEY=VALUE lines with the same names), then defaults.`;
+then the -c config file (KEY=VALUE lines with the same names), then defaults.
+Then build the ISO: mkbundle iso BUNDLE VERSION (see mkbundle iso --help).`;
 
 function bundleParser(argv: string[]): Argv {
   return yargs(argv)
