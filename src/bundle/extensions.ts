@@ -4,7 +4,7 @@ import type { CachedFile } from '../fetch/cache.js';
 import { runPool } from '../fetch/pool.js';
 import { fileEntry } from '../overlay/entries.js';
 import type { ExtensionSet } from '../plan/plan.js';
-import { depClosure } from '../tce/closure.js';
+import { depClosure, describeCycle } from '../tce/closure.js';
 import { parseDepFile } from '../tce/deps.js';
 import { parseMd5Txt } from '../tce/md5.js';
 import { type ExtensionFile, extensionFileName, extensionUrl } from '../tce/mirror.js';
@@ -40,7 +40,7 @@ async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<s
     kernelVersion: ctx.kernelVersion,
     concurrency: ctx.jobs,
   });
-  for (const cycle of closure.cycles) ctx.warn(`${set.list} list: dependency loop ${cycle.join(' → ')}`);
+  for (const cycle of closure.cycles) ctx.warn(`${set.list} list: ${describeCycle(cycle)}`);
   return closure.discoveryOrder.filter((name) => {
     if (!ctx.excluded.includes(name)) return true;
     ctx.warn(`${name} is a dependency in the ${set.list} list; left out of a prod image`);

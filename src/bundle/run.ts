@@ -15,7 +15,7 @@ import { razorProfile } from '../overlay/profile.js';
 import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
 import { deriveSalt, hashPassword } from '../passwd/crypt.js';
 import { enableAutologin } from '../passwd/inittab.js';
-import { setTcPassword } from '../passwd/shadow.js';
+import { assertNoLogin, setTcPassword } from '../passwd/shadow.js';
 import { type BuildPlan, makePlan, OVERLAY_NAME } from '../plan/plan.js';
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
@@ -83,7 +83,12 @@ async function editedSourceEntry(
   epoch: number | undefined,
 ): Promise<ArchiveEntry | undefined> {
   const { image } = plan;
-  if (file.path === 'etc/shadow' && image.flavour !== 'prod') {
+  if (file.path === 'etc/shadow') {
+    if (image.flavour === 'prod') {
+      // prod promises no login: refuse a shadow-nologin that would allow one.
+      assertNoLogin(await readFile(file.source, 'utf8'), file.source);
+      return undefined;
+    }
     const salt = epoch === undefined ? undefined : deriveSalt(`mkbundle tc ${epoch}`, image.passwdHash);
     const hash = hashPassword(image.tcPassword, image.passwdHash, salt);
     const text = setTcPassword(await readFile(file.source, 'utf8'), hash, file.source);

@@ -10,8 +10,6 @@ export type ProgressEvent =
 /** Stages report what they do through this; rendering is the CLI's business. */
 export type Reporter = (event: ProgressEvent) => void;
 
-export const silentReporter: Reporter = () => {};
-
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB'];

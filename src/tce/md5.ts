@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { IntegrityError } from '../errors.js';
 
 const MD5_LINE = /^([0-9A-Fa-f]{32})[ \t]+\*?(.+)$/;
@@ -28,19 +27,4 @@ export function parseMd5Txt(text: string, name: string, source: string): string 
 
 export function md5Hex(data: Buffer): string {
   return createHash('md5').update(data).digest('hex');
-}
-
-/** Throws an IntegrityError naming `file` and both sums unless they agree. */
-export function verifyMd5(file: string, expected: string, actual: string): void {
-  if (expected.toLowerCase() !== actual.toLowerCase()) {
-    throw new IntegrityError(
-      `md5 mismatch for ${file}: expected ${expected.toLowerCase()}, got ${actual.toLowerCase()}`,
-    );
-  }
-}
-
-export async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

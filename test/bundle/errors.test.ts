@@ -175,6 +175,20 @@ describe('failures while building keep earlier outputs', () => {
     await expectIntact();
   });
 
+  it('refuses a prod bundle whose shadow-nologin lets tc log in', async () => {
+    const shadow = join(dir, 'world', 'source', 'etc/shadow-nologin');
+    const { readFile } = await import('node:fs/promises');
+    const original = await readFile(shadow, 'utf8');
+    await writeFile(shadow, original.replace(/^tc:!:/m, 'tc:$1$abc$def:'));
+    const run = await build();
+    await writeFile(shadow, original);
+    expect(run.code).toBe(2);
+    expect(oneErrorLine(run.stderr)).toBe(
+      `mkbundle: ${shadow}: user tc can log in with a password; expected a locked field ('!' or '*')`,
+    );
+    await expectIntact();
+  });
+
   it('leaves no output when the first build fails', async () => {
     const fresh = join(dir, 'fresh-out');
     world.server.fault(`${world.tinycore.tczPath}/ruby.tcz`, { kind: 'status', status: 404 });

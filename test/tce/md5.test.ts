@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors.js';
-import { md5Hex, parseMd5Txt, verifyMd5 } from '../../src/tce/md5.js';
+import { md5Hex, parseMd5Txt } from '../../src/tce/md5.js';
 
 const SUM = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -45,23 +45,5 @@ describe('parseMd5Txt', () => {
     expect(() => parseMd5Txt(text, 'ruby.tcz', 'http://m/ruby.tcz.md5.txt')).toThrow(
       `http://m/ruby.tcz.md5.txt: ${why}`,
     );
-  });
-});
-
-describe('verifyMd5', () => {
-  it('passes equal sums regardless of case', () => {
-    expect(() => verifyMd5('ruby.tcz', SUM.toUpperCase(), SUM)).not.toThrow();
-  });
-
-  it('names the file and both sums on a mismatch', () => {
-    const other = md5Hex(Buffer.from('x'));
-    expect(() => verifyMd5('http://m/ruby.tcz', SUM, other)).toThrow(IntegrityError);
-    expect(() => verifyMd5('http://m/ruby.tcz', SUM, other)).toThrow(
-      `md5 mismatch for http://m/ruby.tcz: expected ${SUM}, got ${other}`,
-    );
-  });
-
-  it('md5Hex is the md5 of the bytes', () => {
-    expect(md5Hex(Buffer.alloc(0))).toBe(SUM);
   });
 });
