@@ -55,7 +55,9 @@ export class RunFetcher {
 
   private async fetch(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
     this.report({ type: 'download-start', url });
-    const options = { offline: this.offline, ...(expect ? { expect } : {}) };
+    const onProgress = (transferred: number, total: number | undefined) =>
+      this.report({ type: 'download-progress', url, transferred, ...(total === undefined ? {} : { total }) });
+    const options = { offline: this.offline, onProgress, ...(expect ? { expect } : {}) };
     const file = optional
       ? await this.cache.get(url, { ...options, optional: true })
       : await this.cache.get(url, options);

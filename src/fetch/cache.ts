@@ -51,6 +51,8 @@ export interface GetOptions {
   readonly optional?: boolean;
   /** Aborts the download; concurrent gets sharing it share the first caller's signal. */
   readonly signal?: AbortSignal;
+  /** Body bytes received so far, and the announced length (the first caller's, for shared downloads). */
+  readonly onProgress?: (transferred: number, total: number | undefined) => void;
 }
 
 export interface CachedFile extends Digests {
@@ -139,7 +141,11 @@ export class DownloadCache {
     const tmp = tempName(this.tmpDir);
     try {
       const validators = cached && { etag: cached.etag, lastModified: cached.lastModified };
-      const result = await this.client.download(url, tmp, { validators, signal: opts.signal });
+      const result = await this.client.download(url, tmp, {
+        validators,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
       if (result.notModified) {
         // Only a conditional request can be answered 304, and only a usable entry makes one.
         if (cached === undefined) throw new Error(`304 for unconditional GET ${url}`);

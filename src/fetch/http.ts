@@ -43,6 +43,8 @@ export interface DownloadOptions {
   /** Makes the request conditional; a 304 answer is `{ notModified: true }` and leaves `dest` untouched. */
   readonly validators?: Validators;
   readonly signal?: AbortSignal;
+  /** Body bytes received so far in this attempt, and the announced length. */
+  readonly onProgress?: (transferred: number, total: number | undefined) => void;
 }
 
 export interface ClientStats {
@@ -88,6 +90,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     dest: string,
     headers: Record<string, string>,
     signal?: AbortSignal,
+    onProgress?: DownloadOptions['onProgress'],
   ): Promise<Attempt> {
     stats.requests += 1;
     const request = client.stream(url, { headers, signal });
@@ -114,8 +117,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         request.destroy();
       }, timeouts.idleMs);
       idle = timer;
+      let transferred = 0;
       digest = new DigestStream((bytes) => {
         stats.bytesFetched += bytes;
+        transferred += bytes;
+        onProgress?.(transferred, expected);
         timer.refresh();
       });
       await pipeline(request, digest, createWriteStream(dest));
@@ -153,7 +159,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   async function download(
     url: string,
     dest: string,
-    { validators, signal }: DownloadOptions = {},
+    { validators, signal, onProgress }: DownloadOptions = {},
   ): Promise<DownloadResult> {
     const headers: Record<string, string> = {};
     if (validators?.etag !== undefined) headers['if-none-match'] = validators.etag;
@@ -161,7 +167,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     try {
       for (let n = 1; ; n++) {
         signal?.throwIfAborted();
-        const outcome = await attempt(url, dest, headers, signal);
+        const outcome = await attempt(url, dest, headers, signal, onProgress);
         if (outcome.ok) return outcome.result;
         if (n > policy.limit || !isRetryable(outcome.failure)) {
           throw new HttpError(url, outcome.failure, n, { cause: outcome.cause });

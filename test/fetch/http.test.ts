@@ -68,6 +68,14 @@ describe('createHttpClient().download', () => {
     expect(http.stats()).toEqual({ requests: 1, retries: 0, notModified: 0, bytesFetched: BODY.length });
   });
 
+  it('reports progress as the body arrives, up to the announced length', async () => {
+    const seen: [number, number | undefined][] = [];
+    await client().download(url, dest, { onProgress: (transferred, total) => seen.push([transferred, total]) });
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.at(-1)).toEqual([BODY.length, BODY.length]);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]?.[0]).toBeGreaterThan(seen[i - 1]?.[0] ?? 0);
+  });
+
   it('sends validators and reports 304 as notModified without creating the file', async () => {
     const http = client();
     const first = await http.download(url, dest);

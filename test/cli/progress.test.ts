@@ -1,0 +1,65 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
+import { formatBytes, plainReporter, ttyReporter } from '../../src/cli/progress.js';
+
+class Sink extends Writable {
+  text = '';
+  columns = 60;
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+describe('formatBytes', () => {
+  it('uses binary units with one decimal', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(5 * 1024 * 1024)).toBe('5.0 MiB');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
+  });
+});
+
+describe('plainReporter', () => {
+  it('writes one line per step, finished download and warning', () => {
+    const out = new Sink();
+    const report = plainReporter(out);
+    report({ type: 'step', name: 'Core ISO' });
+    report({ type: 'download-start', url: 'http://m/Core-current.iso' });
+    report({ type: 'download-progress', url: 'http://m/Core-current.iso', transferred: 10, total: 20 });
+    report({ type: 'download-done', url: 'http://m/Core-current.iso', bytes: 2048, fromCache: false });
+    report({ type: 'download-done', url: 'http://m/x.tcz', bytes: 10, fromCache: true });
+    report({ type: 'warning', message: 'dependency loop' });
+    expect(out.text).toBe(
+      [
+        '==> Core ISO',
+        '    fetched http://m/Core-current.iso (2.0 KiB)',
+        '    cached  http://m/x.tcz (10 B)',
+        'warning: dependency loop',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('ttyReporter', () => {
+  it('redraws the step and the downloads in flight in place, keeping finished steps', () => {
+    vi.useFakeTimers();
+    const out = new Sink();
+    const report = ttyReporter(out);
+    report({ type: 'step', name: 'extensions' });
+    report({ type: 'download-start', url: 'http://m/ruby.tcz' });
+    vi.advanceTimersByTime(150);
+    report({ type: 'download-progress', url: 'http://m/ruby.tcz', transferred: 2048, total: 4096 });
+    report({ type: 'download-done', url: 'http://m/ruby.tcz', bytes: 4096, fromCache: false });
+    report({ type: 'step', name: 'gems' });
+    vi.useRealTimers();
+    expect(out.text).toContain('==> extensions\n');
+    expect(out.text).toContain('==> extensions\n    ruby.tcz 2.0 KiB 50%\n');
+    // Finished steps stay on screen with a tick, after erasing the live lines.
+    expect(out.text).toContain('\x1b[J✓ extensions\n==> gems\n');
+    const last = out.text.slice(out.text.lastIndexOf('\x1b[J') + 3);
+    expect(last).toBe('✓ extensions\n==> gems\n');
+  });
+});
