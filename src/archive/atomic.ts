@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { removeOnInterrupt } from '../cleanup.js';
 
 /** A temporary name next to `path`, so that the final rename stays on one filesystem. */
 export function temporaryName(path: string): string {
@@ -16,6 +17,7 @@ export function temporaryName(path: string): string {
  */
 export async function writeFileAtomically(dest: string, source: Readable, transforms: Duplex[] = []): Promise<void> {
   const temp = temporaryName(dest);
+  const untrack = removeOnInterrupt(temp);
   try {
     await pipeline([source, ...transforms, createWriteStream(temp, { flags: 'wx', mode: 0o644 })]);
     // fsync works on the inode, so a second descriptor flushes what the stream wrote.
@@ -29,5 +31,7 @@ export async function writeFileAtomically(dest: string, source: Readable, transf
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    untrack();
   }
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { writeTarGz } from '../archive/tar-write.js';
+import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
 import type { BundleOptions } from '../config/options.js';
 import { UsageError } from '../errors.js';
@@ -120,7 +121,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     client: createHttpClient({ version: toolVersion() }),
   });
   const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report);
-  const staging = await mkdtemp(join(tmpdir(), 'mkbundle-'));
+  const staging = await scratchDir('bundle');
   try {
     report({ type: 'step', name: 'Microkernel project files' });
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(plan.mcollective.dir), plan.flavour);
@@ -231,6 +232,6 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeScratchDir(staging);
   }
 }

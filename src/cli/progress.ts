@@ -65,7 +65,7 @@ export function ttyReporter(out: Writable & { columns?: number }): Reporter {
       lines.push(`    ${shortName(url)} ${formatBytes(p.transferred)}${pct}`);
     }
     const clear = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
-    out.write(clear + lines.map((l) => l.slice(0, width)).join('\n') + '\n');
+    out.write(`${clear + lines.map((l) => l.slice(0, width)).join('\n')}\n`);
     drawn = lines.length;
   };
   const commit = (line: string) => {

@@ -29,6 +29,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeOnInterrupt } from '../cleanup.js';
 import { InputError, IntegrityError } from '../errors.js';
 import { type Digests, hashFile } from './digest.js';
 import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
@@ -139,6 +140,7 @@ export class DownloadCache {
 
   private async fetch(url: string, cached: PresentEntry | undefined, opts: GetOptions): Promise<Resolved> {
     const tmp = tempName(this.tmpDir);
+    const untrack = removeOnInterrupt(tmp);
     try {
       const validators = cached && { etag: cached.etag, lastModified: cached.lastModified };
       const result = await this.client.download(url, tmp, {
@@ -172,6 +174,7 @@ export class DownloadCache {
       throw err;
     } finally {
       await rm(tmp, { force: true });
+      untrack();
     }
   }
 

@@ -1,23 +1,11 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import {
-  copyFile,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rm,
-  stat,
-  symlink,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, stat, symlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import type { FileEntry } from '../archive/entry.js';
+import { removeScratchDir, scratchDir } from '../cleanup.js';
 import { ArchiveError, InputError, ToolMissingError } from '../errors.js';
 import { requireTool, TOOLS } from '../tools/which.js';
 import { mapIndexValues, readIndex, writeIndex } from './kmod-index.js';
@@ -61,7 +49,7 @@ export async function runDepmod(stagingDir: string, kver: string, options: Depmo
     throw new InputError(`${moduleDir}: no such module directory`);
   }
   const program = options.depmod ?? (await requireTool('depmod'));
-  const work = await mkdtemp(join(tmpdir(), 'mkbundle-depmod-'));
+  const work = await scratchDir('depmod');
   try {
     const root = join(work, 'root');
     const gunzipped = await copyTree(stagingDir, root);
@@ -99,7 +87,7 @@ export async function runDepmod(stagingDir: string, kver: string, options: Depmo
     }
     return { entries, warnings };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await removeScratchDir(work);
   }
 }
 

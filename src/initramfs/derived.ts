@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
+import { removeScratchDir, scratchDir } from '../cleanup.js';
 import { runDepmod } from './depmod.js';
 import { buildLdCache } from './ldcache.js';
 import { type MergeSources, mergeEntries } from './merge.js';
@@ -67,7 +67,7 @@ async function stage(sources: MergeSources, needs: Needs, kver: string, dir: str
 export async function deriveIndexes(sources: MergeSources, kver: string, mtime: number): Promise<Derived> {
   const needs = needsOf(sources.index.winner.keys());
   if (!needs.depmod && !needs.ldconfig) return { entries: [], drop: new Set(), warnings: [] };
-  const dir = await mkdtemp(join(tmpdir(), 'mkbundle-derived-'));
+  const dir = await scratchDir('derived');
   try {
     await stage(sources, needs, kver, dir);
     const entries: ArchiveEntry[] = [];
@@ -86,6 +86,6 @@ export async function deriveIndexes(sources: MergeSources, kver: string, mtime: 
     for (const entry of entries) drop.add(entry.path);
     return { entries, drop, warnings };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeScratchDir(dir);
   }
 }

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Flavour } from '../config/flavour.js';
 import { InputError } from '../errors.js';
 import type { BootFiles } from '../tce/mirror.js';
@@ -54,7 +55,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new InputError(`cannot create the output directory ${opts.outDir}: ${code}`, { cause: error });
   }
-  const scratch = await mkdtemp(join(opts.workDir ?? tmpdir(), 'mkbundle-iso-'));
+  const scratch = await scratchDir('iso', opts.workDir);
   try {
     const tree = await prepareIsoTree(join(scratch, 'tree'), {
       coreIso: opts.coreIso,
@@ -81,6 +82,6 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       warnings: [...tree.warnings, ...written.warnings],
     };
   } finally {
-    await removeTree(scratch);
+    await removeScratchDir(scratch, removeTree);
   }
 }

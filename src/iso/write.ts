@@ -2,6 +2,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { temporaryName } from '../archive/atomic.js';
+import { removeOnInterrupt } from '../cleanup.js';
 import { ArchiveError, InputError } from '../errors.js';
 import { requireTool } from '../tools/which.js';
 import { BOOT_IMAGE, xorrisoArgs } from './args.js';
@@ -69,6 +70,7 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
     isohybridMbr,
     sourceDateEpoch: opts.sourceDateEpoch,
   });
+  const untrack = removeOnInterrupt(temp);
   try {
     const run = await execa(xorriso, args, {
       env: xorrisoEnv(opts.sourceDateEpoch),
@@ -85,6 +87,8 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    untrack();
   }
   return { path, hybrid, warnings };
 }

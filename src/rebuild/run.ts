@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeFileAtomically } from '../archive/atomic.js';
+import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { IsoArgs } from '../cli/iso-args.js';
 import type { Reporter } from '../cli/progress.js';
 import type { Flavour } from '../config/flavour.js';
@@ -69,7 +69,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     steps[name] = 0;
     ctx.report({ type: 'step', name });
   };
-  const scratch = await mkdtemp(join(tmpdir(), 'mkbundle-iso-stage-'));
+  const scratch = await scratchDir('iso-stage');
   try {
     step('bundle');
     const { dir, manifest } = await openBundle(args.bundle, scratch);
@@ -146,6 +146,6 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratchDir(scratch);
   }
 }

@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readCpio } from '../archive/cpio-read.js';
+import { removeScratchDir, scratchDir } from '../cleanup.js';
 import { extractFromIso } from '../iso/read.js';
 import { kernelVersionFromPaths } from './kernel-version.js';
 
@@ -20,12 +19,12 @@ export async function kernelVersionOfCoreGz(source: string | Readable, name: str
  * directory: it cannot write to a pipe, and a mount would need root.
  */
 export async function kernelVersionOfCoreIso(iso: string, initrd: string): Promise<string> {
-  const scratch = await mkdtemp(join(tmpdir(), 'mkbundle-kver-'));
+  const scratch = await scratchDir('kver');
   try {
     const out = join(scratch, 'initrd');
     await extractFromIso(iso, initrd, out);
     return await kernelVersionOfCoreGz(out, `${iso}:${initrd}`);
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratchDir(scratch);
   }
 }
