@@ -220,6 +220,19 @@ describe('the download cache', () => {
     expect(world.server.requests.filter((r) => r.status === 304).length).toBeGreaterThan(0);
   });
 
+  it('--cache-dir and --jobs 1 build the same bundle into the named cache', async () => {
+    const cacheDir = join(dir, 'own-cache');
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    const a = join(dir, 'jobs-1');
+    const b = join(dir, 'jobs-8');
+    expect((await build(a, ['-p', '--cache-dir', cacheDir, '--jobs', '1'], env)).code).toBe(0);
+    expect((await build(b, ['-p'], env)).code).toBe(0);
+    const name = 'razor-microkernel-bundle-prod.tar.gz';
+    expect(await sha256(join(a, name))).toBe(await sha256(join(b, name)));
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(join(cacheDir, 'blobs', 'sha256'))).length).toBeGreaterThan(50);
+  });
+
   it('same SOURCE_DATE_EPOCH, byte-identical bundles', async () => {
     const env = { SOURCE_DATE_EPOCH: '1700000000' };
     const a = join(dir, 'repro-a');
