@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -7,10 +6,11 @@ import type { ArchiveEntry } from '../archive/entry.js';
 import { writeTarGz } from '../archive/tar-write.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
+import { sourceDateEpoch } from '../config/epoch.js';
 import type { BundleOptions } from '../config/options.js';
-import { UsageError } from '../errors.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
+import { sha256File } from '../hash.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
 import { razorProfile } from '../overlay/profile.js';
 import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
@@ -43,19 +43,6 @@ export interface BundleResult {
 export interface RunContext {
   readonly env: NodeJS.ProcessEnv;
   readonly report: Reporter;
-}
-
-function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
-  const value = env.SOURCE_DATE_EPOCH;
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`SOURCE_DATE_EPOCH: expected whole seconds, got '${value}'`);
-  return Number(value);
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** util-linux-exec.lst: the source tree's, else mkbundle's own copy of the seed's. */

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
 import type { CfgKey, CfgValues } from './bundle-cfg.js';
 import { type Flavour, isFlavour } from './flavour.js';
+import { httpUrl } from './url.js';
 
 export type PasswdScheme = 'sha512' | 'md5';
 
@@ -85,19 +86,6 @@ function parseBool(value: string, key: string): boolean {
   throw new UsageError(`${key}: expected yes or no, got '${value}'`);
 }
 
-function parseUrl(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${what}: not a URL: '${value}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${what}: only http and https URLs are supported: '${value}'`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
 function decideFlavour(cli: CliArgs, env: CfgValues, cfg: CfgValues): Flavour {
   if (cli.buildProdImage && cli.buildDebugImage) {
     throw new UsageError("only one of the '-p' and '-d' flags may be specified");
@@ -151,7 +139,7 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfg: CfgValue
     throw new UsageError(`--jobs: expected a whole number from 1 to 64, got '${cli.jobs}'`);
   }
   const optionalUrl = (value: string | undefined, what: string) =>
-    value === undefined ? undefined : parseUrl(value, what);
+    value === undefined ? undefined : httpUrl(value, what);
   return {
     builtinList,
     mirrorList,
@@ -165,15 +153,15 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfg: CfgValue
     urls: {
       mirror: optionalUrl(cli.mirror ?? setting('MK_BUNDLE_TCL_MIRROR_URI', env, cfg), '--mirror'),
       iso: optionalUrl(cli.isoUrl ?? setting('MK_BUNDLE_TCL_ISO_URL', env, cfg), '--iso-url'),
-      gemSource: parseUrl(
+      gemSource: httpUrl(
         cli.gemSource ?? setting('MK_BUNDLE_GEM_SERVER_URI', env, cfg) ?? DEFAULTS.gemSource,
         '--gem-source',
       ),
-      rubygems: parseUrl(
+      rubygems: httpUrl(
         cli.rubygemsUrl ?? setting('MK_BUNDLE_RUBY_GEMS_URL', env, cfg) ?? DEFAULTS.rubygems,
         '--rubygems-url',
       ),
-      mcollective: parseUrl(
+      mcollective: httpUrl(
         cli.mcollectiveUrl ?? setting('MK_BUNDLE_MCOLLECTIVE_URL', env, cfg) ?? DEFAULTS.mcollective,
         '--mcollective-url',
       ),

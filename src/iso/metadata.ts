@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { BootFiles } from '../tce/mirror.js';
 
 /** Razor's image service reads this file at the ISO's root to check kernel and initrd. */
@@ -58,11 +56,4 @@ export function isoMetadataYaml(meta: IsoMetadata): string {
     `iso_build_time: ${yamlTimestamp(meta.buildTime)}`,
     '',
   ].join('\n');
-}
-
-/** SHA-256 of a file, lower-case hex. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -2,10 +2,11 @@ import { constants } from 'node:fs';
 import { access, chmod, copyFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
+import { sha256File } from '../hash.js';
 import type { BootFiles } from '../tce/mirror.js';
 import { BOOT_CATALOG, BOOT_IMAGE } from './args.js';
 import { ISOLINUX_CFG, shortenBootTimeout, timeoutWarning } from './isolinux.js';
-import { type IsoMetadata, isoMetadataYaml, METADATA_FILE, sha256File } from './metadata.js';
+import { type IsoMetadata, isoMetadataYaml, METADATA_FILE } from './metadata.js';
 import { extractFromIso } from './read.js';
 import { checkVersion } from './version.js';
 

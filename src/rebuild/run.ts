@@ -6,12 +6,12 @@ import { writeFileAtomically } from '../archive/atomic.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { IsoArgs } from '../cli/iso-args.js';
 import type { Reporter } from '../cli/progress.js';
+import { sourceDateEpoch } from '../config/epoch.js';
 import type { Flavour } from '../config/flavour.js';
-import { UsageError } from '../errors.js';
+import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
-import { sha256File } from '../iso/metadata.js';
 import { extractFromIso } from '../iso/read.js';
 import { checkVersion } from '../iso/version.js';
 import { openBundle } from './bundle-dir.js';
@@ -43,13 +43,6 @@ export interface IsoContext {
   readonly report: Reporter;
 }
 
-function epochOf(env: NodeJS.ProcessEnv): number | undefined {
-  const value = env.SOURCE_DATE_EPOCH;
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`SOURCE_DATE_EPOCH: expected whole seconds, got '${value}'`);
-  return Number(value);
-}
-
 /**
  * The ISO stage, rootless: stream the Core ISO's initramfs through the
  * merge with the bundle's overlays into a new core.gz, then write the ISO
@@ -58,7 +51,7 @@ function epochOf(env: NodeJS.ProcessEnv): number | undefined {
 export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult> {
   const started = Date.now();
   const version = checkVersion(args.version);
-  const epoch = epochOf(ctx.env);
+  const epoch = sourceDateEpoch(ctx.env);
   const steps: Record<string, number> = {};
   let stepStart = Date.now();
   const step = (name: string) => {

@@ -1,3 +1,4 @@
+import { httpUrl } from '../config/url.js';
 import { UsageError } from '../errors.js';
 import { extensionNameProblem } from './name.js';
 
@@ -64,19 +65,6 @@ export function tczSubpath(tcVersion: TcVersion, arch: TcArch): string {
 export function isoSubpath(tcVersion: TcVersion, arch: TcArch): string {
   const iso = arch === 'x86' ? 'Core-current.iso' : 'CorePure64-current.iso';
   return `${tcVersion}/${arch}/release/${iso}`;
-}
-
-function httpUrl(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${what}: not a URL: '${value}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${what}: only http and https URLs are supported: '${value}'`);
-  }
-  return value.replace(/\/+$/, '');
 }
 
 /** Every Tiny Core URL of a build; explicit mirror and ISO URLs win over ones derived from the base. */

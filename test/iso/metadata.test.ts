@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type IsoMetadata, isoMetadataYaml, sha256File, yamlString, yamlTimestamp } from '../../src/iso/metadata.js';
+import { sha256File } from '../../src/hash.js';
+import { type IsoMetadata, isoMetadataYaml, yamlString, yamlTimestamp } from '../../src/iso/metadata.js';
 
 const KERNEL_HASH = createHash('sha256').update('kernel').digest('hex');
 const INITRD_HASH = createHash('sha256').update('initrd').digest('hex');

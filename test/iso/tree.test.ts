@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256File } from '../../src/hash.js';
 import { buildIso } from '../../src/iso/build.js';
-import { sha256File } from '../../src/iso/metadata.js';
 import { prepareIsoTree, removeTree } from '../../src/iso/tree.js';
 
 const NOBODY = 65534;

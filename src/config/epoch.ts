@@ -1,0 +1,9 @@
+import { UsageError } from '../errors.js';
+
+/** SOURCE_DATE_EPOCH (reproducible-builds.org): whole seconds, or undefined when unset. */
+export function sourceDateEpoch(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.SOURCE_DATE_EPOCH;
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`SOURCE_DATE_EPOCH: expected whole seconds, got '${value}'`);
+  return Number(value);
+}

@@ -1,0 +1,15 @@
+import { UsageError } from '../errors.js';
+
+/** An http(s) URL without trailing slashes; anything else is a UsageError naming the setting. */
+export function httpUrl(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${what}: not a URL: '${value}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${what}: only http and https URLs are supported: '${value}'`);
+  }
+  return value.replace(/\/+$/, '');
+}
