@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
-import type { ArchiveEntry } from '../../src/archive/entry.js';
 import { readTar } from '../../src/archive/tar-read.js';
 import { main } from '../../src/cli/main.js';
+import { contentsOf, type ReadEntry } from '../helpers/contents.js';
+
+export type { ReadEntry };
 
 export interface CliRun {
   readonly code: number;
@@ -27,26 +29,10 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
-export interface ReadEntry {
-  readonly entry: ArchiveEntry;
-  readonly body: Buffer | undefined;
-}
-
 /** Every entry of a tar(.gz) with its body. */
 export async function tarContents(source: string | Buffer): Promise<Map<string, ReadEntry>> {
   const input = typeof source === 'string' ? source : Readable.from([source]);
-  const out = new Map<string, ReadEntry>();
-  for await (const entry of readTar(input, { name: 'test archive' })) {
-    let body: Buffer | undefined;
-    // readTar hands file bodies out as streams, to be read before the next entry.
-    if (entry.kind === 'file' && entry.data.from === 'stream') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry.data.open()) chunks.push(chunk as Buffer);
-      body = Buffer.concat(chunks);
-    }
-    out.set(entry.path, { entry, body });
-  }
-  return out;
+  return contentsOf(readTar(input, { name: 'test archive' }));
 }
 
 export function text(contents: Map<string, ReadEntry>, path: string): string {

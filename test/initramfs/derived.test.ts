@@ -9,6 +9,7 @@ import { writeTarGz } from '../../src/archive/tar-write.js';
 import { buildInitramfs } from '../../src/initramfs/build.js';
 import { needsOf } from '../../src/initramfs/derived.js';
 import { formatManifest } from '../../src/initramfs/manifest.js';
+import { contentsOf } from '../helpers/contents.js';
 import { fetchKernel, type Kernel } from '../world/bootable/kernel.js';
 import { buildLib } from './ldcache-helpers.js';
 
@@ -17,17 +18,7 @@ let dir: string;
 let kernel: Kernel;
 let merged: Map<string, { entry: ArchiveEntry; body?: Buffer }>;
 
-async function read(path: string) {
-  const map = new Map<string, { entry: ArchiveEntry; body?: Buffer }>();
-  for await (const e of readCpio(path, { allowDevices: true })) {
-    if (e.kind === 'file' && e.data.from === 'stream') {
-      const chunks: Buffer[] = [];
-      for await (const c of e.data.open()) chunks.push(c as Buffer);
-      map.set(e.path, { entry: e, body: Buffer.concat(chunks) });
-    } else map.set(e.path, { entry: e });
-  }
-  return map;
-}
+const read = (path: string) => contentsOf(readCpio(path, { allowDevices: true }));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mk-derived-'));

@@ -10,6 +10,7 @@ import { writeTarGz } from '../../src/archive/tar-write.js';
 import { ArchiveError } from '../../src/errors.js';
 import { buildInitramfs, versionYaml } from '../../src/initramfs/build.js';
 import { formatManifest, MANIFEST_PATH } from '../../src/initramfs/manifest.js';
+import { contentsOf } from '../helpers/contents.js';
 
 let dir: string;
 let core: string;
@@ -66,17 +67,7 @@ async function build(overlays: { path: string; name: string }[], version = '1.2.
   return { result, out };
 }
 
-async function contents(path: string): Promise<Map<string, { entry: ArchiveEntry; body?: Buffer }>> {
-  const map = new Map<string, { entry: ArchiveEntry; body?: Buffer }>();
-  for await (const e of readCpio(path, { allowDevices: true })) {
-    if (e.kind === 'file' && e.data.from === 'stream') {
-      const chunks: Buffer[] = [];
-      for await (const c of e.data.open()) chunks.push(c as Buffer);
-      map.set(e.path, { entry: e, body: Buffer.concat(chunks) });
-    } else map.set(e.path, { entry: e });
-  }
-  return map;
-}
+const contents = (path: string) => contentsOf(readCpio(path, { allowDevices: true }));
 
 function cpioList(path: string): string[] {
   return execFileSync('sh', ['-c', `gzip -dc ${path} | cpio -itv --numeric-uid-gid --quiet`])
