@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
+import { type Limit, limiter } from '../fetch/limit.js';
 
 /** One downloaded input as bundle.json records it. */
 export interface Input {
@@ -17,12 +18,17 @@ export interface Input {
 export class RunFetcher {
   private readonly seen = new Map<string, Promise<CachedFile | null>>();
   private readonly used = new Map<string, Input>();
+  private readonly limit: Limit;
 
+  /** `jobs` bounds the requests in flight across the whole run (--jobs). */
   constructor(
     private readonly cache: DownloadCache,
     private readonly offline: boolean,
     private readonly report: Reporter,
-  ) {}
+    jobs: number,
+  ) {
+    this.limit = limiter(jobs);
+  }
 
   /** A file that must exist; `expect` is checked before the cache stores it. */
   async file(url: string, expect?: Expect): Promise<CachedFile> {
@@ -47,7 +53,7 @@ export class RunFetcher {
   private get(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
     let pending = this.seen.get(url);
     if (pending === undefined) {
-      pending = this.fetch(url, optional, expect);
+      pending = this.limit(() => this.fetch(url, optional, expect));
       this.seen.set(url, pending);
     }
     return pending;

@@ -107,41 +107,42 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     dir: options.cacheDir ?? defaultCacheDir(ctx.env, homedir()),
     client: createHttpClient({ version: toolVersion() }),
   });
-  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report);
+  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs);
   const staging = await scratchDir('bundle');
   try {
     report({ type: 'step', name: 'Microkernel project files' });
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(plan.mcollective.dir), plan.flavour);
 
-    report({ type: 'step', name: 'Core ISO' });
-    const iso = await fetcher.file(plan.coreIso.url);
-    const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
-
-    report({ type: 'step', name: 'Tiny Core extensions' });
-    const extensionContext = {
-      fetcher,
-      tczUrl: plan.mirror.tczUrl,
-      kernelVersion,
-      followDeps: plan.followDeps,
-      jobs: options.jobs,
-      mtime,
-      excluded: plan.excluded,
-      warn: (message: string) => report({ type: 'warning', message }),
-    };
-    const builtin = await fetchExtensionSet(plan.builtin, extensionContext);
-    const mirror = await fetchExtensionSet(plan.mirrorSet, extensionContext);
-
-    report({ type: 'step', name: 'gems' });
-    const gemList = sourceFiles.find((f) => f.path === 'opt/gems/gem.list');
-    const gems = gemList
-      ? await fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime })
-      : { entries: [], gems: [] };
-
-    report({ type: 'step', name: 'RubyGems, MCollective, util-linux' });
-    const rubygems = await fetcher.file(plan.rubygems.url);
-    const mcollective = await fetcher.file(plan.mcollective.url);
-    const utilLinux = await fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name);
-    const openVmTools = plan.openVmTools ? await fetcher.file(plan.openVmTools.url) : undefined;
+    // The three download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
+    report({ type: 'step', name: 'downloads' });
+    const warn = (message: string) => report({ type: 'warning', message });
+    const [tinycore, gems, tarballs] = await Promise.all([
+      (async () => {
+        const iso = await fetcher.file(plan.coreIso.url);
+        const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
+        const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion, followDeps: plan.followDeps };
+        const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
+        const [builtin, mirror] = await Promise.all([
+          fetchExtensionSet(plan.builtin, { ...context, ...more }),
+          fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
+        ]);
+        return { iso, kernelVersion, builtin, mirror };
+      })(),
+      (async () => {
+        const gemList = sourceFiles.find((f) => f.path === 'opt/gems/gem.list');
+        return gemList
+          ? fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime })
+          : { entries: [], gems: [] };
+      })(),
+      Promise.all([
+        fetcher.file(plan.rubygems.url),
+        fetcher.file(plan.mcollective.url),
+        fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
+        plan.openVmTools ? fetcher.file(plan.openVmTools.url) : undefined,
+      ]),
+    ]);
+    const { iso, kernelVersion, builtin, mirror } = tinycore;
+    const [rubygems, mcollective, utilLinux, openVmTools] = tarballs;
 
     report({ type: 'step', name: 'overlay' });
     const overlayEntries: ArchiveEntry[] = [];

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { limiter } from '../fetch/limit.js';
 import { parseDepFile, substituteKernel } from './deps.js';
 import { extensionNameProblem } from './name.js';
 
@@ -103,23 +104,4 @@ export async function depClosure(
   for (let i = 0; i < pending.length; i++) await pending[i];
   if (failure) throw failure.error;
   return { ...orderDeps(starts, deps), deps };
-}
-
-function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new RangeError(`concurrency must be >= 1: ${concurrency}`);
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    // A finishing task hands its slot straight to the next waiter, so no newcomer can slip in between.
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
