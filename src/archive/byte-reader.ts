@@ -39,7 +39,7 @@ export class ByteReader {
   }
 
   /** Skips `n` bytes; false when the stream ends first. */
-  async skip(n: number): Promise<boolean> {
+  async discard(n: number): Promise<boolean> {
     let left = n;
     while (left > 0) {
       const chunk = await this.readSome(left);

@@ -228,7 +228,7 @@ class CpioParser {
   }
 
   async #skip(path: string, n: number): Promise<void> {
-    if (!(await this.#reader.skip(n))) throw entryError(this.#name, path, 'archive is truncated');
+    if (!(await this.#reader.discard(n))) throw entryError(this.#name, path, 'archive is truncated');
   }
 
   /** Skips the NULs after a trailer; true when another archive follows. */
@@ -237,7 +237,7 @@ class CpioParser {
       const ahead = await this.#reader.peek(512);
       if (ahead.length === 0) return false;
       const zeros = ahead.findIndex((byte) => byte !== 0);
-      await this.#reader.skip(zeros === -1 ? ahead.length : zeros);
+      await this.#reader.discard(zeros === -1 ? ahead.length : zeros);
       if (zeros !== -1) return true;
     }
   }

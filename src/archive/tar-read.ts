@@ -197,7 +197,7 @@ class TarParser {
   }
 
   async #skip(path: string, n: number): Promise<void> {
-    if (!(await this.#reader.skip(n))) throw entryError(this.#name, path, 'archive is truncated');
+    if (!(await this.#reader.discard(n))) throw entryError(this.#name, path, 'archive is truncated');
   }
 }
 
