@@ -48,6 +48,7 @@ export async function iso(program: IsoProgram, argv: readonly string[], io: Io):
   const report = args.json || !io.stderr.isTTY ? plainReporter(io.stderr) : ttyReporter(io.stderr);
   const result = await runIso(args, { env: io.env, report });
   for (const message of result.warnings) report({ type: 'warning', message });
+  report({ type: 'done' });
   io.stdout.write(args.json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : isoSummary(result));
   return 0;
 }

@@ -80,6 +80,7 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
     return 0;
   }
   const result = await runBundle(options, plan, { env: io.env, report });
+  report({ type: 'done' });
   io.stdout.write(options.json ? jsonResult(result) : summary(result));
   return 0;
 }

@@ -5,7 +5,8 @@ export type ProgressEvent =
   | { readonly type: 'download-start'; readonly url: string }
   | { readonly type: 'download-progress'; readonly url: string; readonly transferred: number; readonly total?: number }
   | { readonly type: 'download-done'; readonly url: string; readonly bytes: number; readonly fromCache: boolean }
-  | { readonly type: 'warning'; readonly message: string };
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'done' };
 
 /** Stages report what they do through this; rendering is the CLI's business. */
 export type Reporter = (event: ProgressEvent) => void;
@@ -95,6 +96,10 @@ export function ttyReporter(out: Writable & { columns?: number }): Reporter {
       case 'warning':
         commit(`warning: ${event.message}`);
         draw(true);
+        return;
+      case 'done':
+        if (step) commit(`✓ ${step}`);
+        step = '';
         return;
     }
   };

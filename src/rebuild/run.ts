@@ -53,13 +53,14 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
   const version = checkVersion(args.version);
   const epoch = sourceDateEpoch(ctx.env);
   const steps: Record<string, number> = {};
-  let stepStart = Date.now();
+  let current: { readonly name: string; readonly start: number } | undefined;
+  const endStep = () => {
+    if (current) steps[current.name] = (Date.now() - current.start) / 1000;
+    current = undefined;
+  };
   const step = (name: string) => {
-    const now = Date.now();
-    const last = Object.keys(steps).at(-1);
-    if (last !== undefined) steps[last] = (now - stepStart) / 1000;
-    stepStart = now;
-    steps[name] = 0;
+    endStep();
+    current = { name, start: Date.now() };
     ctx.report({ type: 'step', name });
   };
   const scratch = await scratchDir('iso-stage');
@@ -111,7 +112,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       manifestPath,
       Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
     );
-    step('done');
+    endStep();
     const recompression =
       built.recompression.status === 'recompressed'
         ? `advdef -z4: ${built.recompression.before} → ${built.recompression.after} bytes`
@@ -135,7 +136,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       initrdHash,
       hybrid: iso.hybrid,
       warnings: [...built.warnings, ...iso.warnings],
-      steps: Object.fromEntries(Object.entries(steps).filter(([name]) => name !== 'done')),
+      steps,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

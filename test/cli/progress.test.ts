@@ -54,12 +54,13 @@ describe('ttyReporter', () => {
     report({ type: 'download-progress', url: 'http://m/ruby.tcz', transferred: 2048, total: 4096 });
     report({ type: 'download-done', url: 'http://m/ruby.tcz', bytes: 4096, fromCache: false });
     report({ type: 'step', name: 'gems' });
+    report({ type: 'done' });
     vi.useRealTimers();
     expect(out.text).toContain('==> extensions\n');
     expect(out.text).toContain('==> extensions\n    ruby.tcz 2.0 KiB 50%\n');
     // Finished steps stay on screen with a tick, after erasing the live lines.
     expect(out.text).toContain('\x1b[J✓ extensions\n==> gems\n');
     const last = out.text.slice(out.text.lastIndexOf('\x1b[J') + 3);
-    expect(last).toBe('✓ extensions\n==> gems\n');
+    expect(last).toBe('✓ gems\n');
   });
 });
