@@ -6,14 +6,7 @@ import { EntryBody } from './entry-body.js';
 import { isSpecial, kindOfMode, PERMISSIONS } from './mode.js';
 import { PathGuard } from './path-guard.js';
 import { checkSymlinkTarget, decodeName, entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
-import {
-  type ArchiveSource,
-  archiveName,
-  type OpenedArchive,
-  openArchive,
-  type ReadOptions,
-  wrapReadError,
-} from './source.js';
+import { type ArchiveSource, type OpenedArchive, parseArchive, type ReadOptions } from './source.js';
 
 export type { ReadOptions };
 
@@ -47,16 +40,8 @@ interface LinkGroup {
  * Each entry keeps the header's `nlink`. After `TRAILER!!!`, zero padding is
  * skipped and a concatenated archive is read on, as the kernel does.
  */
-export async function* readCpio(source: ArchiveSource, options: ReadOptions = {}): AsyncGenerator<ArchiveEntry> {
-  const name = archiveName(source, options.name);
-  const archive = await openArchive(source, name);
-  try {
-    yield* new CpioParser(archive, options.allowDevices ?? false).entries();
-  } catch (error) {
-    throw wrapReadError(name, error);
-  } finally {
-    await archive.close();
-  }
+export function readCpio(source: ArchiveSource, options: ReadOptions = {}): AsyncGenerator<ArchiveEntry> {
+  return parseArchive(source, options, (archive, allowDevices) => new CpioParser(archive, allowDevices).entries());
 }
 
 class CpioParser {

@@ -3,6 +3,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveError } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
+import type { ArchiveEntry } from './entry.js';
 
 /** A file path, or a stream of the archive's bytes. Either may be gzipped. */
 export type ArchiveSource = string | Readable;
@@ -55,6 +56,26 @@ export async function openArchive(source: ArchiveSource, name: string): Promise<
       await closeRaw();
     },
   };
+}
+
+/**
+ * Opens an archive and yields what `parse` reads from it: every error names
+ * the archive, and the file is closed however the consumer stops.
+ */
+export async function* parseArchive(
+  source: ArchiveSource,
+  options: ReadOptions,
+  parse: (archive: OpenedArchive, allowDevices: boolean) => AsyncIterable<ArchiveEntry>,
+): AsyncGenerator<ArchiveEntry> {
+  const name = archiveName(source, options.name);
+  const archive = await openArchive(source, name);
+  try {
+    yield* parse(archive, options.allowDevices ?? false);
+  } catch (error) {
+    throw wrapReadError(name, error);
+  } finally {
+    await archive.close();
+  }
 }
 
 /** Turns an I/O or zlib failure into a one-line ArchiveError naming the archive. */

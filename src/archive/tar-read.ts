@@ -12,14 +12,7 @@ import {
   normaliseMemberName,
   ROOT_PATH,
 } from './safe-path.js';
-import {
-  type ArchiveSource,
-  archiveName,
-  type OpenedArchive,
-  openArchive,
-  type ReadOptions,
-  wrapReadError,
-} from './source.js';
+import { type ArchiveSource, type OpenedArchive, parseArchive, type ReadOptions } from './source.js';
 import { BLOCK, decodeTarHeader, isZeroBlock, parsePax, type TarHeader } from './tar-header.js';
 
 export type { ReadOptions };
@@ -43,16 +36,8 @@ interface Extensions {
  * multi-volume entries, and (unless `allowDevices`) device nodes and FIFOs.
  * Reading stops at the first zero block.
  */
-export async function* readTar(source: ArchiveSource, options: ReadOptions = {}): AsyncGenerator<ArchiveEntry> {
-  const name = archiveName(source, options.name);
-  const archive = await openArchive(source, name);
-  try {
-    yield* new TarParser(archive, options.allowDevices ?? false).entries();
-  } catch (error) {
-    throw wrapReadError(name, error);
-  } finally {
-    await archive.close();
-  }
+export function readTar(source: ArchiveSource, options: ReadOptions = {}): AsyncGenerator<ArchiveEntry> {
+  return parseArchive(source, options, (archive, allowDevices) => new TarParser(archive, allowDevices).entries());
 }
 
 class TarParser {

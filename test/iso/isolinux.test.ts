@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { shortenBootTimeout, timeoutWarning } from '../../src/iso/isolinux.js';
+import { isolinuxCfg } from '../world/core-iso.js';
 
-/** Core 4.x's isolinux.cfg. */
-const CORE_CFG = [
-  'display boot.msg',
-  'default microcore',
-  'label microcore',
-  '\tkernel /boot/vmlinuz',
-  '\tinitrd /boot/core.gz',
-  '\tappend loglevel=3',
-  '',
-  'label mc',
-  '\tkernel /boot/vmlinuz',
-  '\tappend initrd=/boot/core.gz loglevel=3',
-  'implicit 0',
-  'prompt 1',
-  'timeout 300',
-  'F1 boot.msg',
-  'F2 f2',
-  'F3 f3',
-  'F4 f4',
-  '',
-].join('\n');
+/** Core 4.x's isolinux.cfg, as the test world's Core ISO carries it. */
+const CORE_CFG = isolinuxCfg('x86');
 
 describe('isolinux.cfg timeout', () => {
   it("changes Core's 'timeout 300' to 'timeout 100' and nothing else", () => {
