@@ -31,6 +31,8 @@ export const MICROKERNEL_FILES: Readonly<Record<string, { body: string; mode?: n
       '[ -f /tmp/mk-version.yaml ] && sed "s/^/MKWORLD-VERSION /" /tmp/mk-version.yaml',
       '/usr/local/bin/lscpu',
       'echo MKWORLD-BOOTSYNC-END',
+      // As Razor's own bootsync.sh ends.
+      '/opt/bootlocal.sh &',
       '',
     ].join('\n'),
     mode: 0o755,

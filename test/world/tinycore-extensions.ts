@@ -3,9 +3,13 @@
  * default lists plus util-linux.tcz, each a small tree whose programs are
  * busybox `sh` scripts printing a marker, and a dependency graph of the
  * world's own design that covers: a chain three edges deep, a `-KERNEL`
- * dep, a loop, no `.dep` at all (404), an empty `.dep`, and a `.dep` with
- * CRLF, blank lines and stray blanks. Each default list is closed under its
- * deps, so walking deps or not gives the same set for the defaults.
+ * dep, a loop, no `.dep` at all (404), an empty `.dep`, and, on extensions
+ * the builtin list pulls in, `.dep` files that are hostile but real: CRLF
+ * with blank lines and stray blanks (lshw), a `#` comment line (ruby), a
+ * bare name without `.tcz` (openssl-1.0.0). Tiny Core's tce-load fails on
+ * each of these three unless they are rewritten. Each default list is
+ * closed under its deps, so walking deps or not gives the same set for the
+ * defaults.
  */
 import { gzipSync } from 'node:zlib';
 import { dir, file, hardlink, script, symlink, type TreeNode } from './tinycore-tree.js';
@@ -136,7 +140,8 @@ export function worldExtensions(kernelVersion: string): ExtensionSpec[] {
     },
     {
       name: 'openssl-1.0.0.tcz',
-      dep: 'libssl-0.9.8.tcz\n',
+      // A bare name: tce-load looks for a file `libssl-0.9.8`.
+      dep: 'libssl-0.9.8\n',
       tree: [
         program('openssl-1.0.0.tcz', 'usr/local/bin/openssl'),
         ...lib('usr/local/lib/libssl.so.1.0.0', 'libssl.so'),
@@ -144,7 +149,8 @@ export function worldExtensions(kernelVersion: string): ExtensionSpec[] {
     },
     {
       name: 'ruby.tcz',
-      dep: 'openssl-1.0.0.tcz\ngcc_libs.tcz\n',
+      // tce-load takes every word of a comment for a dependency.
+      dep: '# ruby 1.8.7 links against these\nopenssl-1.0.0.tcz\ngcc_libs.tcz\n',
       tree: [
         program('ruby.tcz', 'usr/local/bin/ruby'),
         program('ruby.tcz', 'usr/local/bin/irb'),

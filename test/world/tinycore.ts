@@ -98,12 +98,14 @@ async function builderDigest(): Promise<string> {
   return hash.digest('hex');
 }
 
+/** What a `.dep` file means: one name a line, blanks and CR dropped, `#` lines skipped, `.tcz` implied. */
 function directDeps(dep: string | null, kernelVersion: string): string[] {
   if (dep === null) return [];
   const names = dep
     .split('\n')
     .map((line) => line.replace(/[ \t\r]/g, ''))
-    .filter((line) => line !== '');
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => (line.endsWith('.tcz') ? line : `${line}.tcz`));
   return names.map((name) => name.replace(/-KERNEL\.tcz$/, `-${kernelVersion}.tcz`));
 }
 

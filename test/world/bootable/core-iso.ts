@@ -68,7 +68,7 @@ export async function buildBootableCoreIso(opts: BootableCoreIsoOptions = {}): P
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
   const kernel = await fetchKernel({ cacheDir });
   const busybox = await fetchBusybox(cacheDir);
-  const entries = await rootfsEntries(kernel, busybox);
+  const entries = await rootfsEntries(kernel, busybox, cacheDir);
   const key = hashParts([
     ...(await recipeHash()),
     kernel.packageName,

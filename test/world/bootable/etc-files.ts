@@ -38,3 +38,16 @@ export const INITTAB = [
   '::shutdown:/etc/init.d/rc.shutdown',
   '',
 ].join('\n');
+
+/** Core's fstab: rcS mounts these with `mount -a`; tc-config and rebuildfstab append to it. */
+export const FSTAB = [
+  '# /etc/fstab',
+  'proc            /proc          proc    defaults          0       0',
+  'sysfs           /sys           sysfs   defaults          0       0',
+  'devpts          /dev/pts       devpts  defaults          0       0',
+  'tmpfs           /dev/shm       tmpfs   defaults          0       0',
+  '',
+].join('\n');
+
+/** `usr/share/doc/tc/release.txt`: tc-config's banner and tce-load's mirror path read the Core version here. */
+export const RELEASE = '4.7.7\n';

@@ -1,15 +1,15 @@
 import { open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * One QEMU guest at a time on this machine, across test processes: software
- * emulation takes a whole core, and two guests on two shared cores make
- * each other miss their timeouts. A lock file holds the owner's pid; a lock
+ * At most one QEMU guest per core on this machine, across test processes:
+ * software emulation keeps a core busy, and more guests than cores only
+ * makes each slower. A slot is a lock file holding its owner's pid; a slot
  * whose owner is gone is taken over.
  */
-const LOCK = join(tmpdir(), 'mkbundle-qemu-guest.lock');
+const slotPath = (n: number): string => join(tmpdir(), `mkbundle-qemu-guest.${n}.lock`);
 
 function alive(pid: number): boolean {
   try {
@@ -20,31 +20,39 @@ function alive(pid: number): boolean {
   }
 }
 
-async function tryLock(): Promise<boolean> {
+async function tryLock(path: string): Promise<boolean> {
   try {
-    const handle = await open(LOCK, 'wx');
+    const handle = await open(path, 'wx');
     await handle.writeFile(String(process.pid));
     await handle.close();
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = Number.parseInt(await readFile(LOCK, 'utf8').catch(() => ''), 10);
+    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
     // An empty file is a lock being written right now; only a dead owner's lock is stale.
-    if (Number.isInteger(owner) && !alive(owner)) await rm(LOCK, { force: true });
+    if (Number.isInteger(owner) && !alive(owner)) await rm(path, { force: true });
     return false;
   }
 }
 
-/** Runs `fn` holding the machine-wide guest lock, waiting up to `waitMs` for it. */
+async function takeSlot(slots: number): Promise<string | undefined> {
+  for (let n = 0; n < slots; n++) if (await tryLock(slotPath(n))) return slotPath(n);
+  return undefined;
+}
+
+/** Runs `fn` holding one of the machine's guest slots (one per core), waiting up to `waitMs` for one. */
 export async function withGuestLock<T>(waitMs: number, fn: () => Promise<T>): Promise<T> {
+  const slots = Math.max(1, availableParallelism());
   const deadline = Date.now() + waitMs;
-  while (!(await tryLock())) {
-    if (Date.now() > deadline) throw new Error(`another QEMU guest held ${LOCK} for over ${waitMs} ms`);
+  let slot = await takeSlot(slots);
+  while (slot === undefined) {
+    if (Date.now() > deadline) throw new Error(`all ${slots} QEMU guest slots stayed taken for over ${waitMs} ms`);
     await sleep(250);
+    slot = await takeSlot(slots);
   }
   try {
     return await fn();
   } finally {
-    await rm(LOCK, { force: true });
+    await rm(slot, { force: true });
   }
 }

@@ -12,3 +12,9 @@ export const GUEST_DIR = join(REPO_ROOT, 'test', 'world', 'bootable', 'guest');
 
 /** The fixed timestamp of every file the bootable world writes (2024-01-01T00:00:00Z). */
 export const WORLD_EPOCH = 1_704_067_200;
+
+/**
+ * Tiny Core's own boot scripts (Core-scripts), read when the world is built;
+ * MKWORLD_TC_CORE_SCRIPTS points at another checkout of the same tree.
+ */
+export const TC_CORE_SCRIPTS_DIR = process.env.MKWORLD_TC_CORE_SCRIPTS ?? '/work/shared/upstream/tinycore-core-scripts';

@@ -1,14 +1,26 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { withGuestLock } from './guest-lock.js';
 
 export interface BootOptions {
-  /** Hard limit for the guest's run, from QEMU's start. Default 180 s. */
-  readonly timeoutMs?: number;
+  /** The guest counts as stuck after this long without a new line on its serial console. Default 120 s. */
+  readonly stallMs?: number;
+  /** The most a run may take from QEMU's start, however steadily it prints. Default 600 s. */
+  readonly ceilingMs?: number;
   /** Default 512. */
   readonly memoryMb?: number;
-  /** How long to wait for another guest to finish first. Default 15 minutes. */
+  /** How long to wait for a free guest slot (see guest-lock.ts). Default 30 minutes. */
   readonly lockWaitMs?: number;
 }
+
+export const DEFAULT_STALL_MS = 120_000;
+export const DEFAULT_CEILING_MS = 600_000;
+export const DEFAULT_LOCK_WAIT_MS = 1_800_000;
+
+/**
+ * vitest's limit for a test that boots once: above a slot wait and a boot's
+ * ceiling together, so the boot's own bounds, not vitest, end a stuck run.
+ */
+export const BOOT_TEST_TIMEOUT_MS = DEFAULT_LOCK_WAIT_MS + DEFAULT_CEILING_MS + 300_000;
 
 export interface BootResult {
   /** The serial console, ANSI escapes and carriage returns removed. */
@@ -19,13 +31,18 @@ export interface BootResult {
   readonly durationMs: number;
 }
 
-/** The guest did not power off in time; carries what it printed so far. */
+/** The guest stopped making progress (`stalled`) or ran past the ceiling; carries what it printed so far. */
 export class BootTimeoutError extends Error {
   constructor(
     readonly log: string,
-    readonly timeoutMs: number,
+    readonly reason: 'stalled' | 'ceiling',
+    readonly limitMs: number,
   ) {
-    super(`QEMU guest still running after ${timeoutMs} ms; last serial lines:\n${tail(log, 40)}`);
+    const what =
+      reason === 'stalled'
+        ? `QEMU guest printed no new line for ${limitMs} ms`
+        : `QEMU guest still running after ${limitMs} ms`;
+    super(`${what}; last serial lines:\n${tail(log, 40)}`);
     this.name = 'BootTimeoutError';
   }
 }
@@ -41,34 +58,58 @@ export const cleanLog = (raw: string): string => raw.replace(ANSI, '').replace(/
 export const markerLines = (log: string): string[] => log.split('\n').filter((line) => line.startsWith('MKWORLD-'));
 
 /**
- * KVM is opt-in: /dev/kvm exists on these machines but guests die inside
- * ISOLINUX with "KVM internal error", so software emulation is the default.
+ * Runs QEMU with `media` (e.g. `-boot d -cdrom X.iso`), serial console on
+ * stdout, no network, no reboot, always under TCG: /dev/kvm exists on these
+ * machines but guests die inside ISOLINUX with "KVM internal error". The run
+ * is bounded by the guest's own progress (a new serial line within
+ * `stallMs`) under an overall `ceilingMs`, so a slow but busy guest on a
+ * loaded machine finishes and a stuck one is stopped. QEMU's exit status
+ * means nothing (it is 0 after a kernel panic too): callers judge the run by
+ * its markers.
  */
-const accel = (): string => (process.env.MKBUNDLE_QEMU_KVM === '1' ? 'kvm' : 'tcg');
-
-/**
- * Boots `iso` from its CD in QEMU, serial console on stdout, no network, no
- * reboot. QEMU's exit status means nothing (it is 0 after a kernel panic
- * too): callers judge the run by its markers.
- */
-export async function bootIso(iso: string, opts: BootOptions = {}): Promise<BootResult> {
-  const timeoutMs = opts.timeoutMs ?? 180_000;
+export async function runGuest(media: readonly string[], opts: BootOptions = {}): Promise<BootResult> {
+  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+  const ceilingMs = opts.ceilingMs ?? DEFAULT_CEILING_MS;
   const args = [
-    ...['-accel', accel(), '-m', String(opts.memoryMb ?? 512)],
-    ...['-nographic', '-no-reboot', '-boot', 'd', '-nic', 'none', '-cdrom', iso],
+    ...['-accel', 'tcg', '-m', String(opts.memoryMb ?? 512)],
+    ...['-nographic', '-no-reboot', '-nic', 'none', ...media],
   ];
-  return withGuestLock(opts.lockWaitMs ?? 900_000, async () => {
+  return withGuestLock(opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, async () => {
     const started = Date.now();
-    const run = await execa('qemu-system-x86_64', args, {
-      stdin: 'ignore',
-      stderr: 'pipe',
-      all: true,
-      reject: false,
-      timeout: timeoutMs,
-      forceKillAfterDelay: 2_000,
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let lastLine = started;
+    const take = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      if (chunk.includes(0x0a)) lastLine = Date.now();
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    let stopped: BootTimeoutError['reason'] | undefined;
+    const watch = setInterval(() => {
+      const now = Date.now();
+      if (now - lastLine > stallMs) stopped = 'stalled';
+      else if (now - started > ceilingMs) stopped = 'ceiling';
+      else return;
+      clearInterval(watch);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+    }, 250);
+    const exit = new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', () => resolve());
     });
-    const log = cleanLog(run.all ?? '');
-    if (run.timedOut) throw new BootTimeoutError(log, timeoutMs);
+    try {
+      await exit;
+    } finally {
+      clearInterval(watch);
+    }
+    const log = cleanLog(Buffer.concat(chunks).toString('utf8'));
+    if (stopped) throw new BootTimeoutError(log, stopped, stopped === 'stalled' ? stallMs : ceilingMs);
     return { log, markers: markerLines(log), durationMs: Date.now() - started };
   });
 }
+
+/** Boots `iso` from its CD (see runGuest). */
+export const bootIso = (iso: string, opts: BootOptions = {}): Promise<BootResult> =>
+  runGuest(['-boot', 'd', '-cdrom', iso], opts);

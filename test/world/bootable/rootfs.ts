@@ -1,19 +1,29 @@
 import { join, posix } from 'node:path';
 import type { Busybox } from './busybox.js';
+import { coreScriptEntries } from './core-scripts.js';
 import { type ArchiveEntry, device, dir, file, fileFrom, hardlink, symlink } from './entries.js';
-import { GROUP, INITTAB, PASSWD, SHADOW, TC_OWNER } from './etc-files.js';
+import { FSTAB, GROUP, INITTAB, PASSWD, RELEASE, SHADOW, TC_OWNER } from './etc-files.js';
 import type { Kernel } from './kernel.js';
 import { moduleEntries } from './modules.js';
 import { GUEST_DIR } from './paths.js';
+import { standInEntries } from './stand-ins.js';
 
-/** The modules tc-config loads; both `=m` without dependencies in Debian's kernels. */
-export const GUEST_MODULES = ['loop', 'squashfs'] as const;
+/**
+ * The modules tc-config loads (all `=m` in Debian's kernels): loop and
+ * squashfs for extensions, zram (needing zsmalloc) for its compressed swap,
+ * whose default compressor lzo-rle the kernel asks modprobe for.
+ */
+export const GUEST_MODULES = ['loop', 'squashfs', 'zram', 'zsmalloc', 'lzo-rle'] as const;
 
 const DIRS = [
   'bin',
   'dev',
+  'dev/pts',
+  'dev/shm',
   'etc',
   'etc/init.d',
+  'etc/skel',
+  'etc/sysconfig',
   'home',
   'lib',
   'mnt',
@@ -29,8 +39,11 @@ const DIRS = [
   'usr/local',
   'usr/local/bin',
   'usr/local/tce.installed',
+  'usr/share/doc/tc',
   'var',
   'var/log',
+  'var/run',
+  'var/tmp',
 ];
 
 /** Static nodes as Tiny Core's core.gz has them (devtmpfs hides them at run time). */
@@ -43,16 +56,19 @@ const DEVICES: readonly ArchiveEntry[] = [
   ...Array.from({ length: 8 }, (_, n) => device(`dev/loop${n}`, 'blockdev', 7, n, 0o660)),
 ];
 
-/** The guest's shell scripts live in guest/ beside this module's source, as plain files. */
+/** The world's own guest files live in guest/ beside this module's source, as plain files. */
 const guestScript = (name: string, to: string, mode = 0o755): Promise<ArchiveEntry> =>
   fileFrom(to, join(GUEST_DIR, name), mode);
+
+/** Core-scripts files the world puts its own in place of: bootlocal.sh is where Tiny Core runs user code. */
+const WORLD_OWN = new Set(['opt/bootlocal.sh']);
 
 /** Names the rootfs fills itself; busybox's links for them are left out. */
 const OWN_NAMES = new Set(['bin/busybox', 'usr/bin/[', 'usr/bin/[[', 'bin/su']);
 
-function appletLinks(busybox: Busybox): ArchiveEntry[] {
+function appletLinks(busybox: Busybox, taken: ReadonlySet<string>): ArchiveEntry[] {
   return busybox.applets
-    .filter((applet) => !OWN_NAMES.has(applet))
+    .filter((applet) => !OWN_NAMES.has(applet) && !taken.has(applet))
     .map((applet) => symlink(applet, posix.relative(posix.dirname(applet), 'bin/busybox')));
 }
 
@@ -75,12 +91,18 @@ export function withParents(entries: readonly ArchiveEntry[]): ArchiveEntry[] {
 /**
  * The Tiny Core-shaped root of the bootable world's core.gz, as archive
  * entries (depmod's output is added when the tree is staged: see
- * buildCoreGz's `prepare`). Device nodes, a setuid file, a hard-link pair
- * and the absolute kernel.tclocal symlink are there because real core.gz
- * archives have them and mkbundle must carry them through.
+ * buildCoreGz's `prepare`): Tiny Core's own boot scripts, the stand-ins
+ * they need on a Debian kernel with busybox-static, and the world's
+ * reporter in /opt/bootlocal.sh. Device nodes, a setuid file, a hard-link
+ * pair and the absolute kernel.tclocal symlink are there because real
+ * core.gz archives have them and mkbundle must carry them through.
  */
-export async function rootfsEntries(kernel: Kernel, busybox: Busybox): Promise<ArchiveEntry[]> {
+export async function rootfsEntries(kernel: Kernel, busybox: Busybox, cacheDir: string): Promise<ArchiveEntry[]> {
   const kver = kernel.kver;
+  const scripts = [...(await coreScriptEntries()), ...(await standInEntries(cacheDir))].filter(
+    (e) => !WORLD_OWN.has(e.path),
+  );
+  const taken = new Set(scripts.map((e) => e.path));
   const entries: ArchiveEntry[] = [
     ...DIRS.map((d) => dir(d)),
     dir('tmp', 0o1777),
@@ -89,20 +111,20 @@ export async function rootfsEntries(kernel: Kernel, busybox: Busybox): Promise<A
     await fileFrom('bin/busybox', busybox.binary, 0o755),
     await fileFrom('bin/busybox.suid', busybox.binary, 0o4755),
     symlink('bin/su', 'busybox.suid'),
-    ...appletLinks(busybox),
+    ...appletLinks(busybox, taken),
     await guestScript('applet-by-name', 'usr/bin/['),
     hardlink('usr/bin/[[', 'usr/bin/[', 0o755),
-    await guestScript('init', 'init'),
-    await guestScript('rcS', 'etc/init.d/rcS'),
-    await guestScript('tc-config', 'etc/init.d/tc-config'),
-    await guestScript('rc.shutdown', 'etc/init.d/rc.shutdown'),
+    ...scripts,
+    await guestScript('bootlocal.sh', 'opt/bootlocal.sh', 0o775),
+    await guestScript('report', 'usr/share/mkworld/report'),
     file('etc/inittab', INITTAB),
+    file('etc/fstab', FSTAB),
+    symlink('etc/mtab', '/proc/mounts'),
+    file('usr/share/doc/tc/release.txt', RELEASE),
     file('etc/passwd', PASSWD),
     file('etc/shadow', SHADOW, 0o600),
     file('etc/group', GROUP),
     file('etc/hostname', 'box\n'),
-    await guestScript('autologin', 'sbin/autologin'),
-    await guestScript('bootsync.sh', 'opt/bootsync.sh', 0o775),
     ...(await moduleEntries(kernel, GUEST_MODULES)),
     symlink(`lib/modules/${kver}/kernel.tclocal`, `/usr/local/lib/modules/${kver}/kernel`),
   ];
