@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/passwd/crypt.js';
 import { passwordField } from '../../src/passwd/shadow.js';
+import { formatDepFile, parseDepNames } from '../../src/tce/deps.js';
 import { WORLD_RESOLUTION } from '../world/gems.js';
 import { startWorld, type World } from '../world/index.js';
 import { MICROKERNEL_FILES } from '../world/microkernel.js';
@@ -102,8 +103,14 @@ describe('a prod bundle from the test world', () => {
       expect(built.overlay.has(`tmp/builtin/optional/${name}`)).toBe(true);
       expect(built.overlay.has(`tmp/builtin/optional/${name}.md5.txt`)).toBe(true);
       expect(built.overlay.has(`tmp/builtin/optional/${name}.info`)).toBe(false);
-      const hasDep = world.tinycore.extensions.get(name)?.dep !== null;
-      expect(built.overlay.has(`tmp/builtin/optional/${name}.dep`)).toBe(hasDep);
+      // Shipped as the real tce-load can read it (one NAME.tcz per LF line), or not at all when it names nothing.
+      const served = world.tinycore.extensions.get(name)?.dep ?? null;
+      const names = served === null ? [] : parseDepNames(served, name);
+      const shipped = built.overlay.get(`tmp/builtin/optional/${name}.dep`)?.body?.toString();
+      expect(shipped).toBe(names.length === 0 ? undefined : formatDepFile(names));
+    }
+    for (const { entry, body } of built.overlay.values()) {
+      if (entry.path.endsWith('.dep')) expect(body?.toString('latin1')).toMatch(/^([A-Za-z0-9._+-]+\.tcz\n)+$/);
     }
     for (const name of world.tinycore.mirrorList.trim().split('\n')) {
       for (const suffix of ['', '.md5.txt', '.info', '.list']) {
