@@ -64,6 +64,9 @@ export async function planBundle(options: BundleOptions): Promise<BuildPlan> {
   });
 }
 
+/** Password hashes are for root's eyes only, whatever the mode in the source tree. */
+const SHADOW_MODE = 0o600;
+
 /** The password and console edits of the flavour, applied to the copied etc files. */
 async function editedSourceEntry(
   file: SourceFile,
@@ -72,15 +75,15 @@ async function editedSourceEntry(
 ): Promise<ArchiveEntry | undefined> {
   const { image } = plan;
   if (file.path === 'etc/shadow') {
+    const text = await readFile(file.source, 'utf8');
     if (image.flavour === 'prod') {
       // prod promises no login: refuse a shadow-nologin that would allow one.
-      assertNoLogin(await readFile(file.source, 'utf8'), file.source);
-      return undefined;
+      assertNoLogin(text, file.source);
+      return bufferEntry(file.path, text, SHADOW_MODE, file.mtime);
     }
     const salt = epoch === undefined ? undefined : deriveSalt(`mkbundle tc ${epoch}`, image.passwdHash);
     const hash = hashPassword(image.tcPassword, image.passwdHash, salt);
-    const text = setTcPassword(await readFile(file.source, 'utf8'), hash, file.source);
-    return bufferEntry(file.path, text, file.mode, file.mtime);
+    return bufferEntry(file.path, setTcPassword(text, hash, file.source), SHADOW_MODE, file.mtime);
   }
   if (file.path === 'etc/inittab' && image.flavour === 'debug') {
     return bufferEntry(

@@ -89,6 +89,8 @@ describe('a prod bundle from the test world', () => {
   it('installs shadow-nologin as etc/shadow', () => {
     expect(text(built.overlay, 'etc/shadow')).toBe(MICROKERNEL_FILES['etc/shadow-nologin']?.body);
     expect(built.overlay.has('etc/shadow-nologin')).toBe(false);
+    // The source tree's file is world-readable; the image's is not.
+    expect(built.overlay.get('etc/shadow')?.entry.mode).toBe(0o600);
   });
 
   it('puts every extension where the original did, with md5 and dep files', () => {
@@ -185,6 +187,7 @@ describe('dev and debug bundles', () => {
     expect(built.overlay.has('tmp/builtin/optional/openssh.tcz')).toBe(true);
     expect(text(built.overlay, 'tmp/builtin/onboot.lst')).toContain('openssh.tcz\n');
     expect(built.bundle.has('dependencies/ssh-setup-files.tar.gz')).toBe(true);
+    expect(built.overlay.get('etc/shadow')?.entry.mode).toBe(0o600);
     const field = passwordField(text(built.overlay, 'etc/shadow'), 'tc', 'etc/shadow');
     expect(field).toMatch(/^\$6\$/);
     expect(verifyPassword('test1234', field)).toBe(true);
@@ -195,6 +198,7 @@ describe('dev and debug bundles', () => {
     const built = await buildAndRead('debug', ['-d', '-t', 's3cret!', '--passwd-hash', 'md5'], 'debug');
     expect(text(built.overlay, 'etc/inittab')).toContain('tty1::respawn:/sbin/getty -nl /sbin/autologin 38400 tty1\n');
     expect(text(built.overlay, 'tmp/mk_conf.yaml')).toBe(MICROKERNEL_FILES['tmp/mk_conf_debug.yaml']?.body);
+    expect(built.overlay.get('etc/shadow')?.entry.mode).toBe(0o600);
     const field = passwordField(text(built.overlay, 'etc/shadow'), 'tc', 'etc/shadow');
     expect(field).toMatch(/^\$1\$/);
     expect(verifyPassword('s3cret!', field)).toBe(true);
