@@ -10,6 +10,8 @@ export interface BundleManifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly tool: string;
   readonly flavour: Flavour;
+  /** The ISO's VERSION when none is given to the ISO stage (git describe of the source tree). */
+  readonly version?: string;
   readonly tinycore: {
     readonly version: string;
     readonly arch: string;
