@@ -46,7 +46,10 @@ describe('parseBundleCfg', () => {
   it('warns about a key it does not know, naming the file and line, and goes on', () => {
     const cfg = parseBundleCfg('MK_BUNDLE_TYPO=dev\nWGET_V=-v\nMK_BUNDLE_TYPE=prod\n', 'my.cfg');
     expect(cfg.values).toEqual({ MK_BUNDLE_TYPE: 'prod' });
-    expect(cfg.warnings).toEqual(['my.cfg:1: unknown key MK_BUNDLE_TYPO, ignored', 'my.cfg:2: unknown key WGET_V, ignored']);
+    expect(cfg.warnings).toEqual([
+      'my.cfg:1: unknown key MK_BUNDLE_TYPO, ignored',
+      'my.cfg:2: unknown key WGET_V, ignored',
+    ]);
   });
 
   it('names the file and line of a line that is no setting, escaping what it quotes', () => {

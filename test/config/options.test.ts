@@ -68,7 +68,11 @@ describe('resolveBundleOptions', () => {
       'urls.mirror': 'default',
       jobs: 'default',
     });
-    const fromCli = resolveBundleOptions({ builtinList: 'cli.lst', buildDebugImage: true, tcPasswd: 'clipw' }, env, cfg);
+    const fromCli = resolveBundleOptions(
+      { builtinList: 'cli.lst', buildDebugImage: true, tcPasswd: 'clipw' },
+      env,
+      cfg,
+    );
     expect(fromCli.builtinList).toBe('cli.lst');
     expect(fromCli.image).toEqual({ flavour: 'debug', tcPassword: 'clipw', passwdHash: 'sha512' });
     expect(fromCli.origins).toMatchObject({
@@ -105,9 +109,9 @@ describe('resolveBundleOptions', () => {
 
   describe('the password rules', () => {
     it('-p with -d, and -t or --passwd-hash with -p on the command line, are usage errors (the seed)', () => {
-      expect(() => resolveBundleOptions({ ...lists, buildProdImage: true, buildDebugImage: true }, {}, {})).toThrowError(
-        /only one of the '-p' and '-d'/,
-      );
+      expect(() =>
+        resolveBundleOptions({ ...lists, buildProdImage: true, buildDebugImage: true }, {}, {}),
+      ).toThrowError(/only one of the '-p' and '-d'/);
       expect(() => resolveBundleOptions({ ...lists, buildProdImage: true, tcPasswd: 'x' }, {}, {})).toThrowError(
         /'-t' option may not be used/,
       );
@@ -185,7 +189,10 @@ describe('resolveBundleOptions', () => {
       era: '2013',
       origins: { 'urls.openVmTools': 'config file bundle.cfg:1', era: 'environment' },
     });
-    expect(resolveBundleOptions(lists, {}, {}).origins).toMatchObject({ 'urls.openVmTools': 'default', era: 'default' });
+    expect(resolveBundleOptions(lists, {}, {}).origins).toMatchObject({
+      'urls.openVmTools': 'default',
+      era: 'default',
+    });
   });
 
   it('keeps the Debian package lists in the order given', () => {
@@ -211,12 +218,18 @@ describe('resolveBundleOptions', () => {
       [[{ ...lists, gemSource: 'not a url' }, {}, {}], /^--gem-source: not a URL/],
       [[{ ...lists, jobs: 0 }, {}, {}], /--jobs/],
       [[lists, { MK_BUNDLE_TYPE: 'release' }, {}], "MK_BUNDLE_TYPE: expected dev, prod or debug, got 'release'"],
-      [[lists, {}, cfgFile('', 'MK_BUNDLE_TYPE=re\\lease')], /^bundle\.cfg:2: MK_BUNDLE_TYPE: expected dev.*'re\\\\lease'/],
+      [
+        [lists, {}, cfgFile('', 'MK_BUNDLE_TYPE=re\\lease')],
+        /^bundle\.cfg:2: MK_BUNDLE_TYPE: expected dev.*'re\\\\lease'/,
+      ],
       [[lists, { MK_BUNDLE_RE_USE_PREV_DL: 'maybe' }, {}], /MK_BUNDLE_RE_USE_PREV_DL: expected yes or no/],
       [[{ ...lists, passwdHash: 'des' }, {}, {}], /--passwd-hash/],
       [[{ ...lists, era: '2014' }, {}, {}], "--era: expected auto, 2012 or 2013, got '2014'"],
       [[lists, { MK_BUNDLE_ERA: 'old' }, {}], "MK_BUNDLE_ERA: expected auto, 2012 or 2013, got 'old'"],
-      [[lists, {}, cfgFile('DEB_MIRROR_URL=ftp://ftp.us.debian.org/debian')], /^bundle\.cfg:1: DEB_MIRROR_URL: only http/],
+      [
+        [lists, {}, cfgFile('DEB_MIRROR_URL=ftp://ftp.us.debian.org/debian')],
+        /^bundle\.cfg:1: DEB_MIRROR_URL: only http/,
+      ],
       [[{ ...lists, dpkgList: ['http://x/P.gz', 'nope'] }, {}, {}], "--dpkg-list: not a URL: 'nope'"],
       [[lists, { MK_BUNDLE_DPKG_LIST: 'http://x/P.gz ftp://y/P.gz' }, {}], /^MK_BUNDLE_DPKG_LIST: only http/],
       [[{ ...lists, openVmToolsUrl: 'file:///x.tgz' }, {}, {}], /^--open-vm-tools-url: only http/],

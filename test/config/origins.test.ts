@@ -31,7 +31,9 @@ describe('formatOrigins', () => {
   });
 
   it('leaves out the password lines of a prod image', () => {
-    const prod = formatOrigins(resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', buildProdImage: true }, {}, {}));
+    const prod = formatOrigins(
+      resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', buildProdImage: true }, {}, {}),
+    );
     expect(prod).not.toContain('tc password');
     expect(prod).not.toContain('password hash');
   });
