@@ -37,7 +37,11 @@ function bundleParser(argv: string[]): Argv {
     })
     .option('build-debug-image', { alias: 'd', type: 'boolean', describe: 'build a debug bundle (console autologin)' })
     .option('tc-passwd', { alias: 't', type: 'string', describe: "password for the tc user (default 'test1234')" })
-    .option('config', { alias: 'c', type: 'string', describe: 'read MK_BUNDLE_* settings from FILE' })
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      describe: 'read settings from FILE: MK_BUNDLE_*=VALUE and DEB_MIRROR_URL=VALUE lines',
+    })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
     .option('source', { type: 'string', describe: 'Microkernel project tree (default: current directory)' })
     .option('out', { type: 'string', describe: 'directory for the bundle (default: build-files)' })
