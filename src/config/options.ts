@@ -175,9 +175,8 @@ function labelled<T>(found: Found, parse: (value: string) => T): T {
 
 function parseEra(found: Found): Era {
   const era = ERAS.find((e) => e === found.value);
-  if (era === undefined)
-    throw new UsageError(`${found.label}: expected auto, 2012 or 2013, got ${quoted(found.value)}`);
-  return era;
+  if (era !== undefined) return era;
+  throw new UsageError(`${found.label}: expected auto, 2012 or 2013, got ${quoted(found.value)}`);
 }
 
 /**
@@ -216,19 +215,31 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     throw new UsageError("the 'builtin-list' and 'mirror-list' must both be specified (-b FILE -m FILE)");
   }
   const image = decideImage(cli, files, origins, warnings);
-  const reuse = cli.reusePrevDl === undefined ? files('MK_BUNDLE_RE_USE_PREV_DL') : undefined;
   const reusePrevDownloads =
     cli.reusePrevDl === undefined
-      ? take('reusePrevDownloads', reuse, parseBool, false)
+      ? take('reusePrevDownloads', files('MK_BUNDLE_RE_USE_PREV_DL'), parseBool, false)
       : cliOnly('reusePrevDownloads', cli.reusePrevDl, false);
   const jobs = cliOnly('jobs', cli.jobs, DEFAULTS.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
     throw new UsageError(`--jobs: expected a whole number from 1 to 64, got '${cli.jobs}'`);
   }
-  const dpkgLists =
+  const packageLists =
     cli.dpkgList === undefined
-      ? files('MK_BUNDLE_DPKG_LIST')
-      : { value: cli.dpkgList.join(' '), origin: 'command line' as const, label: '--dpkg-list' };
+      ? take<readonly string[]>(
+          'debian.packageLists',
+          files('MK_BUNDLE_DPKG_LIST'),
+          (f) =>
+            f.value
+              .trim()
+              .split(/\s+/)
+              .map((value) => httpUrl(value, f.label)),
+          DEFAULTS.dpkgLists,
+        )
+      : cliOnly<readonly string[]>(
+          'debian.packageLists',
+          cli.dpkgList.map((value) => httpUrl(value, '--dpkg-list')),
+          DEFAULTS.dpkgLists,
+        );
   return {
     builtinList,
     mirrorList,
@@ -284,12 +295,7 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
       ),
     },
     debian: {
-      packageLists: take<readonly string[]>(
-        'debian.packageLists',
-        dpkgLists,
-        (f) => f.value.split(/\s+/).map((value) => httpUrl(value, f.label)),
-        DEFAULTS.dpkgLists,
-      ),
+      packageLists,
       mirror: take('debian.mirror', lookup(cli.debMirror, '--deb-mirror', 'DEB_MIRROR_URL'), url, DEFAULTS.debMirror),
     },
     jobs,

@@ -202,7 +202,7 @@ describe('resolveBundleOptions', () => {
       packageLists: [b, a],
       mirror: DEFAULTS.debMirror,
     });
-    const fromCfg = resolveBundleOptions(lists, {}, cfgFile(`MK_BUNDLE_DPKG_LIST="${a}  ${b}"`));
+    const fromCfg = resolveBundleOptions(lists, {}, cfgFile(`MK_BUNDLE_DPKG_LIST=" ${a}\t ${b} "`));
     expect(fromCfg.debian.packageLists).toEqual([a, b]);
     expect(fromCfg.origins['debian.packageLists']).toBe('config file bundle.cfg:1');
     expect(resolveBundleOptions({ ...lists, debMirror: 'http://127.0.0.1:5/debian/' }, {}, {}).debian.mirror).toBe(
