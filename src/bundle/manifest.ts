@@ -13,6 +13,8 @@ export interface BundleManifest {
   readonly flavour: Flavour;
   /** The source tree's layout: decides MCollective, the gem layout and the merge order. */
   readonly era: Era;
+  /** The ISO's VERSION when none is given to the ISO stage (git describe of the source tree). */
+  readonly version?: string;
   readonly tinycore: {
     readonly version: string;
     readonly arch: string;
