@@ -15,13 +15,13 @@ export interface FetchedGems {
 /**
  * Resolves `gem.list` against the gem server's compact index (latest
  * release satisfying each requirement, then runtime deps) and fetches each
- * `.gem` into `opt/gems/`, checked against the index's SHA-256.
+ * `.gem` into `dir`, checked against the index's SHA-256.
  */
 export async function fetchGems(
   gemList: string,
   gemSource: string,
   fetcher: RunFetcher,
-  options: { readonly jobs: number; readonly mtime: number },
+  options: { readonly jobs: number; readonly mtime: number; readonly dir: string },
 ): Promise<FetchedGems> {
   const requests = parseGemList(await readFile(gemList, 'utf8'), gemList);
   const gems = await resolveGems(
@@ -31,7 +31,13 @@ export async function fetchGems(
   const entries = await runPool(
     gems.map((gem) => async () => {
       const file = await fetcher.file(gem.url, { sha256: gem.sha256 });
-      return fileEntry(`opt/gems/${gem.file}`, { from: 'path', path: file.path }, file.size, 0o644, options.mtime);
+      return fileEntry(
+        `${options.dir}/${gem.file}`,
+        { from: 'path', path: file.path },
+        file.size,
+        0o644,
+        options.mtime,
+      );
     }),
     { jobs: options.jobs },
   );

@@ -18,7 +18,7 @@ import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
 import { deriveSalt, hashPassword } from '../passwd/crypt.js';
 import { enableAutologin } from '../passwd/inittab.js';
 import { assertNoLogin, setTcPassword } from '../passwd/shadow.js';
-import { type BuildPlan, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
+import { type BuildPlan, gemDir, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
 import { packageRoot, toolVersion } from '../version.js';
@@ -59,10 +59,10 @@ async function utilLinuxPaths(source: string): Promise<string[]> {
 
 export async function planBundle(options: BundleOptions): Promise<BuildPlan> {
   return makePlan(options, {
-    builtinNames: await readExtensionList(options.builtinList),
-    mirrorNames: await readExtensionList(options.mirrorList),
+    builtin: await readExtensionList(options.builtinList),
+    mirror: await readExtensionList(options.mirrorList),
     utilLinuxPaths: await utilLinuxPaths(options.source),
-    era: await detectEra(options.source),
+    era: options.era === 'auto' ? await detectEra(options.source) : options.era,
   });
 }
 
@@ -137,7 +137,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       (async () => {
         const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
         return gemList
-          ? fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime })
+          ? fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime, dir: gemDir(plan.tree) })
           : { entries: [], gems: [] };
       })(),
       Promise.all([
@@ -161,7 +161,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     }
     overlayEntries.push(
       ...builtin.entries,
-      bufferEntry('tmp/builtin/onboot.lst', plan.builtin.names.map((n) => `${n}\n`).join(''), 0o644, mtime),
+      bufferEntry('tmp/builtin/onboot.lst', plan.onboot.map((n) => `${n}\n`).join(''), 0o644, mtime),
       ...mirror.entries,
       ...gems.entries,
       fileEntry(`opt/${plan.rubygems.file}`, { from: 'path', path: rubygems.path }, rubygems.size, 0o644, mtime),
@@ -206,7 +206,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       iso: plan.coreIso.file,
       era: plan.tree.era,
       dependencies: mergeOrder(plan.tree.era, dependencyNames),
-      extensions: { onboot: plan.builtin.names, builtin: builtin.names, mirror: mirror.names },
+      extensions: { onboot: plan.onboot, builtin: builtin.names, mirror: mirror.names },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
     });

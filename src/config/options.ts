@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { ERAS, type Era } from '../overlay/era.js';
 import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
 import type { CfgFile, CfgKey, CfgValues } from './bundle-cfg.js';
 import { type Flavour, isFlavour } from './flavour.js';
@@ -13,8 +14,8 @@ export type Image =
   | { readonly flavour: 'dev' | 'debug'; readonly tcPassword: string; readonly passwdHash: PasswdScheme };
 
 /** Which Razor-Microkernel tree the source is; 'auto' leaves it to the tree's contents. */
-export const ERAS = ['auto', '2012', '2013'] as const;
-export type Era = (typeof ERAS)[number];
+export type EraChoice = 'auto' | Era;
+const ERA_CHOICES: readonly EraChoice[] = ['auto', ...ERAS];
 
 /** Where a setting came from; a config file origin names the file and line. */
 export type Origin = 'command line' | 'environment' | 'default' | 'config file' | `config file ${string}`;
@@ -58,7 +59,7 @@ export interface BundleOptions {
   readonly cacheDir: string | undefined;
   readonly tcVersion: TcVersion;
   readonly arch: TcArch;
-  readonly era: Era;
+  readonly era: EraChoice;
   readonly urls: {
     readonly mirror: string | undefined;
     readonly iso: string | undefined;
@@ -118,7 +119,7 @@ export const DEFAULTS = {
   tcPassword: 'test1234',
   tcVersion: '4.x',
   arch: 'x86' as TcArch,
-  era: 'auto' as Era,
+  era: 'auto' as EraChoice,
   gemSource: 'https://rubygems.org',
   rubygems: 'http://production.cf.rubygems.org/rubygems/rubygems-1.8.24.tgz',
   mcollective: 'http://puppetlabs.com/downloads/mcollective/mcollective-2.0.0.tgz',
@@ -173,8 +174,8 @@ function labelled<T>(found: Found, parse: (value: string) => T): T {
   }
 }
 
-function parseEra(found: Found): Era {
-  const era = ERAS.find((e) => e === found.value);
+function parseEra(found: Found): EraChoice {
+  const era = ERA_CHOICES.find((e) => e === found.value);
   if (era !== undefined) return era;
   throw new UsageError(`${found.label}: expected auto, 2012 or 2013, got ${quoted(found.value)}`);
 }

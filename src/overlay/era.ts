@@ -11,10 +11,6 @@ export type Era = '2012' | '2013';
 
 export const ERAS: readonly Era[] = ['2012', '2013'];
 
-export function isEra(value: string): value is Era {
-  return (ERAS as readonly string[]).includes(value);
-}
-
 /** The MCollective agents only the 2012 layout carries. */
 export const MCOLLECTIVE_AGENTS = ['configuration-agent/configuration.rb', 'facter-agent/facteragent.rb'] as const;
 

@@ -3,13 +3,22 @@ import type { BundleOptions, Image } from '../config/options.js';
 import { UsageError } from '../errors.js';
 import type { Era } from '../overlay/era.js';
 import type { TreeLayout } from '../overlay/profile.js';
+import type { ListEntry } from '../tce/list.js';
 import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
+
+/** A `NAME.deb` list entry: the Debian package and the `.tcz` made from it. */
+export interface DebPackage {
+  readonly package: string;
+  readonly name: string;
+}
 
 /** The extensions of one list and where their files land in the overlay. */
 export interface ExtensionSet {
   readonly list: 'builtin' | 'mirror';
-  /** Requested names, in list order (for builtin: the onboot.lst order). */
+  /** Requested `.tcz` names, in list order. */
   readonly names: readonly string[];
+  /** Debian packages made into `.tcz` files in `dir`, in list order. */
+  readonly debs: readonly DebPackage[];
   readonly dir: string;
   /** Files fetched for every extension of the set, and for each of its deps. */
   readonly files: readonly ExtensionFile[];
@@ -31,7 +40,11 @@ export interface BuildPlan {
   readonly flavour: Flavour;
   readonly mirror: TcMirror;
   readonly builtin: ExtensionSet;
+  /** tmp/builtin/onboot.lst: the builtin list's order, `.deb` entries as their `.tcz`. */
+  readonly onboot: readonly string[];
   readonly mirrorSet: ExtensionSet;
+  /** Where `.deb` entries come from; fetched only when a list has one. */
+  readonly debian: BundleOptions['debian'];
   /** Builtin names a prod bundle leaves out, with the reason. */
   readonly excluded: readonly string[];
   readonly followDeps: boolean;
@@ -72,8 +85,8 @@ export function tarballDir(file: string, url: string): string {
 }
 
 export interface PlanInputs {
-  readonly builtinNames: readonly string[];
-  readonly mirrorNames: readonly string[];
+  readonly builtin: readonly ListEntry[];
+  readonly mirror: readonly ListEntry[];
   /** Paths to take out of util-linux.tcz (util-linux-exec.lst). */
   readonly utilLinuxPaths: readonly string[];
   /** The source tree's era, detected or given. */
@@ -91,6 +104,14 @@ export function treeLayout(tree: TreePlan): TreeLayout {
   return tree.era === '2012' ? { era: '2012', mcollectiveDir: tree.mcollective.dir } : { era: '2013' };
 }
 
+/** Where the resolved `.gem` files land: beside gem.list (2012) or in the internal gem mirror (2013). */
+export function gemDir(tree: TreePlan): string {
+  return tree.era === '2012' ? 'opt/gems' : `${GEM_MIRROR}/gems`;
+}
+
+/** The 2013 Microkernel's gem mirror, served at boot as http://localhost:2158/gem-mirror/. */
+export const GEM_MIRROR = 'tmp/gem-mirror';
+
 const DMIDECODE_LINK = { path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' };
 
 function symlinksFor(tree: TreePlan): BuildPlan['symlinks'] {
@@ -102,6 +123,12 @@ function symlinksFor(tree: TreePlan): BuildPlan['symlinks'] {
   ];
 }
 
+const tczNames = (entries: readonly ListEntry[]): string[] =>
+  entries.filter((e) => e.kind === 'tcz').map((e) => e.name);
+
+const debPackages = (entries: readonly ListEntry[]): DebPackage[] =>
+  entries.flatMap((e) => (e.kind === 'deb' ? [{ package: e.package, name: e.name }] : []));
+
 /** Everything the bundle stage will fetch and where it lands; no I/O. */
 export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan {
   const mirror = resolveMirror({
@@ -111,8 +138,10 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     isoUrl: options.urls.iso,
   });
   const flavour = options.image.flavour;
-  const excluded =
-    flavour === 'prod' ? inputs.builtinNames.filter((n) => (PROD_EXCLUDED as readonly string[]).includes(n)) : [];
+  const kept = inputs.builtin.filter(
+    (e) => !(flavour === 'prod' && e.kind === 'tcz' && (PROD_EXCLUDED as readonly string[]).includes(e.name)),
+  );
+  const excluded = inputs.builtin.filter((e) => !kept.includes(e)).map((e) => e.name);
   const tree = treePlan(inputs.era, options.urls.mcollective);
   return {
     image: options.image,
@@ -121,17 +150,21 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     mirror,
     builtin: {
       list: 'builtin',
-      names: inputs.builtinNames.filter((n) => !excluded.includes(n)),
+      names: tczNames(kept),
+      debs: debPackages(kept),
       dir: 'tmp/builtin/optional',
       files: ['tcz', 'md5.txt', 'dep'],
     },
+    onboot: kept.map((e) => e.name),
     mirrorSet: {
       list: 'mirror',
-      names: inputs.mirrorNames,
+      names: tczNames(inputs.mirror),
+      debs: debPackages(inputs.mirror),
       dir: `tmp/tinycorelinux/${tczSubpath(mirror.tcVersion, mirror.arch)}`,
       files: ['tcz', 'md5.txt', 'info', 'list', 'dep'],
     },
     excluded,
+    debian: options.debian,
     followDeps: options.followDeps,
     coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
     rubygems: { url: options.urls.rubygems, file: lastSegment(options.urls.rubygems) },

@@ -4,9 +4,10 @@ import { UsageError } from '../../src/errors.js';
 import { formatPlan } from '../../src/plan/format.js';
 import { makePlan, tarballDir } from '../../src/plan/plan.js';
 
+const tcz = (name: string) => ({ kind: 'tcz' as const, name });
 const inputs = {
-  builtinNames: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
-  mirrorNames: ['fuse.tcz'],
+  builtin: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'].map(tcz),
+  mirror: ['fuse.tcz'].map(tcz),
   utilLinuxPaths: ['usr/local/sbin/sfdisk', 'usr/local/bin/lscpu'],
   era: '2012' as const,
 };
@@ -25,6 +26,7 @@ describe('makePlan', () => {
     expect(plan.builtin).toEqual({
       list: 'builtin',
       names: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
+      debs: [],
       dir: 'tmp/builtin/optional',
       files: ['tcz', 'md5.txt', 'dep'],
     });
@@ -50,9 +52,24 @@ describe('makePlan', () => {
     expect(formatPlan(plan)).toContain('the 2013 layout');
   });
 
+  it('.deb entries become NAME.tcz in place in onboot.lst, and are fetched from the Debian sources', () => {
+    const deb = (pkg: string) => ({ kind: 'deb' as const, package: pkg, name: `${pkg}.tcz` });
+    const plan = makePlan(options({ buildProdImage: true }), {
+      ...inputs,
+      builtin: [tcz('ruby.tcz'), deb('lshw'), tcz('openssh.tcz'), tcz('bash.tcz')],
+      mirror: [deb('hdparm'), tcz('fuse.tcz')],
+    });
+    expect(plan.onboot).toEqual(['ruby.tcz', 'lshw.tcz', 'bash.tcz']);
+    expect(plan.builtin.names).toEqual(['ruby.tcz', 'bash.tcz']);
+    expect(plan.builtin.debs).toEqual([{ package: 'lshw', name: 'lshw.tcz' }]);
+    expect(plan.mirrorSet.debs).toEqual([{ package: 'hdparm', name: 'hdparm.tcz' }]);
+    expect(plan.mirrorSet.names).toEqual(['fuse.tcz']);
+  });
+
   it('leaves openssh out of a prod bundle', () => {
     const plan = makePlan(options({ buildProdImage: true }), inputs);
     expect(plan.builtin.names).toEqual(['bash.tcz', 'ruby.tcz']);
+    expect(plan.onboot).toEqual(['bash.tcz', 'ruby.tcz']);
     expect(plan.excluded).toEqual(['openssh.tcz']);
     expect(plan.bundleFile).toBe('razor-microkernel-bundle-prod.tar.gz');
   });
