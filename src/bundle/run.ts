@@ -8,9 +8,12 @@ import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
 import type { BundleOptions } from '../config/options.js';
+import { quoted } from '../config/quote.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
+import { gitVersion } from '../gitversion/describe.js';
 import { sha256File } from '../hash.js';
+import { versionProblem } from '../iso/version.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
 import { detectEra } from '../overlay/era.js';
 import { gemListPath, razorProfile } from '../overlay/profile.js';
@@ -99,6 +102,23 @@ async function editedSourceEntry(
 }
 
 /**
+ * The version the source tree's git checkout gives, as the 2013 script
+ * recorded it for the ISO stage; one the ISO stage would refuse is left out
+ * with a warning, so the build still needs an explicit VERSION.
+ */
+async function recordedVersion(source: string, warn: (message: string) => void): Promise<string | undefined> {
+  const version = await gitVersion(source);
+  if (version === undefined) return undefined;
+  const problem = versionProblem(version);
+  if (problem === undefined) return version;
+  warn(`git describe in ${source} gives ${quoted(version)}, not usable as an ISO version (${problem}); not recorded`);
+  return undefined;
+}
+
+/** Single-quoted for sh, as gitversion.sh is sourced. */
+const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+
+/**
  * The bundle stage: fetch everything the plan names through the cache,
  * assemble the overlay, write the overlay and the bundle (each to a temp
  * name, then renamed).
@@ -118,6 +138,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     report({ type: 'step', name: 'Microkernel project files' });
     const layout = treeLayout(plan.tree);
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(layout), plan.flavour);
+    const version = await recordedVersion(options.source, (message) => report({ type: 'warning', message }));
 
     // The three download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
@@ -205,11 +226,15 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       kernelVersion,
       iso: plan.coreIso.file,
       era: plan.tree.era,
+      ...(version === undefined ? {} : { version }),
       dependencies: mergeOrder(plan.tree.era, dependencyNames),
       extensions: { onboot: plan.onboot, builtin: builtin.names, mirror: mirror.names },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
     });
+    if (version !== undefined) {
+      bundleEntries.push(bufferEntry('gitversion.sh', `ISO_VERSION=${shellQuote(version)}\n`, 0o644, mtime));
+    }
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
     await mkdir(options.out, { recursive: true });
     const bundle = join(options.out, plan.bundleFile);

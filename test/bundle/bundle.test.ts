@@ -181,6 +181,9 @@ describe('a prod bundle from the test world', () => {
         'dependencies/mcollective-setup-files.tar.gz',
       ],
     });
+    // The world's tree is in no git checkout: no version to record.
+    expect(manifest.version).toBeUndefined();
+    expect(built.bundle.has('gitversion.sh')).toBe(false);
     const iso = manifest.inputs.find((i: { url: string }) => i.url === world.urls.iso);
     expect(iso.size).toBe(built.bundle.get('Core-current.iso')?.body?.length);
     expect(iso.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -290,5 +293,33 @@ describe('--dry-run and --no-deps', () => {
     const tczs = [...overlay.keys()].filter((p) => p.startsWith('tmp/builtin/optional/') && p.endsWith('.tcz'));
     expect(tczs).toEqual(['tmp/builtin/optional/ruby.tcz']);
     expect(overlay.has('tmp/builtin/optional/ruby.tcz.dep')).toBe(true);
+  });
+});
+
+describe('a source tree in a git checkout', () => {
+  it('records the git version in bundle.json and gitversion.sh, as the 2013 script derived it', async () => {
+    const { cp } = await import('node:fs/promises');
+    const { execa } = await import('execa');
+    const source = join(dir, 'git-source');
+    await cp(world.source, source, { recursive: true });
+    const git = (...args: string[]) =>
+      execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: source });
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-qm', 'one');
+    await git('tag', 'v2.5.0');
+    await git('commit', '-q', '--allow-empty', '-m', 'two');
+    const hash = (await git('rev-parse', '--short', 'HEAD')).stdout.trim();
+    const out = join(dir, 'git-out');
+    const flags = world.flags.map((f) => (f === world.source ? source : f));
+    const run = await runCli(['-b', world.builtinList, '-m', world.mirrorList, ...flags, '--out', out, '-p'], {
+      XDG_CACHE_HOME: cacheHome,
+    });
+    expect(run.stderr).not.toContain('mkbundle:');
+    expect(run.code).toBe(0);
+    const bundle = await tarContents(join(out, 'razor-microkernel-bundle-prod.tar.gz'));
+    const version = `2.5.0+1-g${hash}`;
+    expect(JSON.parse(text(bundle, 'bundle.json')).version).toBe(version);
+    expect(text(bundle, 'gitversion.sh')).toBe(`ISO_VERSION='${version}'\n`);
   });
 });
