@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLegacyIndex, writeLegacyIndex } from '../../src/gems/legacy-index.js';
 import { buildGemWorld } from '../world/gems.js';
@@ -106,5 +107,74 @@ describe('buildLegacyIndex against gem generate_index', () => {
       expect(b.get(path)?.equals(data)).toBe(true);
       if (path.endsWith('.gz')) expect([...data.subarray(3, 10)]).toEqual([0, 0, 0, 0, 0, 0, 3]);
     }
+  });
+});
+
+/** The files of a mirror directory as WorldServer routes. */
+async function routesOf(dir: string): Promise<Map<string, Buffer>> {
+  const routes = new Map<string, Buffer>();
+  for (const path of await listFiles(dir)) routes.set(`/${path}`, await readFile(join(dir, path)));
+  return routes;
+}
+
+describe("Debian's gem against our index on loopback (no gem server package: generate_index output over HTTP)", () => {
+  let root: string;
+  let server: WorldServer;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'mkbundle-legacy-gem-'));
+    await mkdir(join(root, 'mirror/gems'), { recursive: true });
+    for (const [name, body] of buildGemWorld().gems) await writeFile(join(root, 'mirror/gems', name), body);
+    await writeLegacyIndex(join(root, 'mirror'));
+    server = await WorldServer.start(await routesOf(join(root, 'mirror')));
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const gem = (...args: string[]) =>
+    execa('gem', args, { env: { HOME: root, GEM_HOME: join(root, 'home'), http_proxy: '', https_proxy: '' } });
+
+  it('lists every gem and version', async () => {
+    const { stdout } = await gem('list', '--remote', '--all', '--clear-sources', '--source', `${server.url}/`);
+    const listed = Object.fromEntries(
+      stdout
+        .split('\n')
+        .map((line) => /^(\S+) \((.*)\)$/.exec(line))
+        .filter((m) => m !== null)
+        .map((m) => [m[1], m[2]]),
+    );
+    expect(listed).toEqual({
+      connection_pool: '3.0.0, 2.4.1, 2.2.0, 2.1.0',
+      daemons: '1.1.9, 1.1.8',
+      facter: '1.7.5, 1.6.18',
+      json: '1.9.0 java, 1.8.0 ruby java, 1.7.7',
+      json_pure: '1.8.1, 1.7.7, 1.7.6',
+      stomp: '1.3.2, 1.2.9',
+      timeout_utils: '0.2.0, 0.1.5, 0.1.2, 0.1.1',
+    });
+    // RubyGems 3.3 asks for the compact index first, then reads ours.
+    expect(server.requests.map((r) => `${r.status} ${r.path}`)).toContain('200 /specs.4.8.gz');
+  });
+
+  it('installs facter and its runtime dependency from it', async () => {
+    const installDir = join(root, 'installed');
+    await gem(
+      'install',
+      '--clear-sources',
+      '--source',
+      `${server.url}/`,
+      '--install-dir',
+      installDir,
+      '--no-document',
+      'facter',
+    );
+    expect((await readdir(join(installDir, 'specifications'))).sort()).toEqual([
+      'facter-1.7.5.gemspec',
+      'json-1.8.0.gemspec',
+    ]);
+    const paths = server.requests.map((r) => r.path);
+    expect(paths).toContain('/quick/Marshal.4.8/facter-1.7.5.gemspec.rz');
+    expect(paths).toContain('/gems/json-1.8.0.gem');
   });
 });
