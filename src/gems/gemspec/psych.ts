@@ -49,7 +49,14 @@ export function loadSpecificationYaml(text: string, file: string): YamlSpecifica
   const fail = (reason: string): never => {
     throw new InputError(`${file}: ${reason}`);
   };
-  const doc = parseDocument(text, { version: '1.1', schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { version: '1.1', schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
+  } catch (error) {
+    // The parser recurses per nesting level; a hostile document can exhaust the stack.
+    if (error instanceof RangeError) fail('YAML nested too deeply to parse');
+    throw error;
+  }
   const [error] = doc.errors;
   if (error) fail(`YAML: ${firstLine(error.message)}`);
   const root = doc.contents;
@@ -217,7 +224,7 @@ class PsychLoader {
   }
 }
 
-type PlainKind =
+export type PlainKind =
   | { kind: 'string' }
   | { kind: 'nil' }
   | { kind: 'boolean'; value: boolean }
@@ -236,7 +243,8 @@ const SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}(\.[0-9_]*)?$/;
 const FLOAT = /^[-+]?([0-9][0-9_,]*)?\.[0-9]*([eE][-+][0-9]+)?$/;
 const INTEGER = /^([-+]?)(?:(0b[0-1_,]+)|(0[0-7_,]+)|(0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|(0x[0-9a-fA-F_,]+))$/;
 
-function plainKind(text: string): PlainKind {
+/** What Psych makes of a plain (unquoted, untagged) scalar. */
+export function plainKind(text: string): PlainKind {
   if (text === '') return { kind: 'nil' };
   if (WORDLIKE.test(text) || text.includes('\n')) {
     if (text.length > 5 || /^[^ytonf~]/i.test(text)) return { kind: 'string' };
