@@ -21,7 +21,7 @@ import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
 import { deriveSalt, hashPassword } from '../passwd/crypt.js';
 import { enableAutologin } from '../passwd/inittab.js';
 import { assertNoLogin, setTcPassword } from '../passwd/shadow.js';
-import { type BuildPlan, gemDir, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
+import { type BuildPlan, GEM_MIRROR, gemDir, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
 import { packageRoot, toolVersion } from '../version.js';
@@ -158,7 +158,13 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       (async () => {
         const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
         return gemList
-          ? fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime, dir: gemDir(plan.tree) })
+          ? fetchGems(gemList.source, plan.gemSource, fetcher, {
+              jobs: options.jobs,
+              mtime,
+              dir: gemDir(plan.tree),
+              mirrorIndex: plan.tree.era === '2013' ? GEM_MIRROR : undefined,
+              warn,
+            })
           : { entries: [], gems: [] };
       })(),
       Promise.all([
