@@ -25,11 +25,6 @@ export const OVERLAY_COMMON: readonly Allowance[] = [
     why: 'the tc hash has another random salt (same scheme and password: the shadow test checks that)',
   },
   {
-    paths: /^tmp\/builtin\/optional\/lshw\.tcz\.dep$/,
-    fields: ['size', 'sha256'],
-    why: "mkbundle ships .dep files as tce-load reads them (one NAME.tcz per LF line, KERNEL substituted); the world's has CRLF and blanks",
-  },
-  {
     paths: /^tmp\/tinycorelinux\/4\.x\/x86\/tcz\/perl5\.tcz\.dep$/,
     fields: ['presence'],
     why: 'an empty .dep names nothing, so mkbundle ships none; upstream kept the empty file',

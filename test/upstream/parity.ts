@@ -2,9 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
 import { readTar } from '../../src/archive/tar-read.js';
+import type { Flavour } from '../../src/config/flavour.js';
 import { parseHash } from '../../src/passwd/crypt.js';
 import type { World } from '../world/index.js';
+import { type Allowance, type Difference, explain, formatDifferences } from './compare.js';
 
 /** What both sides use for dev: the 2013 script's default, and mkbundle's. */
 export const TC_PASSWORD = 'test1234';
@@ -46,4 +49,14 @@ export async function opensslMd5Again(password: string, hash: string): Promise<s
   if (parsed?.scheme !== 'md5') throw new Error(`not an MD5 crypt hash: ${hash}`);
   const { stdout } = await execa('openssl', ['passwd', '-1', '-salt', parsed.salt, '-stdin'], { input: password });
   return stdout.trim();
+}
+
+/** Fails on any difference no allowance explains, and on any allowance (of `flavour`) that explains nothing. */
+export function expectOnly(diffs: readonly Difference[], allowances: readonly Allowance[], flavour: Flavour): void {
+  const { unexplained, unused } = explain(diffs, allowances, flavour);
+  expect(unexplained, `differences nobody allowed:\n${formatDifferences(unexplained)}`).toEqual([]);
+  expect(
+    unused.map((a) => a.why),
+    'allowances that matched nothing',
+  ).toEqual([]);
 }
