@@ -6,8 +6,8 @@
  * (see watch.ts). Configuration goes where upstream reads it: the 2013
  * tree's bundle.cfg and `--dpkg-list`, `DEB_MIRROR_URL` in the environment,
  * and a `.gemrc` in a HOME of its own for `gem`. What upstream cannot be
- * pointed at any other way is edited in the scratch copy: SCRATCH_CHANGES
- * lists each edit with why.
+ * pointed at any other way is edited in the scratch copy (prepareTree says
+ * what and why); the 2013 tree runs unchanged.
  *
  *   const run = await runUpstream(world, { tree: '2012', flavour: 'prod', dir });
  *   run.bundle   // build-files/razor-microkernel-bundle-prod.tar.gz
@@ -20,30 +20,6 @@ import type { Flavour } from '../../src/config/flavour.js';
 import type { World } from '../world/index.js';
 import { copyTree, type UpstreamTree } from './trees.js';
 import { type WatchedRun, watchedRun } from './watch.js';
-
-export interface ScratchChange {
-  readonly tree: UpstreamTree;
-  /** The file changed, relative to the tree. */
-  readonly file: string;
-  readonly what: string;
-  readonly why: string;
-}
-
-/** Every change made to a scratch copy before upstream's script runs in it. */
-export const SCRATCH_CHANGES: readonly ScratchChange[] = [
-  {
-    tree: '2012',
-    file: 'build-bundle-file.sh',
-    what: 'the five URL assignments (TCL_MIRROR_URI, TCL_ISO_URL, RUBY_GEMS_URL, MCOLLECTIVE_URL, OPEN_VM_TOOLS_URL) name the world',
-    why: 'the 2012 script has no config file, option or environment variable for its download URLs',
-  },
-  {
-    tree: '2012',
-    file: 'build-files/',
-    what: 'created, empty',
-    why: 'the script writes the bundle into build-files/ but never creates it, and git keeps no empty directory',
-  },
-];
 
 export interface UpstreamOptions {
   readonly tree: UpstreamTree;
@@ -83,7 +59,18 @@ export function bundleCfgText(world: World): string {
     .join('');
 }
 
-/** Copies `tree` into `dest` (a git checkout) and makes the scratch changes upstream's script needs. */
+/**
+ * Copies `tree` into `dest` (a git checkout) and points it at the world.
+ * The 2012 tree needs two changes, both in the scratch copy only:
+ * - build-bundle-file.sh: its five URL assignments (TCL_MIRROR_URI,
+ *   TCL_ISO_URL, RUBY_GEMS_URL, MCOLLECTIVE_URL, OPEN_VM_TOOLS_URL) name the
+ *   world, because the 2012 script has no config file, option or
+ *   environment variable for them;
+ * - build-files/ is created: the script writes the bundle there but never
+ *   creates it, and git keeps no empty directory.
+ * The 2013 tree only gets a bundle.cfg (its extra keys for mkbundle are
+ * plain shell assignments to the 2013 script's read_config_file).
+ */
 export async function prepareTree(world: World, tree: UpstreamTree, dest: string): Promise<string> {
   await copyTree(tree, dest);
   if (tree === '2012') {
