@@ -12,12 +12,13 @@ import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
 import { sha256File } from '../hash.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
-import { razorProfile } from '../overlay/profile.js';
+import { detectEra } from '../overlay/era.js';
+import { gemListPath, razorProfile } from '../overlay/profile.js';
 import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
 import { deriveSalt, hashPassword } from '../passwd/crypt.js';
 import { enableAutologin } from '../passwd/inittab.js';
 import { assertNoLogin, setTcPassword } from '../passwd/shadow.js';
-import { type BuildPlan, makePlan, OVERLAY_NAME } from '../plan/plan.js';
+import { type BuildPlan, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
 import { packageRoot, toolVersion } from '../version.js';
@@ -61,6 +62,7 @@ export async function planBundle(options: BundleOptions): Promise<BuildPlan> {
     builtinNames: await readExtensionList(options.builtinList),
     mirrorNames: await readExtensionList(options.mirrorList),
     utilLinuxPaths: await utilLinuxPaths(options.source),
+    era: await detectEra(options.source),
   });
 }
 
@@ -114,7 +116,8 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
   const staging = await scratchDir('bundle');
   try {
     report({ type: 'step', name: 'Microkernel project files' });
-    const sourceFiles = await collectSourceFiles(options.source, razorProfile(plan.mcollective.dir), plan.flavour);
+    const layout = treeLayout(plan.tree);
+    const sourceFiles = await collectSourceFiles(options.source, razorProfile(layout), plan.flavour);
 
     // The three download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
@@ -132,14 +135,14 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
         return { iso, kernelVersion, builtin, mirror };
       })(),
       (async () => {
-        const gemList = sourceFiles.find((f) => f.path === 'opt/gems/gem.list');
+        const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
         return gemList
           ? fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime })
           : { entries: [], gems: [] };
       })(),
       Promise.all([
         fetcher.file(plan.rubygems.url),
-        fetcher.file(plan.mcollective.url),
+        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : undefined,
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
         plan.openVmTools ? fetcher.file(plan.openVmTools.url) : undefined,
       ]),
@@ -162,7 +165,9 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       ...mirror.entries,
       ...gems.entries,
       fileEntry(`opt/${plan.rubygems.file}`, { from: 'path', path: rubygems.path }, rubygems.size, 0o644, mtime),
-      ...(await mcollectiveEntries(mcollective.path, plan.mcollective.url, staging)),
+      ...(mcollective && plan.tree.era === '2012'
+        ? await mcollectiveEntries(mcollective.path, plan.tree.mcollective.url, staging)
+        : []),
       ...(await utilLinuxEntries(utilLinux.path, plan.utilLinux.paths, staging)),
       ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
     );
@@ -199,7 +204,8 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       mirror: plan.mirror,
       kernelVersion,
       iso: plan.coreIso.file,
-      dependencies: mergeOrder(dependencyNames),
+      era: plan.tree.era,
+      dependencies: mergeOrder(plan.tree.era, dependencyNames),
       extensions: { onboot: plan.builtin.names, builtin: builtin.names, mirror: mirror.names },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),

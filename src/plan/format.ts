@@ -17,12 +17,15 @@ export function formatPlan(plan: BuildPlan): string {
   const { mirror } = plan;
   const lines = [
     `flavour: ${plan.flavour}`,
+    `source tree: the ${plan.tree.era} layout`,
     `Tiny Core ${mirror.tcVersion} ${mirror.arch}: kernel ${mirror.boot.kernel}, initrd ${mirror.boot.initrd}`,
     `bundle: ${plan.bundleFile}`,
     '',
     `${mirror.isoUrl} → bundle ${plan.coreIso.file}`,
     `${plan.rubygems.url} → overlay opt/${plan.rubygems.file}`,
-    `${plan.mcollective.url} → unpacked in overlay usr/local/tce.installed/${plan.mcollective.dir}/`,
+    ...(plan.tree.era === '2012'
+      ? [`${plan.tree.mcollective.url} → unpacked in overlay usr/local/tce.installed/${plan.tree.mcollective.dir}/`]
+      : []),
     `${extensionUrl(mirror.tczUrl, plan.utilLinux.name)} → overlay ${plan.utilLinux.paths.join(', ')}`,
     ...(plan.openVmTools ? [`${plan.openVmTools.url} → bundle dependencies/${plan.openVmTools.file}`] : []),
     `${plan.gemSource}/info/NAME, /gems/NAME-VERSION.gem → overlay opt/gems/ (gem.list and runtime deps)`,

@@ -1,6 +1,8 @@
 import type { Flavour } from '../config/flavour.js';
 import type { BundleOptions, Image } from '../config/options.js';
 import { UsageError } from '../errors.js';
+import type { Era } from '../overlay/era.js';
+import type { TreeLayout } from '../overlay/profile.js';
 import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
 
 /** The extensions of one list and where their files land in the overlay. */
@@ -18,8 +20,14 @@ export interface TarballDownload {
   readonly file: string;
 }
 
+/** What the tree's era adds: MCollective for 2012 (unpacked under `usr/local/tce.installed/` as `dir`). */
+export type TreePlan =
+  | { readonly era: '2012'; readonly mcollective: TarballDownload & { readonly dir: string } }
+  | { readonly era: '2013' };
+
 export interface BuildPlan {
   readonly image: Image;
+  readonly tree: TreePlan;
   readonly flavour: Flavour;
   readonly mirror: TcMirror;
   readonly builtin: ExtensionSet;
@@ -31,8 +39,6 @@ export interface BuildPlan {
   readonly coreIso: TarballDownload;
   /** The RubyGems tarball, stored in the overlay's `opt/`. */
   readonly rubygems: TarballDownload;
-  /** MCollective, unpacked under `usr/local/tce.installed/` as `dir`. */
-  readonly mcollective: TarballDownload & { readonly dir: string };
   readonly utilLinux: { readonly name: 'util-linux.tcz'; readonly paths: readonly string[] };
   readonly openVmTools: TarballDownload | undefined;
   readonly gemSource: string;
@@ -70,6 +76,30 @@ export interface PlanInputs {
   readonly mirrorNames: readonly string[];
   /** Paths to take out of util-linux.tcz (util-linux-exec.lst). */
   readonly utilLinuxPaths: readonly string[];
+  /** The source tree's era, detected or given. */
+  readonly era: Era;
+}
+
+function treePlan(era: Era, mcollectiveUrl: string): TreePlan {
+  if (era === '2013') return { era };
+  const file = lastSegment(mcollectiveUrl);
+  return { era, mcollective: { url: mcollectiveUrl, file, dir: tarballDir(file, mcollectiveUrl) } };
+}
+
+/** The profile's view of the tree plan. */
+export function treeLayout(tree: TreePlan): TreeLayout {
+  return tree.era === '2012' ? { era: '2012', mcollectiveDir: tree.mcollective.dir } : { era: '2013' };
+}
+
+const DMIDECODE_LINK = { path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' };
+
+function symlinksFor(tree: TreePlan): BuildPlan['symlinks'] {
+  if (tree.era === '2013') return [DMIDECODE_LINK];
+  return [
+    { path: 'usr/local/mcollective', target: `/usr/local/tce.installed/${tree.mcollective.dir}` },
+    { path: 'usr/local/bin/mcollectived', target: '/usr/local/mcollective/bin/mcollectived' },
+    DMIDECODE_LINK,
+  ];
 }
 
 /** Everything the bundle stage will fetch and where it lands; no I/O. */
@@ -83,10 +113,10 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
   const flavour = options.image.flavour;
   const excluded =
     flavour === 'prod' ? inputs.builtinNames.filter((n) => (PROD_EXCLUDED as readonly string[]).includes(n)) : [];
-  const mcollectiveFile = lastSegment(options.urls.mcollective);
-  const mcollectiveDir = tarballDir(mcollectiveFile, options.urls.mcollective);
+  const tree = treePlan(inputs.era, options.urls.mcollective);
   return {
     image: options.image,
+    tree,
     flavour,
     mirror,
     builtin: {
@@ -105,18 +135,13 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     followDeps: options.followDeps,
     coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
     rubygems: { url: options.urls.rubygems, file: lastSegment(options.urls.rubygems) },
-    mcollective: { url: options.urls.mcollective, file: mcollectiveFile, dir: mcollectiveDir },
     utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
     openVmTools:
       options.urls.openVmTools === undefined
         ? undefined
         : { url: options.urls.openVmTools, file: 'mk-open-vm-tools.tar.gz' },
     gemSource: options.urls.gemSource,
-    symlinks: [
-      { path: 'usr/local/mcollective', target: `/usr/local/tce.installed/${mcollectiveDir}` },
-      { path: 'usr/local/bin/mcollectived', target: '/usr/local/mcollective/bin/mcollectived' },
-      { path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' },
-    ],
+    symlinks: symlinksFor(tree),
     bundleFile: bundleFileName(flavour),
   };
 }

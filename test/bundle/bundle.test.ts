@@ -165,6 +165,7 @@ describe('a prod bundle from the test world', () => {
     expect(manifest).toMatchObject({
       format: 1,
       flavour: 'prod',
+      era: '2012',
       tinycore: {
         version: '4.x',
         arch: 'x86',
@@ -173,7 +174,12 @@ describe('a prod bundle from the test world', () => {
         kernel: 'boot/vmlinuz',
         initrd: 'boot/core.gz',
       },
-      dependencies: ['dependencies/mk-open-vm-tools.tar.gz', 'dependencies/razor-microkernel-overlay.tar.gz'],
+      // The 2012 order: mcollective-setup-files after the overlay (prod has no ssh-setup-files).
+      dependencies: [
+        'dependencies/mk-open-vm-tools.tar.gz',
+        'dependencies/razor-microkernel-overlay.tar.gz',
+        'dependencies/mcollective-setup-files.tar.gz',
+      ],
     });
     const iso = manifest.inputs.find((i: { url: string }) => i.url === world.urls.iso);
     expect(iso.size).toBe(built.bundle.get('Core-current.iso')?.body?.length);

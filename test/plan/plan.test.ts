@@ -8,6 +8,7 @@ const inputs = {
   builtinNames: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
   mirrorNames: ['fuse.tcz'],
   utilLinuxPaths: ['usr/local/sbin/sfdisk', 'usr/local/bin/lscpu'],
+  era: '2012' as const,
 };
 const options = (extra: Parameters<typeof resolveBundleOptions>[0] = {}) =>
   resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', ...extra }, {}, {});
@@ -29,13 +30,24 @@ describe('makePlan', () => {
     });
     expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/4.x/x86/tcz');
     expect(plan.mirrorSet.files).toEqual(['tcz', 'md5.txt', 'info', 'list', 'dep']);
-    expect(plan.mcollective).toMatchObject({ file: 'mcollective-2.0.0.tgz', dir: 'mcollective-2.0.0' });
+    expect(plan.tree).toMatchObject({
+      era: '2012',
+      mcollective: { file: 'mcollective-2.0.0.tgz', dir: 'mcollective-2.0.0' },
+    });
     expect(plan.rubygems.file).toBe('rubygems-1.8.24.tgz');
     expect(plan.symlinks).toContainEqual({
       path: 'usr/local/mcollective',
       target: '/usr/local/tce.installed/mcollective-2.0.0',
     });
     expect(plan.bundleFile).toBe('razor-microkernel-bundle-dev.tar.gz');
+  });
+
+  it('a 2013 tree has no MCollective: nothing to fetch, no links to it, a bad MCollective URL never read', () => {
+    const plan = makePlan(options({ mcollectiveUrl: 'http://h/not-a-tarball' }), { ...inputs, era: '2013' });
+    expect(plan.tree).toEqual({ era: '2013' });
+    expect(plan.symlinks).toEqual([{ path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' }]);
+    expect(formatPlan(plan)).not.toMatch(/mcollective/i);
+    expect(formatPlan(plan)).toContain('the 2013 layout');
   });
 
   it('leaves openssh out of a prod bundle', () => {
@@ -55,7 +67,7 @@ describe('makePlan', () => {
     );
     expect(plan.mirror.boot).toEqual({ kernel: 'boot/vmlinuz64', initrd: 'boot/corepure64.gz' });
     expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/16.x/x86_64/tcz');
-    expect(plan.mcollective.dir).toBe('mco-2.3');
+    expect(plan.tree).toMatchObject({ mcollective: { dir: 'mco-2.3' } });
     const explicit = makePlan(
       options({ mirror: 'http://127.0.0.1:9/x/tcz', isoUrl: 'http://127.0.0.1:9/c.iso' }),
       inputs,

@@ -18,11 +18,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Flavour } from '../../src/config/flavour.js';
 import type { World } from '../world/index.js';
-import { copyTree, type UpstreamTree } from './trees.js';
+import { type RazorYear, scratchCheckout } from './trees.js';
 import { type WatchedRun, watchedRun } from './watch.js';
 
 export interface UpstreamOptions {
-  readonly tree: UpstreamTree;
+  readonly tree: RazorYear;
   readonly flavour: Flavour;
   /** A fresh directory for this run: the tree copy, HOME and logs go below it. */
   readonly dir: string;
@@ -31,7 +31,7 @@ export interface UpstreamOptions {
 }
 
 export interface UpstreamRun extends WatchedRun {
-  readonly tree: UpstreamTree;
+  readonly tree: RazorYear;
   readonly flavour: Flavour;
   /** The scratch tree the script ran in. */
   readonly source: string;
@@ -71,8 +71,8 @@ export function bundleCfgText(world: World): string {
  * The 2013 tree only gets a bundle.cfg (its extra keys for mkbundle are
  * plain shell assignments to the 2013 script's read_config_file).
  */
-export async function prepareTree(world: World, tree: UpstreamTree, dest: string): Promise<string> {
-  await copyTree(tree, dest);
+export async function prepareTree(world: World, tree: RazorYear, dest: string): Promise<string> {
+  await scratchCheckout(tree, dest);
   if (tree === '2012') {
     const script = join(dest, 'build-bundle-file.sh');
     const urls: Record<string, string> = {
