@@ -171,7 +171,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
         fetcher.file(plan.rubygems.url),
         plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : undefined,
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
-        plan.openVmTools ? fetcher.file(plan.openVmTools.url) : undefined,
+        fetcher.file(plan.openVmTools.url),
       ]),
     ]);
     const { iso, kernelVersion, builtin, mirror } = tinycore;
@@ -210,18 +210,14 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
       fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
       ...(await isoScriptEntries(mtime)),
+      fileEntry(
+        `dependencies/${plan.openVmTools.file}`,
+        { from: 'path', path: openVmTools.path },
+        openVmTools.size,
+        0o644,
+        mtime,
+      ),
     );
-    if (openVmTools && plan.openVmTools) {
-      bundleEntries.push(
-        fileEntry(
-          `dependencies/${plan.openVmTools.file}`,
-          { from: 'path', path: openVmTools.path },
-          openVmTools.size,
-          0o644,
-          mtime,
-        ),
-      );
-    }
     const dependencyNames = bundleEntries
       .filter((e) => e.path.startsWith('dependencies/'))
       .map((e) => basename(e.path));

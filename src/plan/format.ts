@@ -38,7 +38,7 @@ export function formatPlan(plan: BuildPlan): string {
       ? [`${plan.tree.mcollective.url} → unpacked in overlay usr/local/tce.installed/${plan.tree.mcollective.dir}/`]
       : []),
     `${extensionUrl(mirror.tczUrl, plan.utilLinux.name)} → overlay ${plan.utilLinux.paths.join(', ')}`,
-    ...(plan.openVmTools ? [`${plan.openVmTools.url} → bundle dependencies/${plan.openVmTools.file}`] : []),
+    `${plan.openVmTools.url} → bundle dependencies/${plan.openVmTools.file}`,
     `${plan.gemSource} (compact or legacy index) → overlay ${gemDir(plan.tree)}/ (gem.list and runtime deps)`,
     ...(plan.tree.era === '2013' ? [`legacy gem index of those gems → overlay ${GEM_MIRROR}/`] : []),
     '',

@@ -1,7 +1,7 @@
 import type { Flavour } from '../config/flavour.js';
 import type { BundleOptions, Image } from '../config/options.js';
 import { UsageError } from '../errors.js';
-import type { Era } from '../overlay/era.js';
+import { type Era, OPEN_VM_TOOLS_URL } from '../overlay/era.js';
 import type { TreeLayout } from '../overlay/profile.js';
 import type { ListEntry } from '../tce/list.js';
 import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
@@ -53,7 +53,8 @@ export interface BuildPlan {
   /** The RubyGems tarball, stored in the overlay's `opt/`. */
   readonly rubygems: TarballDownload;
   readonly utilLinux: { readonly name: 'util-linux.tcz'; readonly paths: readonly string[] };
-  readonly openVmTools: TarballDownload | undefined;
+  /** Both eras' scripts fetched it, each from its own default URL. */
+  readonly openVmTools: TarballDownload;
   readonly gemSource: string;
   readonly symlinks: readonly { readonly path: string; readonly target: string }[];
   readonly bundleFile: string;
@@ -169,10 +170,7 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
     rubygems: { url: options.urls.rubygems, file: lastSegment(options.urls.rubygems) },
     utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
-    openVmTools:
-      options.urls.openVmTools === undefined
-        ? undefined
-        : { url: options.urls.openVmTools, file: 'mk-open-vm-tools.tar.gz' },
+    openVmTools: { url: options.urls.openVmTools ?? OPEN_VM_TOOLS_URL[inputs.era], file: 'mk-open-vm-tools.tar.gz' },
     gemSource: options.urls.gemSource,
     symlinks: symlinksFor(tree),
     bundleFile: bundleFileName(flavour),

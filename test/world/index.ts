@@ -6,7 +6,7 @@ import { buildGemWorld, WORLD_GEM_LIST } from './gems.js';
 import { buildLegacyGemIndex } from './legacy-gems.js';
 import { writeMicrokernelTree } from './microkernel.js';
 import { WorldServer } from './server.js';
-import { openVmToolsTarball, TARBALL_PATHS, tarballRoutes, tarGz } from './tarballs.js';
+import { TARBALL_PATHS, tarballRoutes, tarGz } from './tarballs.js';
 import { buildTinyCoreWorld, type TinyCoreWorld, type TinyCoreWorldOptions } from './tinycore.js';
 
 export interface WorldOptions extends TinyCoreWorldOptions {
@@ -68,11 +68,15 @@ function additionalBuildFiles(): Record<string, Buffer> {
       { type: 'file', path: 'usr/local/etc/ssh/sshd_config', data: 'Port 22\nPermitRootLogin no\n' },
       { type: 'file', path: 'opt/ssh-keys-setup.sh', data: '#!/bin/sh\necho MKWORLD-SSH-SETUP\n', mode: 0o755 },
     ]),
+    // As the 2012 tree's: where rz_mk_init.rb points mcollectived.
     'mcollective-setup-files.tar.gz': tarGz([
-      { type: 'dir', path: 'etc/mcollective' },
-      { type: 'file', path: 'etc/mcollective/server.cfg', data: 'libdir = /usr/local/mcollective/plugins\n' },
+      { type: 'dir', path: 'usr/local/etc/mcollective' },
+      {
+        type: 'file',
+        path: 'usr/local/etc/mcollective/server.cfg',
+        data: 'libdir = /usr/local/mcollective/plugins\n',
+      },
     ]),
-    'mk-open-vm-tools.tar.gz': openVmToolsTarball(),
   };
 }
 
@@ -138,6 +142,12 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
     urls.rubygems,
     '--mcollective-url',
     urls.mcollective,
+    '--open-vm-tools-url',
+    urls.openVmTools,
+    '--dpkg-list',
+    urls.dpkgList,
+    '--deb-mirror',
+    urls.debMirror,
   ];
   return {
     server,
