@@ -1,8 +1,11 @@
-// Module entry: open() plus a census of live native objects for leak tests.
+// Module entry: open() and writeImage() for squashfs, the xz/zstd decoders, and a
+// census of live native objects for leak tests.
 #include <napi.h>
 
+#include "decoder_wrap.h"
 #include "image.h"
 #include "image_wrap.h"
+#include "write_wrap.h"
 
 namespace {
 
@@ -16,6 +19,9 @@ Napi::Value liveObjects(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   mkb::ImageWrap::define(env);
   exports.Set("open", Napi::Function::New<mkb::openImage>(env, "open"));
+  exports.Set("writeImage", Napi::Function::New<mkb::writeImageJs>(env, "writeImage"));
+  exports.Set("createDecoder", Napi::Function::New<mkb::createDecoderJs>(env, "createDecoder"));
+  exports.Set("decode", Napi::Function::New<mkb::decodeJs>(env, "decode"));
   exports.Set("liveObjects", Napi::Function::New<liveObjects>(env, "liveObjects"));
   return exports;
 }
