@@ -104,9 +104,10 @@ export function startScriptText(name: string): string {
 
 /**
  * The `.tcz` layout from a package's data entries (pure): `DROPPED_DIRS`
- * removed, directories without any file, symlink or directory-with-content
- * below them removed, missing parents added as 0755, and with a postinst its
- * copy and start-up script under `usr/local`.
+ * removed, then every directory with nothing but directories below it (what
+ * deb2tcz.sh's `rmdir` of empty directories was for), missing parents added
+ * as 0755, and with a postinst its copy and start-up script under
+ * `usr/local` (`tce.installed` 0775, as the script made it).
  */
 export function tczEntries(
   debPath: string,
@@ -129,7 +130,7 @@ export function tczEntries(
       byPath.set(path, dir);
       out.push(dir);
     } else if (existing.kind !== 'dir') {
-      throw new ArchiveError(`${debPath}: '${displayName(path)}' is a ${existing.kind}, where the postinst must go`);
+      throw new ArchiveError(`${debPath}: '${displayName(path)}' is a ${existing.kind}, but must be a directory`);
     }
   };
   for (const path of occupied) ensureDir(path, 0o755);

@@ -250,7 +250,7 @@ describe('debToTcz refuses hostile and broken packages', () => {
           control: rawTar([file('./control'), { ...file('./postinst', '#!/bin/sh\n'), mode: 0o755 }]),
           data: rawTar([dirEntry('./'), dirEntry('./usr/'), { name: './usr/local', type: '2', linkname: '/opt' }]),
         }),
-      "'usr/local' is a symlink, where the postinst must go",
+      "'usr/local' is a symlink, but must be a directory",
     ],
   ];
 
