@@ -9,6 +9,9 @@
 #include "errors.h"
 
 namespace mkb {
+
+std::atomic<long> Decoder::live{0};
+
 namespace {
 
 // xz -9 needs 65 MiB to decode; far beyond that is a hostile header.
@@ -23,8 +26,6 @@ class XzDecoder : public Decoder {
     if (rc != LZMA_OK) throw Failure("EINTERNAL", "cannot start the xz decoder");
   }
   ~XzDecoder() override { lzma_end(&strm_); }
-  XzDecoder(const XzDecoder&) = delete;
-  XzDecoder& operator=(const XzDecoder&) = delete;
 
   Step step(const uint8_t* in, size_t size, uint8_t* out, size_t capacity, bool finish) override {
     strm_.next_in = in;
@@ -66,8 +67,6 @@ class ZstdDecoder : public Decoder {
     if (ds_ == nullptr) throw std::bad_alloc();
   }
   ~ZstdDecoder() override { ZSTD_freeDStream(ds_); }
-  ZstdDecoder(const ZstdDecoder&) = delete;
-  ZstdDecoder& operator=(const ZstdDecoder&) = delete;
 
   Step step(const uint8_t* in, size_t size, uint8_t* out, size_t capacity, bool finish) override {
     ZSTD_inBuffer input{in, size, 0};

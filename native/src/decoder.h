@@ -2,6 +2,7 @@
 // caller can hand out each piece before asking for more.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,7 +18,14 @@ struct Step {
 
 class Decoder {
  public:
-  virtual ~Decoder() = default;
+  Decoder() { ++live; }
+  virtual ~Decoder() { --live; }
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Decoders alive right now (for leak tests).
+  static std::atomic<long> live;
+
   // Decodes from `in` into `out` (at most `capacity` bytes). With `finish`
   // the input has ended: call again with no input until `done`, or until it
   // throws a Failure saying the data is truncated.

@@ -1,7 +1,7 @@
 #include "decoder_wrap.h"
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "decoder.h"
 #include "errors.h"
@@ -15,9 +15,13 @@ constexpr napi_type_tag kDecoderTag = {0x6d6b62756e646c65ULL, 0x6465636f64657273
 // The most output one call produces: what bounds memory however well the input compresses.
 constexpr size_t kMaxOutput = 128 * 1024;
 
+// The decoder's buffers (megabytes for xz) are invisible to V8's GC, so closing frees them at once;
+// a step in progress keeps them until it returns.
 struct DecoderState {
+  std::mutex mu;
   std::unique_ptr<Decoder> decoder;
-  std::atomic<bool> busy{false};
+  bool busy = false;
+  bool closed = false;
 };
 using StateRef = std::shared_ptr<DecoderState>;
 
@@ -34,9 +38,13 @@ class DecodeJob : public Job {
  private:
   void run() override {
     struct Release {
-      std::atomic<bool>& busy;
-      ~Release() { busy = false; }
-    } release{state_->busy};
+      DecoderState& state;
+      ~Release() {
+        std::lock_guard<std::mutex> lock(state.mu);
+        state.busy = false;
+        if (state.closed) state.decoder.reset();
+      }
+    } release{*state_};
     output_ = Bytes(kMaxOutput);
     step_ = state_->decoder->step(data_, size_, output_.data, output_.size, finish_);
   }
@@ -84,9 +92,26 @@ Napi::Value decodeJs(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "decode(handle, input, finish)");
   }
   const StateRef state = *info[0].As<Napi::External<StateRef>>().Data();
-  // A decoder's state moves with every step: overlapping calls would interleave two streams.
-  if (state->busy.exchange(true)) return rejected(env, "EBUSY", "decoder is busy with another call");
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (state->closed) return rejected(env, "ECLOSED", "decoder is closed");
+    // A decoder's state moves with every step: overlapping calls would interleave two streams.
+    if (state->busy) return rejected(env, "EBUSY", "decoder is busy with another call");
+    state->busy = true;
+  }
   return (new DecodeJob(env, state, info[1].As<Napi::Buffer<uint8_t>>(), info[2].As<Napi::Boolean>().Value()))->start();
+}
+
+Napi::Value closeDecoderJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal() || !info[0].As<Napi::External<StateRef>>().CheckTypeTag(&kDecoderTag)) {
+    throw Napi::TypeError::New(env, "closeDecoder(handle)");
+  }
+  DecoderState& state = **info[0].As<Napi::External<StateRef>>().Data();
+  std::lock_guard<std::mutex> lock(state.mu);
+  state.closed = true;
+  if (!state.busy) state.decoder.reset();
+  return env.Undefined();
 }
 
 }  // namespace mkb

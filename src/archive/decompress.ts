@@ -44,6 +44,7 @@ class NativeDecompressor extends Duplex {
   readonly #decoder: unknown;
   readonly #name: string;
   #resume: (() => void) | undefined;
+  #inflight: Promise<unknown> | undefined;
 
   constructor(format: 'xz' | 'zstd', name: string) {
     super();
@@ -74,15 +75,23 @@ class NativeDecompressor extends Duplex {
     resume?.();
   }
 
+  // Also runs after a normal end (autoDestroy): the decoder's buffers are freed now, not at some later
+  // GC, and 'close' waits for a step in progress.
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this._read();
-    callback(error);
+    const settled = () => {
+      binding().closeDecoder(this.#decoder);
+      callback(error);
+    };
+    (this.#inflight ?? Promise.resolve()).then(settled, settled);
   }
 
   async #feed(chunk: Buffer, finish: boolean): Promise<void> {
     let offset = 0;
     for (;;) {
-      const step = await binding().decode(this.#decoder, chunk.subarray(offset), finish);
+      const pending = binding().decode(this.#decoder, chunk.subarray(offset), finish);
+      this.#inflight = pending;
+      const step = await pending;
       if (this.destroyed) return;
       offset += step.consumed;
       if (step.done) {

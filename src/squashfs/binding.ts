@@ -54,8 +54,10 @@ export interface NativeBinding {
   createDecoder(format: 'xz' | 'zstd'): unknown;
   /** Decodes from `input` (empty and `finish` once the input has ended); one call at a time per decoder. */
   decode(decoder: unknown, input: Buffer, finish: boolean): Promise<DecodeStep>;
-  /** Native images and readers alive right now (for leak tests). */
-  liveObjects(): { images: number; readers: number };
+  /** Frees a decoder's memory now (once a step in progress returns); later decode() calls reject. */
+  closeDecoder(decoder: unknown): void;
+  /** Native images, readers and decoders alive right now (for leak tests). */
+  liveObjects(): { images: number; readers: number; decoders: number };
 }
 
 const ADDON = join('native', 'build', 'Release', 'squashfs.node');

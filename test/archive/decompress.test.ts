@@ -12,6 +12,7 @@ import {
   sniffCompression,
 } from '../../src/archive/decompress.js';
 import { ArchiveError } from '../../src/errors.js';
+import { binding } from '../../src/squashfs/binding.js';
 import { mixedContent } from '../squashfs/helpers/bytes.js';
 import { run } from '../squashfs/helpers/run.js';
 
@@ -158,6 +159,24 @@ describe.each(FORMATS)('%s decompression', (label, tool, make) => {
     const trailing = Buffer.concat([input, Buffer.from('garbage!')]);
     await expect(decode(make, trailing)).rejects.toBeInstanceOf(ArchiveError);
   });
+});
+
+describe('decoder lifetime', () => {
+  it.each(FORMATS)(
+    'frees the %s decoder when the stream ends, fails or is destroyed, without waiting for GC',
+    async (_label, tool, make) => {
+      const live = () => binding().liveObjects().decoders;
+      const before = live();
+      const input = await compress(tool, 'text', []);
+      await decode(make, input);
+      await decode(make, input.subarray(0, 100)).catch(() => {});
+      const abandoned = make();
+      abandoned.write(input.subarray(0, 1000));
+      abandoned.destroy();
+      await new Promise((resolve) => abandoned.once('close', resolve));
+      expect(live()).toBe(before);
+    },
+  );
 });
 
 describe('sniffCompression', () => {
