@@ -1,8 +1,12 @@
-// Module entry: open() plus a census of live native objects for leak tests.
+// Module entry: open() and writeImage() for squashfs, the xz/zstd decoders, and a
+// census of live native objects for leak tests.
 #include <napi.h>
 
+#include "decoder.h"
+#include "decoder_wrap.h"
 #include "image.h"
 #include "image_wrap.h"
+#include "write_wrap.h"
 
 namespace {
 
@@ -10,12 +14,17 @@ Napi::Value liveObjects(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("images", static_cast<double>(mkb::Image::liveImages.load()));
   out.Set("readers", static_cast<double>(mkb::Image::liveReaders.load()));
+  out.Set("decoders", static_cast<double>(mkb::Decoder::live.load()));
   return out;
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   mkb::ImageWrap::define(env);
   exports.Set("open", Napi::Function::New<mkb::openImage>(env, "open"));
+  exports.Set("writeImage", Napi::Function::New<mkb::writeImageJs>(env, "writeImage"));
+  exports.Set("createDecoder", Napi::Function::New<mkb::createDecoderJs>(env, "createDecoder"));
+  exports.Set("decode", Napi::Function::New<mkb::decodeJs>(env, "decode"));
+  exports.Set("closeDecoder", Napi::Function::New<mkb::closeDecoderJs>(env, "closeDecoder"));
   exports.Set("liveObjects", Napi::Function::New<liveObjects>(env, "liveObjects"));
   return exports;
 }

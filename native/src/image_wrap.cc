@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "errors.h"
 #include "extract.h"
 #include "file_data.h"
+#include "job.h"
 #include "tree.h"
 
 namespace mkb {
@@ -30,90 +29,6 @@ struct FileHandle {
   std::string path;
 };
 using HandleRef = std::shared_ptr<const FileHandle>;
-
-// malloc'd bytes handed to JS without a copy; V8 is told about their size so
-// that garbage collection keeps pace with them.
-struct Bytes {
-  uint8_t* data = nullptr;
-  size_t size = 0;
-
-  Bytes() = default;
-  explicit Bytes(size_t n) : data(static_cast<uint8_t*>(std::malloc(n > 0 ? n : 1))), size(n) {
-    if (data == nullptr) throw std::bad_alloc();
-  }
-  ~Bytes() { std::free(data); }
-  Bytes(const Bytes&) = delete;
-  Bytes& operator=(const Bytes&) = delete;
-  Bytes& operator=(Bytes&& other) noexcept {
-    std::swap(data, other.data);
-    std::swap(size, other.size);
-    return *this;
-  }
-
-  Napi::Value toBuffer(Napi::Env env) {
-    if (size == 0) return Napi::Buffer<uint8_t>::New(env, 0);
-    const auto bytes = static_cast<int64_t>(size);
-    auto buffer = Napi::Buffer<uint8_t>::New(env, data, size, [bytes](Napi::Env e, uint8_t* p) {
-      std::free(p);
-      Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
-    });
-    Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
-    data = nullptr;
-    size = 0;
-    return buffer;
-  }
-};
-
-// A promise-returning unit of work on the thread pool.
-class Job : public Napi::AsyncWorker {
- public:
-  explicit Job(Napi::Env env) : Napi::AsyncWorker(env, "mkbundle:squashfs"), deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  Napi::Promise start() {
-    Napi::Promise promise = deferred_.Promise();
-    Queue();
-    return promise;
-  }
-
- protected:
-  virtual void run() = 0;
-  virtual Napi::Value result(Napi::Env env) = 0;
-
- private:
-  void Execute() override {
-    try {
-      run();
-    } catch (const Failure& failure) {
-      code_ = failure.code();
-      SetError(failure.what());
-    } catch (const std::bad_alloc&) {
-      code_ = "ENOMEM";
-      SetError("out of memory");
-    } catch (const std::exception& error) {
-      code_ = "EINTERNAL";
-      SetError(error.what());
-    }
-  }
-
-  void OnOK() override { deferred_.Resolve(result(Env())); }
-
-  void OnError(const Napi::Error& error) override {
-    Napi::Object value = error.Value();
-    value.Set("code", code_);
-    deferred_.Reject(value);
-  }
-
-  Napi::Promise::Deferred deferred_;
-  std::string code_;
-};
-
-Napi::Value rejected(Napi::Env env, const char* code, const std::string& message) {
-  auto deferred = Napi::Promise::Deferred::New(env);
-  Napi::Object error = Napi::Error::New(env, message).Value();
-  error.Set("code", code);
-  deferred.Reject(error);
-  return deferred.Promise();
-}
 
 Napi::Object entryObject(Napi::Env env, const EntryInfo& info) {
   Napi::Object entry = Napi::Object::New(env);

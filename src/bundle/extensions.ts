@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
 import type { CachedFile } from '../fetch/cache.js';
 import { runPool } from '../fetch/pool.js';
-import { fileEntry } from '../overlay/entries.js';
+import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { ExtensionSet } from '../plan/plan.js';
 import { depClosure, describeCycle } from '../tce/closure.js';
-import { parseDepFile } from '../tce/deps.js';
+import { formatDepFile, parseDepNames, substituteKernel } from '../tce/deps.js';
 import { parseMd5Txt } from '../tce/md5.js';
 import { type ExtensionFile, extensionFileName, extensionUrl } from '../tce/mirror.js';
 import type { RunFetcher } from './fetcher.js';
@@ -60,14 +60,30 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
   const tcz = await fetchVerifiedTcz(ctx.fetcher, ctx.tczUrl, name);
   const entries: ArchiveEntry[] = [];
   for (const file of set.files) {
-    const got =
-      file === 'tcz' ? tcz : file === 'dep' ? await ctx.fetcher.optional(url(file)) : await ctx.fetcher.file(url(file));
-    if (got === null) continue;
-    if (file === 'dep') parseDepFile(await readFile(got.path, 'utf8'), ctx.kernelVersion, url(file));
     const path = `${set.dir}/${extensionFileName(name, file)}`;
+    if (file === 'dep') {
+      const dep = await shippedDep(ctx, url(file));
+      if (dep !== undefined) entries.push(bufferEntry(path, dep, 0o644, ctx.mtime));
+      continue;
+    }
+    const got = file === 'tcz' ? tcz : await ctx.fetcher.file(url(file));
     entries.push(fileEntry(path, { from: 'path', path: got.path }, got.size, 0o644, ctx.mtime));
   }
   return entries;
+}
+
+/**
+ * The `.dep` file the image carries: rewritten so the real tce-load reads
+ * the names mkbundle read, without the names a prod image leaves out
+ * (tce-load would stop at the missing file). None when no deps remain.
+ */
+async function shippedDep(ctx: ExtensionContext, url: string): Promise<string | undefined> {
+  const got = await ctx.fetcher.optional(url);
+  if (got === null) return undefined;
+  const names = parseDepNames(await readFile(got.path, 'utf8'), url).filter(
+    (dep) => !ctx.excluded.includes(substituteKernel(dep, ctx.kernelVersion)),
+  );
+  return names.length === 0 ? undefined : formatDepFile(names);
 }
 
 /**

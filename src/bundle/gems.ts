@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { runPool } from '../fetch/pool.js';
 import { parseGemList } from '../gems/gem-list.js';
+import { buildLegacyIndex } from '../gems/legacy-index.js';
+import { detectGemSource } from '../gems/legacy-source.js';
 import { type ResolvedGem, resolveGems } from '../gems/resolve.js';
-import { compactIndexSource } from '../gems/source.js';
-import { fileEntry } from '../overlay/entries.js';
+import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { RunFetcher } from './fetcher.js';
 
 export interface FetchedGems {
@@ -12,28 +13,51 @@ export interface FetchedGems {
   readonly gems: readonly ResolvedGem[];
 }
 
+export interface GemOptions {
+  readonly jobs: number;
+  readonly mtime: number;
+  /** Where the `.gem` files land. */
+  readonly dir: string;
+  /** The gem mirror's root, to get the legacy index RubyGems 1.8 reads (2013); none for 2012. */
+  readonly mirrorIndex: string | undefined;
+  readonly warn: (message: string) => void;
+}
+
 /**
- * Resolves `gem.list` against the gem server's compact index (latest
- * release satisfying each requirement, then runtime deps) and fetches each
- * `.gem` into `opt/gems/`, checked against the index's SHA-256.
+ * Resolves `gem.list` against the gem server (compact index, else the
+ * legacy Marshal index) — the latest release satisfying each requirement,
+ * then runtime deps — and fetches each `.gem` into `dir`, checked against
+ * the compact index's SHA-256 where there is one. For the 2013 gem mirror
+ * the legacy index of those gems is written beside them.
  */
 export async function fetchGems(
   gemList: string,
   gemSource: string,
   fetcher: RunFetcher,
-  options: { readonly jobs: number; readonly mtime: number },
+  options: GemOptions,
 ): Promise<FetchedGems> {
   const requests = parseGemList(await readFile(gemList, 'utf8'), gemList);
-  const gems = await resolveGems(
-    requests,
-    compactIndexSource(gemSource, (url) => fetcher.text(url)),
-  );
-  const entries = await runPool(
-    gems.map((gem) => async () => {
-      const file = await fetcher.file(gem.url, { sha256: gem.sha256 });
-      return fileEntry(`opt/gems/${gem.file}`, { from: 'path', path: file.path }, file.size, 0o644, options.mtime);
-    }),
+  const bytes = async (url: string) => readFile((await fetcher.file(url)).path);
+  const source = await detectGemSource(gemSource, bytes, { ...(requests[0] ? { probe: requests[0].name } : {}) });
+  const gems = await resolveGems(requests, source);
+  const unverified = gems.filter((gem) => gem.unverified).map((gem) => gem.file);
+  if (unverified.length > 0) {
+    options.warn(`${gemSource} has a legacy index without checksums: ${unverified.join(', ')} not verified`);
+  }
+  const files = await runPool(
+    gems.map((gem) => async () => ({
+      gem,
+      file: await fetcher.file(gem.url, gem.sha256 === undefined ? undefined : { sha256: gem.sha256 }),
+    })),
     { jobs: options.jobs },
   );
+  const entries = files.map(({ gem, file }) =>
+    fileEntry(`${options.dir}/${gem.file}`, { from: 'path', path: file.path }, file.size, 0o644, options.mtime),
+  );
+  if (options.mirrorIndex !== undefined) {
+    const index = await buildLegacyIndex(files.map(({ gem, file }) => ({ name: gem.file, source: file.path })));
+    for (const [path, body] of index)
+      entries.push(bufferEntry(`${options.mirrorIndex}/${path}`, body, 0o644, options.mtime));
+  }
   return { entries, gems };
 }

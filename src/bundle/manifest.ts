@@ -1,4 +1,5 @@
 import type { Flavour } from '../config/flavour.js';
+import { type Era, MERGE_ORDER } from '../overlay/era.js';
 import type { BootFiles, TcMirror } from '../tce/mirror.js';
 import type { Input } from './fetcher.js';
 
@@ -10,6 +11,10 @@ export interface BundleManifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly tool: string;
   readonly flavour: Flavour;
+  /** The source tree's layout: decides MCollective, the gem layout and the merge order. */
+  readonly era: Era;
+  /** The ISO's VERSION when none is given to the ISO stage (git describe of the source tree). */
+  readonly version?: string;
   readonly tinycore: {
     readonly version: string;
     readonly arch: string;
@@ -29,12 +34,9 @@ export interface BundleManifest {
   readonly inputs: readonly Input[];
 }
 
-/** The original merge order of build_initial_directories.sh. */
-export const MERGE_ORDER = ['mk-open-vm-tools.tar.gz', 'razor-microkernel-overlay.tar.gz', 'ssh-setup-files.tar.gz'];
-
-/** The dependencies present, in merge order. */
-export function mergeOrder(present: readonly string[]): string[] {
-  return MERGE_ORDER.filter((name) => present.includes(name)).map((name) => `dependencies/${name}`);
+/** The dependencies present, in the era's merge order. */
+export function mergeOrder(era: Era, present: readonly string[]): string[] {
+  return MERGE_ORDER[era].filter((name) => present.includes(name)).map((name) => `dependencies/${name}`);
 }
 
 export function manifestFor(

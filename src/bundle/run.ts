@@ -8,16 +8,20 @@ import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
 import type { BundleOptions } from '../config/options.js';
+import { quoted } from '../config/quote.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
+import { gitVersion } from '../gitversion/describe.js';
 import { sha256File } from '../hash.js';
+import { versionProblem } from '../iso/version.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
-import { razorProfile } from '../overlay/profile.js';
+import { detectEra } from '../overlay/era.js';
+import { gemListPath, razorProfile } from '../overlay/profile.js';
 import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
 import { deriveSalt, hashPassword } from '../passwd/crypt.js';
 import { enableAutologin } from '../passwd/inittab.js';
 import { assertNoLogin, setTcPassword } from '../passwd/shadow.js';
-import { type BuildPlan, makePlan, OVERLAY_NAME } from '../plan/plan.js';
+import { type BuildPlan, GEM_MIRROR, gemDir, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
 import { packageRoot, toolVersion } from '../version.js';
@@ -58,11 +62,15 @@ async function utilLinuxPaths(source: string): Promise<string[]> {
 
 export async function planBundle(options: BundleOptions): Promise<BuildPlan> {
   return makePlan(options, {
-    builtinNames: await readExtensionList(options.builtinList),
-    mirrorNames: await readExtensionList(options.mirrorList),
+    builtin: await readExtensionList(options.builtinList),
+    mirror: await readExtensionList(options.mirrorList),
     utilLinuxPaths: await utilLinuxPaths(options.source),
+    era: options.era === 'auto' ? await detectEra(options.source) : options.era,
   });
 }
+
+/** Password hashes are for root's eyes only, whatever the mode in the source tree. */
+const SHADOW_MODE = 0o600;
 
 /** The password and console edits of the flavour, applied to the copied etc files. */
 async function editedSourceEntry(
@@ -72,15 +80,15 @@ async function editedSourceEntry(
 ): Promise<ArchiveEntry | undefined> {
   const { image } = plan;
   if (file.path === 'etc/shadow') {
+    const text = await readFile(file.source, 'utf8');
     if (image.flavour === 'prod') {
       // prod promises no login: refuse a shadow-nologin that would allow one.
-      assertNoLogin(await readFile(file.source, 'utf8'), file.source);
-      return undefined;
+      assertNoLogin(text, file.source);
+      return bufferEntry(file.path, text, SHADOW_MODE, file.mtime);
     }
     const salt = epoch === undefined ? undefined : deriveSalt(`mkbundle tc ${epoch}`, image.passwdHash);
     const hash = hashPassword(image.tcPassword, image.passwdHash, salt);
-    const text = setTcPassword(await readFile(file.source, 'utf8'), hash, file.source);
-    return bufferEntry(file.path, text, file.mode, file.mtime);
+    return bufferEntry(file.path, setTcPassword(text, hash, file.source), SHADOW_MODE, file.mtime);
   }
   if (file.path === 'etc/inittab' && image.flavour === 'debug') {
     return bufferEntry(
@@ -92,6 +100,23 @@ async function editedSourceEntry(
   }
   return undefined;
 }
+
+/**
+ * The version the source tree's git checkout gives, as the 2013 script
+ * recorded it for the ISO stage; one the ISO stage would refuse is left out
+ * with a warning, so the build still needs an explicit VERSION.
+ */
+async function recordedVersion(source: string, warn: (message: string) => void): Promise<string | undefined> {
+  const version = await gitVersion(source);
+  if (version === undefined) return undefined;
+  const problem = versionProblem(version);
+  if (problem === undefined) return version;
+  warn(`git describe in ${source} gives ${quoted(version)}, not usable as an ISO version (${problem}); not recorded`);
+  return undefined;
+}
+
+/** Single-quoted for sh, as gitversion.sh is sourced. */
+const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 /**
  * The bundle stage: fetch everything the plan names through the cache,
@@ -111,7 +136,9 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
   const staging = await scratchDir('bundle');
   try {
     report({ type: 'step', name: 'Microkernel project files' });
-    const sourceFiles = await collectSourceFiles(options.source, razorProfile(plan.mcollective.dir), plan.flavour);
+    const layout = treeLayout(plan.tree);
+    const sourceFiles = await collectSourceFiles(options.source, razorProfile(layout), plan.flavour);
+    const version = await recordedVersion(options.source, (message) => report({ type: 'warning', message }));
 
     // The three download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
@@ -129,16 +156,22 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
         return { iso, kernelVersion, builtin, mirror };
       })(),
       (async () => {
-        const gemList = sourceFiles.find((f) => f.path === 'opt/gems/gem.list');
+        const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
         return gemList
-          ? fetchGems(gemList.source, plan.gemSource, fetcher, { jobs: options.jobs, mtime })
+          ? fetchGems(gemList.source, plan.gemSource, fetcher, {
+              jobs: options.jobs,
+              mtime,
+              dir: gemDir(plan.tree),
+              mirrorIndex: plan.tree.era === '2013' ? GEM_MIRROR : undefined,
+              warn,
+            })
           : { entries: [], gems: [] };
       })(),
       Promise.all([
         fetcher.file(plan.rubygems.url),
-        fetcher.file(plan.mcollective.url),
+        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : undefined,
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
-        plan.openVmTools ? fetcher.file(plan.openVmTools.url) : undefined,
+        fetcher.file(plan.openVmTools.url),
       ]),
     ]);
     const { iso, kernelVersion, builtin, mirror } = tinycore;
@@ -155,11 +188,13 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     }
     overlayEntries.push(
       ...builtin.entries,
-      bufferEntry('tmp/builtin/onboot.lst', plan.builtin.names.map((n) => `${n}\n`).join(''), 0o644, mtime),
+      bufferEntry('tmp/builtin/onboot.lst', plan.onboot.map((n) => `${n}\n`).join(''), 0o644, mtime),
       ...mirror.entries,
       ...gems.entries,
       fileEntry(`opt/${plan.rubygems.file}`, { from: 'path', path: rubygems.path }, rubygems.size, 0o644, mtime),
-      ...(await mcollectiveEntries(mcollective.path, plan.mcollective.url, staging)),
+      ...(mcollective && plan.tree.era === '2012'
+        ? await mcollectiveEntries(mcollective.path, plan.tree.mcollective.url, staging)
+        : []),
       ...(await utilLinuxEntries(utilLinux.path, plan.utilLinux.paths, staging)),
       ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
     );
@@ -175,18 +210,14 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
       fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
       ...(await isoScriptEntries(mtime)),
+      fileEntry(
+        `dependencies/${plan.openVmTools.file}`,
+        { from: 'path', path: openVmTools.path },
+        openVmTools.size,
+        0o644,
+        mtime,
+      ),
     );
-    if (openVmTools && plan.openVmTools) {
-      bundleEntries.push(
-        fileEntry(
-          `dependencies/${plan.openVmTools.file}`,
-          { from: 'path', path: openVmTools.path },
-          openVmTools.size,
-          0o644,
-          mtime,
-        ),
-      );
-    }
     const dependencyNames = bundleEntries
       .filter((e) => e.path.startsWith('dependencies/'))
       .map((e) => basename(e.path));
@@ -196,11 +227,16 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       mirror: plan.mirror,
       kernelVersion,
       iso: plan.coreIso.file,
-      dependencies: mergeOrder(dependencyNames),
-      extensions: { onboot: plan.builtin.names, builtin: builtin.names, mirror: mirror.names },
+      era: plan.tree.era,
+      ...(version === undefined ? {} : { version }),
+      dependencies: mergeOrder(plan.tree.era, dependencyNames),
+      extensions: { onboot: plan.onboot, builtin: builtin.names, mirror: mirror.names },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
     });
+    if (version !== undefined) {
+      bundleEntries.push(bufferEntry('gitversion.sh', `ISO_VERSION=${shellQuote(version)}\n`, 0o644, mtime));
+    }
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
     await mkdir(options.out, { recursive: true });
     const bundle = join(options.out, plan.bundleFile);

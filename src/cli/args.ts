@@ -6,10 +6,13 @@ export type Invocation =
   | { readonly command: 'help'; readonly usage: string }
   | { readonly command: 'bundle'; readonly args: CliArgs; readonly configFile: string | undefined };
 
-const EPILOG = `Only one of -p and -d may be given, and -t may not be used with -p.
-Settings come from the command line, then MK_BUNDLE_* environment variables,
-then the -c config file (KEY=VALUE lines with the same names), then defaults.
-Then build the ISO: mkbundle iso BUNDLE VERSION (see mkbundle iso --help).`;
+const EPILOG = `Only one of -p and -d may be given, and -t may not be used with -p (a password from
+the config file or the environment is ignored, with a warning, for a prod image).
+Settings come from the command line, then the -c config file (KEY=VALUE lines:
+MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then
+defaults; --dry-run shows where each came from. A flag given twice: the last counts
+(--dpkg-list adds to the list).
+Then build the ISO: mkbundle iso BUNDLE [VERSION] (see mkbundle iso --help).`;
 
 function bundleParser(argv: string[]): Argv {
   return yargs(argv)
@@ -34,7 +37,11 @@ function bundleParser(argv: string[]): Argv {
     })
     .option('build-debug-image', { alias: 'd', type: 'boolean', describe: 'build a debug bundle (console autologin)' })
     .option('tc-passwd', { alias: 't', type: 'string', describe: "password for the tc user (default 'test1234')" })
-    .option('config', { alias: 'c', type: 'string', describe: 'read MK_BUNDLE_* settings from FILE' })
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      describe: 'read settings from FILE: MK_BUNDLE_*=VALUE and DEB_MIRROR_URL=VALUE lines',
+    })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
     .option('source', { type: 'string', describe: 'Microkernel project tree (default: current directory)' })
     .option('out', { type: 'string', describe: 'directory for the bundle (default: build-files)' })
@@ -43,12 +50,30 @@ function bundleParser(argv: string[]): Argv {
     .option('arch', { type: 'string', describe: 'x86 or x86_64 (default: x86)' })
     .option('mirror', { type: 'string', describe: 'extension directory URL (…/tcz), overrides --tc-version/--arch' })
     .option('iso-url', { type: 'string', describe: 'Core ISO URL' })
+    .option('era', {
+      type: 'string',
+      describe: 'Razor-Microkernel tree of 2012 or 2013 (default: auto, from the source tree)',
+    })
     .option('gem-source', {
       type: 'string',
       describe: 'gem server with a compact index (default: https://rubygems.org)',
     })
     .option('rubygems-url', { type: 'string', describe: 'RubyGems tarball URL' })
     .option('mcollective-url', { type: 'string', describe: 'MCollective tarball URL' })
+    .option('open-vm-tools-url', {
+      type: 'string',
+      describe: "mk-open-vm-tools.tar.gz URL (default: the era's puppetlabs URL)",
+    })
+    .option('dpkg-list', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe: 'Debian Packages.gz URL for .deb entries; repeat for more, the first that has a package wins',
+    })
+    .option('deb-mirror', {
+      type: 'string',
+      describe: 'Debian archive root for .deb entries (default: http://ftp.us.debian.org/debian)',
+    })
     .option('jobs', { type: 'number', describe: 'parallel downloads (default: 8)' })
     .option('dry-run', { type: 'boolean', describe: 'print the plan (every URL and where it lands) and stop' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
@@ -60,7 +85,6 @@ function bundleParser(argv: string[]): Argv {
     .epilog(EPILOG)
     .strict()
     .exitProcess(false)
-    .parserConfiguration({ 'duplicate-arguments-array': false })
     .wrap(100)
     .fail((message, error) => {
       throw error instanceof UsageError ? error : new UsageError(message || String(error));
@@ -75,13 +99,14 @@ export async function bundleUsage(): Promise<string> {
 export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
   const parsed = await bundleParser([...argv]).parseAsync();
   if (parsed.help) return { command: 'help', usage: await bundleUsage() };
-  if (parsed.jobs !== undefined && !Number.isInteger(parsed.jobs)) {
-    throw new UsageError('--jobs: expected a whole number');
-  }
+  // A flag given twice comes as an array: the last one counts, as in the original's getopt loop.
+  const last = (value: unknown) => (Array.isArray(value) ? value[value.length - 1] : value);
+  const jobs = last(parsed.jobs);
+  if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError('--jobs: expected a whole number');
   const stray = parsed._;
   if (stray.length > 0) throw new UsageError(`unexpected argument '${stray[0]}'`);
   const pick = <K extends keyof CliArgs>(key: K, value: unknown): Partial<CliArgs> =>
-    value === undefined ? {} : ({ [key]: value } as Partial<CliArgs>);
+    last(value) === undefined ? {} : ({ [key]: last(value) } as Partial<CliArgs>);
   const args: CliArgs = {
     ...pick('builtinList', parsed.builtinList),
     ...pick('mirrorList', parsed.mirrorList),
@@ -95,11 +120,15 @@ export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
     ...pick('cacheDir', parsed.cacheDir),
     ...pick('tcVersion', parsed.tcVersion),
     ...pick('arch', parsed.arch),
+    ...pick('era', parsed.era),
     ...pick('mirror', parsed.mirror),
     ...pick('isoUrl', parsed.isoUrl),
     ...pick('gemSource', parsed.gemSource),
     ...pick('rubygemsUrl', parsed.rubygemsUrl),
     ...pick('mcollectiveUrl', parsed.mcollectiveUrl),
+    ...pick('openVmToolsUrl', parsed.openVmToolsUrl),
+    ...(Array.isArray(parsed.dpkgList) ? { dpkgList: parsed.dpkgList.map(String) } : {}),
+    ...pick('debMirror', parsed.debMirror),
     ...pick('jobs', parsed.jobs),
     ...pick('dryRun', parsed.dryRun),
     ...pick('json', parsed.json),
@@ -107,10 +136,12 @@ export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
     ...pick('passwdHash', parsed.passwdHash),
   };
   for (const [key, value] of Object.entries(args)) {
-    if (typeof value === 'string' && value === '' && key !== 'tcPasswd') {
+    const empty = typeof value === 'string' ? value === '' : Array.isArray(value) && value.includes('');
+    if (empty && key !== 'tcPasswd') {
       throw new UsageError(`option '--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}' needs a value`);
     }
   }
-  if (typeof parsed.config === 'string' && parsed.config === '') throw new UsageError("option '-c' needs a value");
-  return { command: 'bundle', args, configFile: parsed.config as string | undefined };
+  const configFile = last(parsed.config) as string | undefined;
+  if (configFile === '') throw new UsageError("option '-c' needs a value");
+  return { command: 'bundle', args, configFile };
 }

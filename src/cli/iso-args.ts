@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 
 export interface IsoArgs {
   readonly bundle: string;
-  readonly version: string;
+  /** undefined: the version the bundle recorded. */
+  readonly version: string | undefined;
   readonly out: string;
   readonly recompress: boolean;
   readonly json: boolean;
@@ -15,15 +16,15 @@ export type IsoInvocation =
   | { readonly command: 'iso'; readonly args: IsoArgs };
 
 /**
- * `mkbundle iso BUNDLE VERSION` and, inside an unpacked bundle,
- * `./rebuild-iso VERSION` (the bundle is the launcher's directory).
+ * `mkbundle iso BUNDLE [VERSION]` and, inside an unpacked bundle,
+ * `./rebuild-iso [VERSION]` (the bundle is the launcher's directory).
  */
 export type IsoProgram =
   | { readonly name: 'mkbundle iso' }
   | { readonly name: 'rebuild-iso'; readonly bundleDir: string };
 
 function parser(program: IsoProgram, argv: string[]): Argv {
-  const positional = program.name === 'mkbundle iso' ? 'BUNDLE VERSION' : 'VERSION';
+  const positional = program.name === 'mkbundle iso' ? 'BUNDLE [VERSION]' : '[VERSION]';
   return yargs(argv)
     .scriptName(program.name)
     .help(false)
@@ -31,7 +32,7 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     .usage(
       `Usage: ${program.name} ${positional} [OPTIONS]\n\nRebuilds Tiny Core's core.gz with the bundle's overlay merged in (rootless) and\nwrites the bootable ISO rz_mk_{dev,prod,debug}-image.VERSION.iso.${
         program.name === 'mkbundle iso' ? '\nBUNDLE is a bundle .tar.gz or an unpacked bundle directory.' : ''
-      }`,
+      }\nVERSION defaults to the version the bundle recorded (git describe of the source tree\nwhen the bundle was built); a VERSION given replaces it.`,
     )
     .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
     .option('out', { type: 'string', describe: 'directory for the ISO and its manifest (default: current directory)' })
@@ -65,18 +66,18 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
   };
   if (parsed.help) return { command: 'help', usage: await isoUsage(program) };
   const positionals = parsed._.map(String);
-  const expected = program.name === 'mkbundle iso' ? 2 : 1;
-  if (positionals.length !== expected) {
-    const what = program.name === 'mkbundle iso' ? 'a bundle and a VERSION' : 'a VERSION';
+  const [bundle, version, ...extra] =
+    program.name === 'mkbundle iso' ? positionals : [program.bundleDir, ...positionals];
+  if (bundle === undefined || extra.length > 0) {
+    const what = program.name === 'mkbundle iso' ? 'a bundle and at most a VERSION' : 'at most a VERSION';
     throw new UsageError(`expected ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
   }
-  const [bundle, version] = program.name === 'mkbundle iso' ? positionals : [program.bundleDir, positionals[0]];
   if (parsed.out === '') throw new UsageError("option '--out' needs a value");
   return {
     command: 'iso',
     args: {
-      bundle: bundle ?? '',
-      version: version ?? '',
+      bundle,
+      version,
       out: parsed.out ?? '.',
       recompress: parsed.recompress ?? true,
       json: parsed.json ?? false,

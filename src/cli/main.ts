@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
-import { cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
+import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
 import { type BundleOptions, resolveBundleOptions } from '../config/options.js';
+import { formatOrigins } from '../config/origins.js';
 import { UsageError } from '../errors.js';
 import { formatPlan } from '../plan/format.js';
 import { bundleUsage, type Invocation, parseArgv } from './args.js';
@@ -21,17 +22,19 @@ async function readable(file: string): Promise<boolean> {
   }
 }
 
-async function loadOptions(invocation: Extract<Invocation, { command: 'bundle' }>, env: NodeJS.ProcessEnv) {
-  let cfg = {};
-  if (invocation.configFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(invocation.configFile, 'utf8');
-    } catch {
-      throw new UsageError(`the config file '${invocation.configFile}' is not a readable file`);
-    }
-    cfg = parseBundleCfg(text, invocation.configFile);
+async function readCfg(file: string | undefined): Promise<CfgFile | CfgValues> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`the config file '${file}' is not a readable file`);
   }
+  return parseBundleCfg(text, file);
+}
+
+async function loadOptions(invocation: Extract<Invocation, { command: 'bundle' }>, env: NodeJS.ProcessEnv) {
+  const cfg = await readCfg(invocation.configFile);
   const options = resolveBundleOptions(invocation.args, cfgFromEnv(env), cfg);
   for (const [what, file] of [
     ['builtin-list', options.builtinList],
@@ -72,10 +75,11 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
   for (const message of options.warnings) report({ type: 'warning', message });
   const plan = await planBundle(options);
   if (options.dryRun) {
+    const image = { flavour: plan.flavour };
     io.stdout.write(
       options.json
-        ? `${JSON.stringify({ ok: true, plan: { ...plan, image: { flavour: plan.flavour } } }, null, 2)}\n`
-        : formatPlan(plan),
+        ? `${JSON.stringify({ ok: true, plan: { ...plan, image }, origins: options.origins }, null, 2)}\n`
+        : `${formatOrigins(options)}\n${formatPlan(plan)}`,
     );
     return 0;
   }

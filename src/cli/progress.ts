@@ -6,6 +6,7 @@ export type ProgressEvent =
   | { readonly type: 'download-progress'; readonly url: string; readonly transferred: number; readonly total?: number }
   | { readonly type: 'download-done'; readonly url: string; readonly bytes: number; readonly fromCache: boolean }
   | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'done' };
 
 /** Stages report what they do through this; rendering is the CLI's business. */
@@ -39,6 +40,9 @@ export function plainReporter(out: Writable): Reporter {
         return;
       case 'warning':
         out.write(`warning: ${event.message}\n`);
+        return;
+      case 'notice':
+        out.write(`note: ${event.message}\n`);
         return;
       default:
         return;
@@ -94,7 +98,8 @@ export function ttyReporter(out: Writable & { columns?: number }): Reporter {
         draw(true);
         return;
       case 'warning':
-        commit(`warning: ${event.message}`);
+      case 'notice':
+        commit(`${event.type === 'warning' ? 'warning' : 'note'}: ${event.message}`);
         draw(true);
         return;
       case 'done':

@@ -1,7 +1,9 @@
 import { UsageError } from '../errors.js';
+import { ERAS, type Era } from '../overlay/era.js';
 import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
-import type { CfgKey, CfgValues } from './bundle-cfg.js';
+import type { CfgFile, CfgKey, CfgValues } from './bundle-cfg.js';
 import { type Flavour, isFlavour } from './flavour.js';
+import { quoted } from './quote.js';
 import { httpUrl } from './url.js';
 
 export type PasswdScheme = 'sha512' | 'md5';
@@ -10,6 +12,42 @@ export type PasswdScheme = 'sha512' | 'md5';
 export type Image =
   | { readonly flavour: 'prod' }
   | { readonly flavour: 'dev' | 'debug'; readonly tcPassword: string; readonly passwdHash: PasswdScheme };
+
+/** Which Razor-Microkernel tree the source is; 'auto' leaves it to the tree's contents. */
+export type EraChoice = 'auto' | Era;
+const ERA_CHOICES: readonly EraChoice[] = ['auto', ...ERAS];
+
+/** Where a setting came from; a config file origin names the file and line. */
+export type Origin = 'command line' | 'environment' | 'default' | 'config file' | `config file ${string}`;
+
+/** The settings whose origin is recorded, by their place in BundleOptions. */
+export const SETTINGS = [
+  'builtinList',
+  'mirrorList',
+  'flavour',
+  'tcPassword',
+  'passwdHash',
+  'reusePrevDownloads',
+  'source',
+  'out',
+  'cacheDir',
+  'tcVersion',
+  'arch',
+  'era',
+  'urls.mirror',
+  'urls.iso',
+  'urls.gemSource',
+  'urls.rubygems',
+  'urls.mcollective',
+  'urls.openVmTools',
+  'debian.packageLists',
+  'debian.mirror',
+  'jobs',
+  'followDeps',
+] as const;
+export type Setting = (typeof SETTINGS)[number];
+/** tcPassword and passwdHash are absent for a prod image, which has neither. */
+export type Origins = Readonly<Partial<Record<Setting, Origin>>>;
 
 export interface BundleOptions {
   readonly builtinList: string;
@@ -21,19 +59,28 @@ export interface BundleOptions {
   readonly cacheDir: string | undefined;
   readonly tcVersion: TcVersion;
   readonly arch: TcArch;
+  readonly era: EraChoice;
   readonly urls: {
     readonly mirror: string | undefined;
     readonly iso: string | undefined;
     readonly gemSource: string;
     readonly rubygems: string;
     readonly mcollective: string;
+    /** undefined: the default of the source tree's era. */
     readonly openVmTools: string | undefined;
+  };
+  readonly debian: {
+    /** Package list URLs (`Packages.gz`), in the order given: the first that has a package wins. */
+    readonly packageLists: readonly string[];
+    /** The archive root the lists' `Filename:` paths are relative to. */
+    readonly mirror: string;
   };
   readonly jobs: number;
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly followDeps: boolean;
   readonly verbose: boolean;
+  readonly origins: Origins;
   /** Warnings about ignored settings, for the CLI to print. */
   readonly warnings: readonly string[];
 }
@@ -52,11 +99,15 @@ export interface CliArgs {
   cacheDir?: string;
   tcVersion?: string;
   arch?: string;
+  era?: string;
   mirror?: string;
   isoUrl?: string;
   gemSource?: string;
   rubygemsUrl?: string;
   mcollectiveUrl?: string;
+  openVmToolsUrl?: string;
+  dpkgList?: readonly string[];
+  debMirror?: string;
   jobs?: number;
   dryRun?: boolean;
   json?: boolean;
@@ -68,110 +119,251 @@ export const DEFAULTS = {
   tcPassword: 'test1234',
   tcVersion: '4.x',
   arch: 'x86' as TcArch,
+  era: 'auto' as EraChoice,
   gemSource: 'https://rubygems.org',
   rubygems: 'http://production.cf.rubygems.org/rubygems/rubygems-1.8.24.tgz',
   mcollective: 'http://puppetlabs.com/downloads/mcollective/mcollective-2.0.0.tgz',
+  dpkgLists: ['http://distro.ibiblio.org/tinycorelinux/5.x/x86/debian_wheezy_main_i386_Packages.gz'],
+  // The 2013 script's default is ftp://ftp.us.debian.org/debian; we fetch only http(s), and the same archive serves http.
+  debMirror: 'http://ftp.us.debian.org/debian',
   out: 'build-files',
   jobs: 8,
 } as const;
 
-/** Environment first, then the config file: the seed's precedence below the command line. */
-function setting(key: CfgKey, env: CfgValues, cfg: CfgValues): string | undefined {
-  return env[key] ?? cfg[key];
+/** A setting's text, where it came from, and how messages name it. */
+interface Found {
+  readonly value: string;
+  readonly origin: Origin;
+  readonly label: string;
 }
 
-function parseBool(value: string, key: string): boolean {
-  if (/^(yes|true|1|on)$/i.test(value)) return true;
-  if (/^(no|false|0|off)$/i.test(value)) return false;
-  throw new UsageError(`${key}: expected yes or no, got '${value}'`);
-}
-
-function decideFlavour(cli: CliArgs, env: CfgValues, cfg: CfgValues): Flavour {
-  if (cli.buildProdImage && cli.buildDebugImage) {
-    throw new UsageError("only one of the '-p' and '-d' flags may be specified");
-  }
-  if (cli.buildProdImage) return 'prod';
-  if (cli.buildDebugImage) return 'debug';
-  const type = setting('MK_BUNDLE_TYPE', env, cfg);
-  if (type === undefined) return 'dev';
-  if (!isFlavour(type)) throw new UsageError(`MK_BUNDLE_TYPE: expected dev, prod or debug, got '${type}'`);
-  return type;
-}
-
-function decideImage(cli: CliArgs, env: CfgValues, cfg: CfgValues, warnings: string[]): Image {
-  const flavour = decideFlavour(cli, env, cfg);
-  if (flavour === 'prod') {
-    if (cli.tcPasswd !== undefined) {
-      throw new UsageError("the '-t' option may not be used when building a production image ('-p')");
-    }
-    if (setting('MK_BUNDLE_TC_PASSWD', env, cfg) !== undefined) {
-      warnings.push('MK_BUNDLE_TC_PASSWD is ignored for a production image (login is disabled)');
-    }
-    if (cli.passwdHash !== undefined) throw new UsageError("'--passwd-hash' has no meaning for a production image");
-    return { flavour };
-  }
-  const tcPassword = cli.tcPasswd ?? setting('MK_BUNDLE_TC_PASSWD', env, cfg) ?? DEFAULTS.tcPassword;
-  if (tcPassword === '') throw new UsageError("'-t': the tc password may not be empty");
-  const scheme = cli.passwdHash ?? 'sha512';
-  if (scheme !== 'sha512' && scheme !== 'md5') {
-    throw new UsageError(`--passwd-hash: expected sha512 or md5, got '${scheme}'`);
-  }
-  return { flavour, tcPassword, passwdHash: scheme };
+function asCfgFile(cfg: CfgFile | CfgValues): CfgFile | { readonly values: CfgValues; readonly file?: undefined } {
+  return 'values' in cfg ? cfg : { values: cfg };
 }
 
 /**
- * Merges the command line, MK_BUNDLE_* environment and bundle.cfg values
- * (in that order of precedence) over the defaults, applying the seed
- * script's rules. Pure: whether the list files are readable is checked by
- * the caller.
+ * The config file, then the environment: the 2013 script read the file into
+ * its environment, so a key the file sets hides the environment's value,
+ * even when the file sets it to nothing (then the default applies).
  */
-export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfg: CfgValues): BundleOptions {
-  const warnings: string[] = [];
-  const builtinList = cli.builtinList ?? setting('MK_BUNDLE_BUILTIN_LIST', env, cfg);
-  const mirrorList = cli.mirrorList ?? setting('MK_BUNDLE_MIRROR_LIST', env, cfg);
+function fromFiles(key: CfgKey, env: CfgValues, cfg: ReturnType<typeof asCfgFile>): Found | undefined {
+  if (key in cfg.values) {
+    const value = cfg.values[key] ?? '';
+    if (value === '') return undefined;
+    if (cfg.file === undefined) return { value, origin: 'config file', label: key };
+    const where = `${cfg.file}:${cfg.lines[key] ?? '?'}`;
+    return { value, origin: `config file ${where}`, label: `${where}: ${key}` };
+  }
+  const value = env[key];
+  return value === undefined || value === '' ? undefined : { value, origin: 'environment', label: key };
+}
+
+function parseBool(found: Found): boolean {
+  if (/^(yes|true|1|on)$/i.test(found.value)) return true;
+  if (/^(no|false|0|off)$/i.test(found.value)) return false;
+  throw new UsageError(`${found.label}: expected yes or no, got ${quoted(found.value)}`);
+}
+
+/** A parser's UsageError with the setting's name in front. */
+function labelled<T>(found: Found, parse: (value: string) => T): T {
+  try {
+    return parse(found.value);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${found.label}: ${error.message}`);
+    throw error;
+  }
+}
+
+function parseEra(found: Found): EraChoice {
+  const era = ERA_CHOICES.find((e) => e === found.value);
+  if (era !== undefined) return era;
+  throw new UsageError(`${found.label}: expected auto, 2012 or 2013, got ${quoted(found.value)}`);
+}
+
+/**
+ * Merges the command line, the config file and the environment (in that
+ * order of precedence, as the 2013 script had it) over the defaults,
+ * applying the seed script's rules, and records where each value came
+ * from. Pure: whether the list files are readable is checked by the caller.
+ */
+export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: CfgFile | CfgValues): BundleOptions {
+  const cfg = asCfgFile(cfgInput);
+  const warnings: string[] = 'warnings' in cfg ? [...cfg.warnings] : [];
+  const origins: Partial<Record<Setting, Origin>> = {};
+  const files = (key: CfgKey) => fromFiles(key, env, cfg);
+  /** The command line's value (named by its flag), else the file's or the environment's. */
+  const lookup = (value: string | undefined, flag: string, key: CfgKey): Found | undefined =>
+    value === undefined ? files(key) : { value, origin: 'command line', label: flag };
+  const take = <T>(setting: Setting, found: Found | undefined, parse: (found: Found) => T, fallback: T): T => {
+    origins[setting] = found?.origin ?? 'default';
+    return found === undefined ? fallback : parse(found);
+  };
+  const cliOnly = <T>(setting: Setting, value: T | undefined, fallback: T): T => {
+    origins[setting] = value === undefined ? 'default' : 'command line';
+    return value ?? fallback;
+  };
+  const text = (found: Found) => found.value;
+  const url = (found: Found) => httpUrl(found.value, found.label);
+
+  const builtinList = take(
+    'builtinList',
+    lookup(cli.builtinList, '--builtin-list', 'MK_BUNDLE_BUILTIN_LIST'),
+    text,
+    '',
+  );
+  const mirrorList = take('mirrorList', lookup(cli.mirrorList, '--mirror-list', 'MK_BUNDLE_MIRROR_LIST'), text, '');
   if (!builtinList || !mirrorList) {
     throw new UsageError("the 'builtin-list' and 'mirror-list' must both be specified (-b FILE -m FILE)");
   }
-  const image = decideImage(cli, env, cfg, warnings);
-  const reuse = setting('MK_BUNDLE_RE_USE_PREV_DL', env, cfg);
-  const jobs = cli.jobs ?? DEFAULTS.jobs;
+  const image = decideImage(cli, files, origins, warnings);
+  const reusePrevDownloads =
+    cli.reusePrevDl === undefined
+      ? take('reusePrevDownloads', files('MK_BUNDLE_RE_USE_PREV_DL'), parseBool, false)
+      : cliOnly('reusePrevDownloads', cli.reusePrevDl, false);
+  const jobs = cliOnly('jobs', cli.jobs, DEFAULTS.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
     throw new UsageError(`--jobs: expected a whole number from 1 to 64, got '${cli.jobs}'`);
   }
-  const optionalUrl = (value: string | undefined, what: string) =>
-    value === undefined ? undefined : httpUrl(value, what);
+  const packageLists =
+    cli.dpkgList === undefined
+      ? take<readonly string[]>(
+          'debian.packageLists',
+          files('MK_BUNDLE_DPKG_LIST'),
+          (f) =>
+            f.value
+              .trim()
+              .split(/\s+/)
+              .map((value) => httpUrl(value, f.label)),
+          DEFAULTS.dpkgLists,
+        )
+      : cliOnly<readonly string[]>(
+          'debian.packageLists',
+          cli.dpkgList.map((value) => httpUrl(value, '--dpkg-list')),
+          DEFAULTS.dpkgLists,
+        );
   return {
     builtinList,
     mirrorList,
     image,
-    reusePrevDownloads: cli.reusePrevDl ?? (reuse === undefined ? false : parseBool(reuse, 'MK_BUNDLE_RE_USE_PREV_DL')),
-    source: cli.source ?? '.',
-    out: cli.out ?? DEFAULTS.out,
-    cacheDir: cli.cacheDir,
-    tcVersion: parseTcVersion(cli.tcVersion ?? setting('MK_BUNDLE_TC_VERSION', env, cfg) ?? DEFAULTS.tcVersion),
-    arch: parseTcArch(cli.arch ?? setting('MK_BUNDLE_ARCH', env, cfg) ?? DEFAULTS.arch),
+    reusePrevDownloads,
+    source: cliOnly('source', cli.source, '.'),
+    out: cliOnly('out', cli.out, DEFAULTS.out),
+    cacheDir: cliOnly<string | undefined>('cacheDir', cli.cacheDir, undefined),
+    tcVersion: take(
+      'tcVersion',
+      lookup(cli.tcVersion, '--tc-version', 'MK_BUNDLE_TC_VERSION'),
+      (f) => labelled(f, parseTcVersion),
+      parseTcVersion(DEFAULTS.tcVersion),
+    ),
+    arch: take('arch', lookup(cli.arch, '--arch', 'MK_BUNDLE_ARCH'), (f) => labelled(f, parseTcArch), DEFAULTS.arch),
+    era: take('era', lookup(cli.era, '--era', 'MK_BUNDLE_ERA'), parseEra, DEFAULTS.era),
     urls: {
-      mirror: optionalUrl(cli.mirror ?? setting('MK_BUNDLE_TCL_MIRROR_URI', env, cfg), '--mirror'),
-      iso: optionalUrl(cli.isoUrl ?? setting('MK_BUNDLE_TCL_ISO_URL', env, cfg), '--iso-url'),
-      gemSource: httpUrl(
-        cli.gemSource ?? setting('MK_BUNDLE_GEM_SERVER_URI', env, cfg) ?? DEFAULTS.gemSource,
-        '--gem-source',
+      mirror: take<string | undefined>(
+        'urls.mirror',
+        lookup(cli.mirror, '--mirror', 'MK_BUNDLE_TCL_MIRROR_URI'),
+        url,
+        undefined,
       ),
-      rubygems: httpUrl(
-        cli.rubygemsUrl ?? setting('MK_BUNDLE_RUBY_GEMS_URL', env, cfg) ?? DEFAULTS.rubygems,
-        '--rubygems-url',
+      iso: take<string | undefined>(
+        'urls.iso',
+        lookup(cli.isoUrl, '--iso-url', 'MK_BUNDLE_TCL_ISO_URL'),
+        url,
+        undefined,
       ),
-      mcollective: httpUrl(
-        cli.mcollectiveUrl ?? setting('MK_BUNDLE_MCOLLECTIVE_URL', env, cfg) ?? DEFAULTS.mcollective,
-        '--mcollective-url',
+      gemSource: take(
+        'urls.gemSource',
+        lookup(cli.gemSource, '--gem-source', 'MK_BUNDLE_GEM_SERVER_URI'),
+        url,
+        DEFAULTS.gemSource,
       ),
-      openVmTools: optionalUrl(setting('MK_BUNDLE_OPEN_VM_TOOLS_URL', env, cfg), 'MK_BUNDLE_OPEN_VM_TOOLS_URL'),
+      rubygems: take(
+        'urls.rubygems',
+        lookup(cli.rubygemsUrl, '--rubygems-url', 'MK_BUNDLE_RUBY_GEMS_URL'),
+        url,
+        DEFAULTS.rubygems,
+      ),
+      mcollective: take(
+        'urls.mcollective',
+        lookup(cli.mcollectiveUrl, '--mcollective-url', 'MK_BUNDLE_MCOLLECTIVE_URL'),
+        url,
+        DEFAULTS.mcollective,
+      ),
+      openVmTools: take<string | undefined>(
+        'urls.openVmTools',
+        lookup(cli.openVmToolsUrl, '--open-vm-tools-url', 'MK_BUNDLE_OPEN_VM_TOOLS_URL'),
+        url,
+        undefined,
+      ),
+    },
+    debian: {
+      packageLists,
+      mirror: take('debian.mirror', lookup(cli.debMirror, '--deb-mirror', 'DEB_MIRROR_URL'), url, DEFAULTS.debMirror),
     },
     jobs,
     dryRun: cli.dryRun ?? false,
     json: cli.json ?? false,
-    followDeps: cli.deps ?? true,
+    followDeps: cliOnly('followDeps', cli.deps, true),
     verbose: cli.verbose ?? false,
+    origins,
     warnings,
   };
+}
+
+function decideFlavour(
+  cli: CliArgs,
+  files: (key: CfgKey) => Found | undefined,
+): { readonly flavour: Flavour; readonly origin: Origin } {
+  if (cli.buildProdImage && cli.buildDebugImage) {
+    throw new UsageError("only one of the '-p' and '-d' flags may be specified");
+  }
+  if (cli.buildProdImage) return { flavour: 'prod', origin: 'command line' };
+  if (cli.buildDebugImage) return { flavour: 'debug', origin: 'command line' };
+  const type = files('MK_BUNDLE_TYPE');
+  if (type === undefined) return { flavour: 'dev', origin: 'default' };
+  if (!isFlavour(type.value)) {
+    throw new UsageError(`${type.label}: expected dev, prod or debug, got ${quoted(type.value)}`);
+  }
+  return { flavour: type.value, origin: type.origin };
+}
+
+/**
+ * The seed's rule stays for the command line: -t (or --passwd-hash) with -p
+ * is a usage error. A password that reaches a prod image any other way is
+ * ignored with a warning, as the 2013 script did, so that one config file
+ * serves every flavour.
+ */
+function decideImage(
+  cli: CliArgs,
+  files: (key: CfgKey) => Found | undefined,
+  origins: Partial<Record<Setting, Origin>>,
+  warnings: string[],
+): Image {
+  const { flavour, origin } = decideFlavour(cli, files);
+  origins.flavour = origin;
+  const password = files('MK_BUNDLE_TC_PASSWD');
+  if (flavour === 'prod') {
+    const prodFrom = origin === 'command line' ? undefined : `prod from ${origin}`;
+    if (cli.tcPasswd !== undefined) {
+      if (prodFrom === undefined) {
+        throw new UsageError("the '-t' option may not be used when building a production image ('-p')");
+      }
+      warnings.push(`-t is ignored for a production image (${prodFrom}; login is disabled)`);
+    } else if (password !== undefined) {
+      warnings.push(`${password.label} is ignored for a production image (login is disabled)`);
+    }
+    if (cli.passwdHash !== undefined) {
+      if (prodFrom === undefined) throw new UsageError("'--passwd-hash' has no meaning for a production image");
+      warnings.push(`--passwd-hash is ignored for a production image (${prodFrom})`);
+    }
+    return { flavour };
+  }
+  if (cli.tcPasswd === '') throw new UsageError("'-t': the tc password may not be empty");
+  origins.tcPassword = cli.tcPasswd !== undefined ? 'command line' : (password?.origin ?? 'default');
+  const tcPassword = cli.tcPasswd ?? password?.value ?? DEFAULTS.tcPassword;
+  origins.passwdHash = cli.passwdHash === undefined ? 'default' : 'command line';
+  const scheme = cli.passwdHash ?? 'sha512';
+  if (scheme !== 'sha512' && scheme !== 'md5') {
+    throw new UsageError(`--passwd-hash: expected sha512 or md5, got ${quoted(scheme)}`);
+  }
+  return { flavour, tcPassword, passwdHash: scheme };
 }

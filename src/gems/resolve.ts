@@ -1,8 +1,8 @@
 import { InputError, IntegrityError } from '../errors.js';
-import { type IndexEntry, parseInfo } from './compact-index.js';
+import type { IndexEntry } from './compact-index.js';
 import type { GemRequest } from './gem-list.js';
 import { formatRequirement, mentionsPrerelease, type Requirement, satisfiedBy } from './requirement.js';
-import type { GemSource } from './source.js';
+import type { GemEntry, GemSource } from './source.js';
 import { compareVersions, type Version } from './version.js';
 
 /**
@@ -20,8 +20,10 @@ import { compareVersions, type Version } from './version.js';
 export interface ResolvedGem {
   readonly name: string;
   readonly version: string;
-  /** SHA-256 of the `.gem` file according to the index. */
-  readonly sha256: string;
+  /** SHA-256 of the `.gem` file according to the index; undefined only from an index without checksums (legacy). */
+  readonly sha256: string | undefined;
+  /** True when the source's index has no checksums (the legacy Marshal index). */
+  readonly unverified: boolean;
   /** `NAME-VERSION.gem`. */
   readonly file: string;
   readonly url: string;
@@ -46,8 +48,8 @@ export async function resolveGems(
   options: ResolveOptions = {},
 ): Promise<ResolvedGem[]> {
   const needs = new Map<string, Need[]>();
-  const infos = new Map<string, Promise<IndexEntry[]>>();
-  const chosen = new Map<string, IndexEntry>();
+  const infos = new Map<string, Promise<GemEntry[]>>();
+  const chosen = new Map<string, GemEntry>();
 
   const want = (name: string, need: Need): void => {
     const picked = chosen.get(name);
@@ -64,7 +66,7 @@ export async function resolveGems(
     }
     needs.set(name, [need]);
     // Start every index fetch as soon as the name is known; picks still happen in order.
-    const info = source.info(name).then((body) => parseInfo(body, source.infoUrl(name)));
+    const info = source.entries(name);
     info.catch(() => undefined);
     infos.set(name, info);
   };
@@ -78,10 +80,19 @@ export async function resolveGems(
     const entry = pickVersion(entries, wanted, options);
     if (!entry) throw unsatisfiable(name, wanted, entries, options);
     const version = entry.version.text;
-    if (!entry.sha256) throw new IntegrityError(`${source.infoUrl(name)} gives no checksum for ${name} ${version}`);
+    if (!entry.sha256 && !entry.unverified) {
+      throw new IntegrityError(`${source.indexUrl(name)} gives no checksum for ${name} ${version}`);
+    }
     chosen.set(name, entry);
     const file = `${name}-${version}.gem`;
-    resolved.push({ name, version, sha256: entry.sha256, file, url: source.gemUrl(file) });
+    resolved.push({
+      name,
+      version,
+      sha256: entry.sha256,
+      unverified: entry.unverified,
+      file,
+      url: source.gemUrl(file),
+    });
     for (const dep of entry.dependencies) {
       want(dep.name, { requirement: dep.requirement, from: `${name} ${version}` });
     }
@@ -94,13 +105,13 @@ export async function resolveGems(
  * when a requirement names one (RubyGems' Gem::Dependency rule). The
  * first of equal versions wins.
  */
-export function pickVersion(
-  entries: readonly IndexEntry[],
+export function pickVersion<E extends IndexEntry>(
+  entries: readonly E[],
   needs: readonly Need[],
   options: ResolveOptions = {},
-): IndexEntry | undefined {
+): E | undefined {
   const prereleaseOk = needs.some((n) => mentionsPrerelease(n.requirement));
-  let best: IndexEntry | undefined;
+  let best: E | undefined;
   for (const entry of entries) {
     if (entry.platform !== undefined || (entry.version.prerelease && !prereleaseOk)) continue;
     if (!needs.every((n) => satisfiedBy(n.requirement, entry.version))) continue;
@@ -115,7 +126,7 @@ function describe(needs: readonly Need[]): string {
   return needs.map((n) => `'${formatRequirement(n.requirement)}' (${n.from})`).join(' and ');
 }
 
-function conflict(name: string, picked: IndexEntry, before: readonly Need[], after: Need): InputError {
+function conflict(name: string, picked: GemEntry, before: readonly Need[], after: Need): InputError {
   return new InputError(
     `gem conflict: ${name} ${picked.version.text} was picked for ${describe(before)} but ${after.from} needs ${name} '${formatRequirement(after.requirement)}'; pin a ${name} version that satisfies both in gem.list`,
   );

@@ -1,21 +1,40 @@
-/** The network face of a compact-index gem server, over injected I/O. */
+import { type IndexEntry, parseInfo } from './compact-index.js';
+
+/** The network face of a gem server, over injected I/O. */
 
 /** Fetches a URL as text; rejects with a FetchError naming the URL. */
 export type FetchText = (url: string) => Promise<string>;
 
+/** Fetches a URL's bytes; rejects with a FetchError naming the URL. */
+export type FetchBytes = (url: string) => Promise<Uint8Array>;
+
+/** One version of a gem on one platform, whichever kind of index it came from. */
+export interface GemEntry extends IndexEntry {
+  /**
+   * True when the source's index carries no checksums at all (the legacy
+   * Marshal index): the `.gem` is fetched without one. A compact index entry
+   * without a checksum is not unverified, it is refused.
+   */
+  readonly unverified: boolean;
+}
+
 export interface GemSource {
-  infoUrl(name: string): string;
+  readonly kind: 'compact-index' | 'legacy-index';
+  /** The index URL that describes `name`, for messages. */
+  indexUrl(name: string): string;
   gemUrl(file: string): string;
-  /** The `/info/NAME` body. */
-  info(name: string): Promise<string>;
+  /** Every version of `name` on every platform, with its runtime dependencies. */
+  entries(name: string): Promise<GemEntry[]>;
 }
 
 export function compactIndexSource(baseUrl: string, fetchText: FetchText): GemSource {
   const base = baseUrl.replace(/\/+$/, '');
-  const infoUrl = (name: string): string => `${base}/info/${name}`;
+  const indexUrl = (name: string): string => `${base}/info/${name}`;
   return {
-    infoUrl,
+    kind: 'compact-index',
+    indexUrl,
     gemUrl: (file) => `${base}/gems/${file}`,
-    info: (name) => fetchText(infoUrl(name)),
+    entries: async (name) =>
+      parseInfo(await fetchText(indexUrl(name)), indexUrl(name)).map((entry) => ({ ...entry, unverified: false })),
   };
 }

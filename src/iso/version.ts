@@ -1,5 +1,6 @@
 import type { Flavour } from '../config/flavour.js';
-import { UsageError } from '../errors.js';
+import { quoted } from '../config/quote.js';
+import { InputError, UsageError } from '../errors.js';
 
 /** VERSION ends up in a file name, the volume id and iso-metadata.yaml; measured in UTF-8 bytes. */
 export const MAX_VERSION_BYTES = 64;
@@ -39,6 +40,30 @@ export function checkVersion(version: string): string {
   const problem = versionProblem(version);
   if (problem !== undefined) throw new UsageError(problem);
   return version;
+}
+
+/** The VERSION an ISO gets, and a line to show when it replaces the bundle's own. */
+export interface VersionChoice {
+  readonly version: string;
+  readonly notice?: string;
+}
+
+/**
+ * VERSION given wins over the one the bundle recorded (bundle.json, from
+ * git describe at bundle time), like the 2013 rebuild_iso.sh; without
+ * either there is nothing to name the ISO after. `bundle` names the bundle
+ * in messages.
+ */
+export function chooseVersion(given: string | undefined, recorded: string | undefined, bundle: string): VersionChoice {
+  if (given !== undefined) {
+    checkVersion(given);
+    if (recorded === undefined || recorded === given) return { version: given };
+    return { version: given, notice: `version ${quoted(given)} replaces ${quoted(recorded)}, recorded in ${bundle}` };
+  }
+  if (recorded === undefined) throw new UsageError(`expected a VERSION: ${bundle} records none`);
+  const problem = versionProblem(recorded);
+  if (problem !== undefined) throw new InputError(`${bundle}: recorded ${problem}; give a VERSION`);
+  return { version: recorded };
 }
 
 /**

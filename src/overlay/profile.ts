@@ -14,56 +14,73 @@ export interface ProfileRule {
   readonly dest: Destination;
   readonly need: 'required' | 'optional';
   readonly flavours?: readonly Flavour[];
+  /** Mode bits added to the source file's (2013's `chmod +rx opt/boot*.sh`). */
+  readonly addMode?: number;
   /** File names a pattern rule leaves out, per flavour. */
   readonly exclude?: Partial<Record<Flavour, readonly string[]>>;
 }
 
 const ALL: readonly Flavour[] = ['dev', 'prod', 'debug'];
 
-/** The Razor Microkernel layout, as build-bundle-file.sh copied it. */
-export function razorProfile(mcollectiveDir: string): readonly ProfileRule[] {
-  const agents = `usr/local/tce.installed/${mcollectiveDir}/plugins/mcollective/agent/`;
+/** The era of a tree, with what its rules depend on. */
+export type TreeLayout = { readonly era: '2012'; readonly mcollectiveDir: string } | { readonly era: '2013' };
+
+/** Where the tree's gem.list lands: beside the fetched gems (2012) or in the gem mirror (2013). */
+export function gemListPath(layout: TreeLayout): string {
+  return layout.era === '2012' ? 'opt/gems/gem.list' : 'tmp/gem-mirror/gems/gem.list';
+}
+
+const required = (from: string, to: string = from): ProfileRule => ({ from, to, dest: 'overlay', need: 'required' });
+
+/** Both eras' rules for the Microkernel's own code and configuration. */
+const COMMON: readonly ProfileRule[] = [
+  required('etc/init.d/dhcp.sh'),
+  required('usr/share/udhcpc/dhcp_mk_config.script'),
+  required('rz_mk_*.rb', 'usr/local/bin/'),
+  required('razor_microkernel/*.rb', 'usr/local/lib/ruby/1.8/razor_microkernel/'),
+  { from: 'tmp/tinycorelinux/*.yaml', to: 'tmp/tinycorelinux/', dest: 'overlay', need: 'optional' },
+  required('tmp/first_checkin.yaml'),
+  required('tmp/mk_conf.yaml'),
+  { from: 'tmp/mk_conf_debug.yaml', to: 'tmp/mk_conf.yaml', dest: 'overlay', need: 'optional', flavours: ['debug'] },
+  required('etc/inittab'),
+  required('etc/passwd'),
+  { ...required('etc/shadow'), flavours: ['dev', 'debug'] },
+  { ...required('etc/shadow-nologin', 'etc/shadow'), flavours: ['prod'] },
+  {
+    from: 'additional-build-files/*.gz',
+    to: 'dependencies/',
+    dest: 'bundle',
+    need: 'optional',
+    exclude: { prod: ['ssh-setup-files.tar.gz'] },
+  },
+];
+
+/** The Razor Microkernel layout of the tree's era, as that era's build-bundle-file.sh copied it. */
+export function razorProfile(layout: TreeLayout): readonly ProfileRule[] {
+  if (layout.era === '2012') {
+    const agents = `usr/local/tce.installed/${layout.mcollectiveDir}/plugins/mcollective/agent/`;
+    return [
+      ...COMMON,
+      {
+        from: 'configuration-agent/configuration.rb',
+        to: `${agents}configuration.rb`,
+        dest: 'overlay',
+        need: 'optional',
+      },
+      { from: 'facter-agent/facteragent.rb', to: `${agents}facteragent.rb`, dest: 'overlay', need: 'optional' },
+      required('opt/bootsync.sh'),
+      required('opt/gems/gem.list', gemListPath(layout)),
+      { from: 'COPYING', to: 'COPYING', dest: 'bundle', need: 'optional' },
+      { from: 'LICENSE', to: 'LICENSE', dest: 'bundle', need: 'optional' },
+    ];
+  }
   return [
-    { from: 'etc/init.d/dhcp.sh', to: 'etc/init.d/dhcp.sh', dest: 'overlay', need: 'required' },
-    {
-      from: 'usr/share/udhcpc/dhcp_mk_config.script',
-      to: 'usr/share/udhcpc/dhcp_mk_config.script',
-      dest: 'overlay',
-      need: 'required',
-    },
-    { from: 'rz_mk_*.rb', to: 'usr/local/bin/', dest: 'overlay', need: 'required' },
-    {
-      from: 'razor_microkernel/*.rb',
-      to: 'usr/local/lib/ruby/1.8/razor_microkernel/',
-      dest: 'overlay',
-      need: 'required',
-    },
-    {
-      from: 'configuration-agent/configuration.rb',
-      to: `${agents}configuration.rb`,
-      dest: 'overlay',
-      need: 'optional',
-    },
-    { from: 'facter-agent/facteragent.rb', to: `${agents}facteragent.rb`, dest: 'overlay', need: 'optional' },
-    { from: 'opt/bootsync.sh', to: 'opt/bootsync.sh', dest: 'overlay', need: 'required' },
-    { from: 'opt/gems/gem.list', to: 'opt/gems/gem.list', dest: 'overlay', need: 'required' },
-    { from: 'tmp/tinycorelinux/*.yaml', to: 'tmp/tinycorelinux/', dest: 'overlay', need: 'optional' },
-    { from: 'tmp/first_checkin.yaml', to: 'tmp/first_checkin.yaml', dest: 'overlay', need: 'required' },
-    { from: 'tmp/mk_conf.yaml', to: 'tmp/mk_conf.yaml', dest: 'overlay', need: 'required' },
-    { from: 'tmp/mk_conf_debug.yaml', to: 'tmp/mk_conf.yaml', dest: 'overlay', need: 'optional', flavours: ['debug'] },
-    { from: 'etc/inittab', to: 'etc/inittab', dest: 'overlay', need: 'required' },
-    { from: 'etc/passwd', to: 'etc/passwd', dest: 'overlay', need: 'required' },
-    { from: 'etc/shadow', to: 'etc/shadow', dest: 'overlay', need: 'required', flavours: ['dev', 'debug'] },
-    { from: 'etc/shadow-nologin', to: 'etc/shadow', dest: 'overlay', need: 'required', flavours: ['prod'] },
-    {
-      from: 'additional-build-files/*.gz',
-      to: 'dependencies/',
-      dest: 'bundle',
-      need: 'optional',
-      exclude: { prod: ['ssh-setup-files.tar.gz'] },
-    },
-    { from: 'COPYING', to: 'COPYING', dest: 'bundle', need: 'optional' },
-    { from: 'LICENSE', to: 'LICENSE', dest: 'bundle', need: 'optional' },
+    ...COMMON,
+    { ...required('opt/boot*.sh', 'opt/'), addMode: 0o555 },
+    required('opt/gems/gem.list', gemListPath(layout)),
+    required('rz_mk_gemrc.yaml', 'root/.gemrc'),
+    { from: 'COPYING', to: 'COPYING', dest: 'bundle', need: 'required' },
+    { from: 'LICENSE', to: 'LICENSE', dest: 'bundle', need: 'required' },
   ];
 }
 

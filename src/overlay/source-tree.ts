@@ -40,8 +40,9 @@ async function patternMatches(sourceDir: string, rule: ProfileRule, flavour: Fla
     .map((name) => (dir === '' ? name : `${dir}/${name}`));
 }
 
-function toFile(source: string, dest: Destination, path: string, info: Stats): SourceFile {
-  return { source, dest, path, mode: info.mode & 0o7777, mtime: Math.floor(info.mtimeMs / 1000), size: info.size };
+function toFile(source: string, rule: ProfileRule, path: string, info: Stats): SourceFile {
+  const mode = (info.mode & 0o7777) | (rule.addMode ?? 0);
+  return { source, dest: rule.dest, path, mode, mtime: Math.floor(info.mtimeMs / 1000), size: info.size };
 }
 
 /**
@@ -65,7 +66,7 @@ export async function collectSourceFiles(
       found += 1;
       const name = from.slice(from.lastIndexOf('/') + 1);
       const path = isPattern(rule) ? `${rule.to}${name}` : rule.to;
-      byTarget.set(`${rule.dest}:${path}`, toFile(source, rule.dest, path, info));
+      byTarget.set(`${rule.dest}:${path}`, toFile(source, rule, path, info));
     }
     if (found === 0 && rule.need === 'required') missing.push(rule.from);
   }

@@ -1,13 +1,24 @@
 import type { Flavour } from '../config/flavour.js';
 import type { BundleOptions, Image } from '../config/options.js';
 import { UsageError } from '../errors.js';
+import { type Era, OPEN_VM_TOOLS_URL } from '../overlay/era.js';
+import type { TreeLayout } from '../overlay/profile.js';
+import type { ListEntry } from '../tce/list.js';
 import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
+
+/** A `NAME.deb` list entry: the Debian package and the `.tcz` made from it. */
+export interface DebPackage {
+  readonly package: string;
+  readonly name: string;
+}
 
 /** The extensions of one list and where their files land in the overlay. */
 export interface ExtensionSet {
   readonly list: 'builtin' | 'mirror';
-  /** Requested names, in list order (for builtin: the onboot.lst order). */
+  /** Requested `.tcz` names, in list order. */
   readonly names: readonly string[];
+  /** Debian packages made into `.tcz` files in `dir`, in list order. */
+  readonly debs: readonly DebPackage[];
   readonly dir: string;
   /** Files fetched for every extension of the set, and for each of its deps. */
   readonly files: readonly ExtensionFile[];
@@ -18,12 +29,22 @@ export interface TarballDownload {
   readonly file: string;
 }
 
+/** What the tree's era adds: MCollective for 2012 (unpacked under `usr/local/tce.installed/` as `dir`). */
+export type TreePlan =
+  | { readonly era: '2012'; readonly mcollective: TarballDownload & { readonly dir: string } }
+  | { readonly era: '2013' };
+
 export interface BuildPlan {
   readonly image: Image;
+  readonly tree: TreePlan;
   readonly flavour: Flavour;
   readonly mirror: TcMirror;
   readonly builtin: ExtensionSet;
+  /** tmp/builtin/onboot.lst: the builtin list's order, `.deb` entries as their `.tcz`. */
+  readonly onboot: readonly string[];
   readonly mirrorSet: ExtensionSet;
+  /** Where `.deb` entries come from; fetched only when a list has one. */
+  readonly debian: BundleOptions['debian'];
   /** Builtin names a prod bundle leaves out, with the reason. */
   readonly excluded: readonly string[];
   readonly followDeps: boolean;
@@ -31,10 +52,9 @@ export interface BuildPlan {
   readonly coreIso: TarballDownload;
   /** The RubyGems tarball, stored in the overlay's `opt/`. */
   readonly rubygems: TarballDownload;
-  /** MCollective, unpacked under `usr/local/tce.installed/` as `dir`. */
-  readonly mcollective: TarballDownload & { readonly dir: string };
   readonly utilLinux: { readonly name: 'util-linux.tcz'; readonly paths: readonly string[] };
-  readonly openVmTools: TarballDownload | undefined;
+  /** Both eras' scripts fetched it, each from its own default URL. */
+  readonly openVmTools: TarballDownload;
   readonly gemSource: string;
   readonly symlinks: readonly { readonly path: string; readonly target: string }[];
   readonly bundleFile: string;
@@ -66,11 +86,49 @@ export function tarballDir(file: string, url: string): string {
 }
 
 export interface PlanInputs {
-  readonly builtinNames: readonly string[];
-  readonly mirrorNames: readonly string[];
+  readonly builtin: readonly ListEntry[];
+  readonly mirror: readonly ListEntry[];
   /** Paths to take out of util-linux.tcz (util-linux-exec.lst). */
   readonly utilLinuxPaths: readonly string[];
+  /** The source tree's era, detected or given. */
+  readonly era: Era;
 }
+
+function treePlan(era: Era, mcollectiveUrl: string): TreePlan {
+  if (era === '2013') return { era };
+  const file = lastSegment(mcollectiveUrl);
+  return { era, mcollective: { url: mcollectiveUrl, file, dir: tarballDir(file, mcollectiveUrl) } };
+}
+
+/** The profile's view of the tree plan. */
+export function treeLayout(tree: TreePlan): TreeLayout {
+  return tree.era === '2012' ? { era: '2012', mcollectiveDir: tree.mcollective.dir } : { era: '2013' };
+}
+
+/** Where the resolved `.gem` files land: beside gem.list (2012) or in the internal gem mirror (2013). */
+export function gemDir(tree: TreePlan): string {
+  return tree.era === '2012' ? 'opt/gems' : `${GEM_MIRROR}/gems`;
+}
+
+/** The 2013 Microkernel's gem mirror, served at boot as http://localhost:2158/gem-mirror/. */
+export const GEM_MIRROR = 'tmp/gem-mirror';
+
+const DMIDECODE_LINK = { path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' };
+
+function symlinksFor(tree: TreePlan): BuildPlan['symlinks'] {
+  if (tree.era === '2013') return [DMIDECODE_LINK];
+  return [
+    { path: 'usr/local/mcollective', target: `/usr/local/tce.installed/${tree.mcollective.dir}` },
+    { path: 'usr/local/bin/mcollectived', target: '/usr/local/mcollective/bin/mcollectived' },
+    DMIDECODE_LINK,
+  ];
+}
+
+const tczNames = (entries: readonly ListEntry[]): string[] =>
+  entries.filter((e) => e.kind === 'tcz').map((e) => e.name);
+
+const debPackages = (entries: readonly ListEntry[]): DebPackage[] =>
+  entries.flatMap((e) => (e.kind === 'deb' ? [{ package: e.package, name: e.name }] : []));
 
 /** Everything the bundle stage will fetch and where it lands; no I/O. */
 export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan {
@@ -81,42 +139,40 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     isoUrl: options.urls.iso,
   });
   const flavour = options.image.flavour;
-  const excluded =
-    flavour === 'prod' ? inputs.builtinNames.filter((n) => (PROD_EXCLUDED as readonly string[]).includes(n)) : [];
-  const mcollectiveFile = lastSegment(options.urls.mcollective);
-  const mcollectiveDir = tarballDir(mcollectiveFile, options.urls.mcollective);
+  const kept = inputs.builtin.filter(
+    (e) => !(flavour === 'prod' && e.kind === 'tcz' && (PROD_EXCLUDED as readonly string[]).includes(e.name)),
+  );
+  const excluded = inputs.builtin.filter((e) => !kept.includes(e)).map((e) => e.name);
+  const tree = treePlan(inputs.era, options.urls.mcollective);
   return {
     image: options.image,
+    tree,
     flavour,
     mirror,
     builtin: {
       list: 'builtin',
-      names: inputs.builtinNames.filter((n) => !excluded.includes(n)),
+      names: tczNames(kept),
+      debs: debPackages(kept),
       dir: 'tmp/builtin/optional',
       files: ['tcz', 'md5.txt', 'dep'],
     },
+    onboot: kept.map((e) => e.name),
     mirrorSet: {
       list: 'mirror',
-      names: inputs.mirrorNames,
+      names: tczNames(inputs.mirror),
+      debs: debPackages(inputs.mirror),
       dir: `tmp/tinycorelinux/${tczSubpath(mirror.tcVersion, mirror.arch)}`,
       files: ['tcz', 'md5.txt', 'info', 'list', 'dep'],
     },
     excluded,
+    debian: options.debian,
     followDeps: options.followDeps,
     coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
     rubygems: { url: options.urls.rubygems, file: lastSegment(options.urls.rubygems) },
-    mcollective: { url: options.urls.mcollective, file: mcollectiveFile, dir: mcollectiveDir },
     utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
-    openVmTools:
-      options.urls.openVmTools === undefined
-        ? undefined
-        : { url: options.urls.openVmTools, file: 'mk-open-vm-tools.tar.gz' },
+    openVmTools: { url: options.urls.openVmTools ?? OPEN_VM_TOOLS_URL[inputs.era], file: 'mk-open-vm-tools.tar.gz' },
     gemSource: options.urls.gemSource,
-    symlinks: [
-      { path: 'usr/local/mcollective', target: `/usr/local/tce.installed/${mcollectiveDir}` },
-      { path: 'usr/local/bin/mcollectived', target: '/usr/local/mcollective/bin/mcollectived' },
-      { path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' },
-    ],
+    symlinks: symlinksFor(tree),
     bundleFile: bundleFileName(flavour),
   };
 }

@@ -22,6 +22,9 @@ function check(manifest: unknown, file: string): BundleManifest {
     );
   }
   if (typeof m.flavour !== 'string' || !isFlavour(m.flavour)) throw new InputError(`${file}: unknown flavour`);
+  if (m.version !== undefined && typeof m.version !== 'string') {
+    throw new InputError(`${file}: version is not a string`);
+  }
   const t = m.tinycore;
   if (
     !t ||

@@ -13,7 +13,7 @@ import { buildInitramfs } from '../initramfs/build.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
 import { extractFromIso } from '../iso/read.js';
-import { checkVersion } from '../iso/version.js';
+import { checkVersion, chooseVersion } from '../iso/version.js';
 import { openBundle } from './bundle-dir.js';
 
 export interface IsoResult {
@@ -50,7 +50,7 @@ export interface IsoContext {
  */
 export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult> {
   const started = Date.now();
-  const version = checkVersion(args.version);
+  if (args.version !== undefined) checkVersion(args.version);
   const epoch = sourceDateEpoch(ctx.env);
   const steps: Record<string, number> = {};
   let current: { readonly name: string; readonly start: number } | undefined;
@@ -67,6 +67,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
   try {
     step('bundle');
     const { dir, manifest } = await openBundle(args.bundle, scratch);
+    const { version, notice } = chooseVersion(args.version, manifest.version, args.bundle);
+    if (notice !== undefined) ctx.report({ type: 'notice', message: notice });
     const coreIso = join(dir, manifest.tinycore.iso);
     const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;
 

@@ -25,10 +25,39 @@ export interface NativeImage {
   close(): void;
 }
 
+/** One entry as the addon's writer takes it (see write.ts for the rules). */
+export interface NativeWriteEntry {
+  readonly kind: 'dir' | 'file' | 'symlink';
+  readonly path: string;
+  readonly mode: number;
+  readonly source?: string;
+  readonly target?: string;
+}
+
+/** One bounded step of a streaming decoder: at most 128 KiB of output per call. */
+export interface DecodeStep {
+  readonly output: Buffer;
+  readonly consumed: number;
+  /** The compressed data ended properly; only ever true when finishing. */
+  readonly done: boolean;
+}
+
 export interface NativeBinding {
   open(path: string): Promise<NativeImage>;
-  /** Native images and readers alive right now (for leak tests). */
-  liveObjects(): { images: number; readers: number };
+  /** Creates `out` exclusively and writes the image; errors carry a `code`. */
+  writeImage(
+    out: string,
+    entries: readonly NativeWriteEntry[],
+    mtime: number,
+  ): Promise<{ bytes: number; inodes: number }>;
+  /** A streaming decoder's state, for decode(). */
+  createDecoder(format: 'xz' | 'zstd'): unknown;
+  /** Decodes from `input` (empty and `finish` once the input has ended); one call at a time per decoder. */
+  decode(decoder: unknown, input: Buffer, finish: boolean): Promise<DecodeStep>;
+  /** Frees a decoder's memory now (once a step in progress returns); later decode() calls reject. */
+  closeDecoder(decoder: unknown): void;
+  /** Native images, readers and decoders alive right now (for leak tests). */
+  liveObjects(): { images: number; readers: number; decoders: number };
 }
 
 const ADDON = join('native', 'build', 'Release', 'squashfs.node');

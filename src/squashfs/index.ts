@@ -8,3 +8,4 @@ export type {
   SquashfsEntry,
   Superblock,
 } from './types.js';
+export { type SquashfsInputEntry, type WriteSquashfsOptions, writeSquashfs } from './write.js';

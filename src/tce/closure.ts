@@ -57,7 +57,8 @@ export function orderDeps(roots: readonly string[], deps: ReadonlyMap<string, re
 
 /** tce-load's warning for a loop, e.g. `dependency loop: a.tcz → b.tcz → a.tcz`. */
 export function describeCycle(cycle: readonly string[]): string {
-  return `dependency loop: ${cycle.join(' → ')}`;
+  // tce-load keeps no visited set: on the Microkernel this loop recurses until the shell dies.
+  return `dependency loop: ${cycle.join(' → ')} (Tiny Core's tce-load recurses forever on it at boot)`;
 }
 
 /**

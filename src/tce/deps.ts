@@ -10,21 +10,36 @@ export function substituteKernel(name: string, kernelVersion: string): string {
 }
 
 /**
- * The direct dependencies in a `NAME.tcz.dep` file, KERNEL substituted. Like
- * tce-load: all blanks and tabs in a line are removed and empty lines
- * skipped; leniently also CR and `#` comment lines, and a bare `NAME` means
- * `NAME.tcz`. Duplicates are kept once. A name that is not `NAME.tcz` is an InputError naming `source` and
- * the line: dep names become URLs and paths.
+ * The dependency names in a `NAME.tcz.dep` file, as written (`-KERNEL`
+ * kept). Like tce-load: all blanks and tabs in a line are removed and empty
+ * lines skipped; leniently also CR and `#` comment lines, and a bare `NAME`
+ * means `NAME.tcz`. Duplicates are kept once. A name that is not `NAME.tcz`
+ * is an InputError naming `source` and the line: dep names become URLs and
+ * paths.
  */
-export function parseDepFile(text: string, kernelVersion: string, source: string): string[] {
+export function parseDepNames(text: string, source: string): string[] {
   const deps = new Set<string>();
   text.split('\n').forEach((raw, index) => {
     const line = raw.replace(/[ \t\r]/g, '');
     if (line === '' || line.startsWith('#')) return;
-    const name = substituteKernel(withTczSuffix(line), kernelVersion);
-    const problem = extensionNameProblem(name);
+    const name = withTczSuffix(line);
+    const problem = extensionNameProblem(substituteKernel(name, '0'));
     if (problem !== null) throw new InputError(`${source}:${index + 1}: bad dependency '${line}' (${problem})`);
     deps.add(name);
   });
   return [...deps];
+}
+
+/** The direct dependencies in a `NAME.tcz.dep` file, KERNEL substituted (see parseDepNames). */
+export function parseDepFile(text: string, kernelVersion: string, source: string): string[] {
+  return [...new Set(parseDepNames(text, source).map((name) => substituteKernel(name, kernelVersion)))];
+}
+
+/**
+ * A `.dep` file as the real tce-load can read it: it word-splits the file,
+ * so a CR, a comment or a bare name would be taken for an extension. One
+ * `NAME.tcz` per LF-ended line; `-KERNEL` kept for tce-load to substitute.
+ */
+export function formatDepFile(names: readonly string[]): string {
+  return names.map((name) => `${name}\n`).join('');
 }

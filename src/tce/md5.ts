@@ -25,6 +25,16 @@ export function parseMd5Txt(text: string, name: string, source: string): string 
   throw new IntegrityError(`${source}: no checksum for ${name}`);
 }
 
+/**
+ * The content of `FILE.md5.txt` as Tiny Core's mirrors have it (md5sum's
+ * text form): `HEX  FILE` and a newline, `file` being e.g. `lshw.tcz`.
+ */
+export function formatMd5Txt(file: string, md5: string): string {
+  if (!/^[0-9a-f]{32}$/.test(md5)) throw new TypeError(`not a lower-case md5 hex digest: '${md5}'`);
+  if (file === '' || /[\s/]/.test(file)) throw new TypeError(`not a bare file name: '${file}'`);
+  return `${md5}  ${file}\n`;
+}
+
 export function md5Hex(data: Buffer): string {
   return createHash('md5').update(data).digest('hex');
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/passwd/crypt.js';
 import { passwordField } from '../../src/passwd/shadow.js';
+import { formatDepFile, parseDepNames } from '../../src/tce/deps.js';
 import { WORLD_RESOLUTION } from '../world/gems.js';
 import { startWorld, type World } from '../world/index.js';
 import { MICROKERNEL_FILES } from '../world/microkernel.js';
@@ -88,6 +89,8 @@ describe('a prod bundle from the test world', () => {
   it('installs shadow-nologin as etc/shadow', () => {
     expect(text(built.overlay, 'etc/shadow')).toBe(MICROKERNEL_FILES['etc/shadow-nologin']?.body);
     expect(built.overlay.has('etc/shadow-nologin')).toBe(false);
+    // The source tree's file is world-readable; the image's is not.
+    expect(built.overlay.get('etc/shadow')?.entry.mode).toBe(0o600);
   });
 
   it('puts every extension where the original did, with md5 and dep files', () => {
@@ -102,8 +105,14 @@ describe('a prod bundle from the test world', () => {
       expect(built.overlay.has(`tmp/builtin/optional/${name}`)).toBe(true);
       expect(built.overlay.has(`tmp/builtin/optional/${name}.md5.txt`)).toBe(true);
       expect(built.overlay.has(`tmp/builtin/optional/${name}.info`)).toBe(false);
-      const hasDep = world.tinycore.extensions.get(name)?.dep !== null;
-      expect(built.overlay.has(`tmp/builtin/optional/${name}.dep`)).toBe(hasDep);
+      // Shipped as the real tce-load can read it (one NAME.tcz per LF line), or not at all when it names nothing.
+      const served = world.tinycore.extensions.get(name)?.dep ?? null;
+      const names = served === null ? [] : parseDepNames(served, name);
+      const shipped = built.overlay.get(`tmp/builtin/optional/${name}.dep`)?.body?.toString();
+      expect(shipped).toBe(names.length === 0 ? undefined : formatDepFile(names));
+    }
+    for (const { entry, body } of built.overlay.values()) {
+      if (entry.path.endsWith('.dep')) expect(body?.toString('latin1')).toMatch(/^([A-Za-z0-9._+-]+\.tcz\n)+$/);
     }
     for (const name of world.tinycore.mirrorList.trim().split('\n')) {
       for (const suffix of ['', '.md5.txt', '.info', '.list']) {
@@ -156,6 +165,7 @@ describe('a prod bundle from the test world', () => {
     expect(manifest).toMatchObject({
       format: 1,
       flavour: 'prod',
+      era: '2012',
       tinycore: {
         version: '4.x',
         arch: 'x86',
@@ -164,8 +174,16 @@ describe('a prod bundle from the test world', () => {
         kernel: 'boot/vmlinuz',
         initrd: 'boot/core.gz',
       },
-      dependencies: ['dependencies/mk-open-vm-tools.tar.gz', 'dependencies/razor-microkernel-overlay.tar.gz'],
+      // The 2012 order: mcollective-setup-files after the overlay (prod has no ssh-setup-files).
+      dependencies: [
+        'dependencies/mk-open-vm-tools.tar.gz',
+        'dependencies/razor-microkernel-overlay.tar.gz',
+        'dependencies/mcollective-setup-files.tar.gz',
+      ],
     });
+    // The world's tree is in no git checkout: no version to record.
+    expect(manifest.version).toBeUndefined();
+    expect(built.bundle.has('gitversion.sh')).toBe(false);
     const iso = manifest.inputs.find((i: { url: string }) => i.url === world.urls.iso);
     expect(iso.size).toBe(built.bundle.get('Core-current.iso')?.body?.length);
     expect(iso.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -178,6 +196,7 @@ describe('dev and debug bundles', () => {
     expect(built.overlay.has('tmp/builtin/optional/openssh.tcz')).toBe(true);
     expect(text(built.overlay, 'tmp/builtin/onboot.lst')).toContain('openssh.tcz\n');
     expect(built.bundle.has('dependencies/ssh-setup-files.tar.gz')).toBe(true);
+    expect(built.overlay.get('etc/shadow')?.entry.mode).toBe(0o600);
     const field = passwordField(text(built.overlay, 'etc/shadow'), 'tc', 'etc/shadow');
     expect(field).toMatch(/^\$6\$/);
     expect(verifyPassword('test1234', field)).toBe(true);
@@ -188,6 +207,7 @@ describe('dev and debug bundles', () => {
     const built = await buildAndRead('debug', ['-d', '-t', 's3cret!', '--passwd-hash', 'md5'], 'debug');
     expect(text(built.overlay, 'etc/inittab')).toContain('tty1::respawn:/sbin/getty -nl /sbin/autologin 38400 tty1\n');
     expect(text(built.overlay, 'tmp/mk_conf.yaml')).toBe(MICROKERNEL_FILES['tmp/mk_conf_debug.yaml']?.body);
+    expect(built.overlay.get('etc/shadow')?.entry.mode).toBe(0o600);
     const field = passwordField(text(built.overlay, 'etc/shadow'), 'tc', 'etc/shadow');
     expect(field).toMatch(/^\$1\$/);
     expect(verifyPassword('s3cret!', field)).toBe(true);
@@ -273,5 +293,33 @@ describe('--dry-run and --no-deps', () => {
     const tczs = [...overlay.keys()].filter((p) => p.startsWith('tmp/builtin/optional/') && p.endsWith('.tcz'));
     expect(tczs).toEqual(['tmp/builtin/optional/ruby.tcz']);
     expect(overlay.has('tmp/builtin/optional/ruby.tcz.dep')).toBe(true);
+  });
+});
+
+describe('a source tree in a git checkout', () => {
+  it('records the git version in bundle.json and gitversion.sh, as the 2013 script derived it', async () => {
+    const { cp } = await import('node:fs/promises');
+    const { execa } = await import('execa');
+    const source = join(dir, 'git-source');
+    await cp(world.source, source, { recursive: true });
+    const git = (...args: string[]) =>
+      execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: source });
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-qm', 'one');
+    await git('tag', 'v2.5.0');
+    await git('commit', '-q', '--allow-empty', '-m', 'two');
+    const hash = (await git('rev-parse', '--short', 'HEAD')).stdout.trim();
+    const out = join(dir, 'git-out');
+    const flags = world.flags.map((f) => (f === world.source ? source : f));
+    const run = await runCli(['-b', world.builtinList, '-m', world.mirrorList, ...flags, '--out', out, '-p'], {
+      XDG_CACHE_HOME: cacheHome,
+    });
+    expect(run.stderr).not.toContain('mkbundle:');
+    expect(run.code).toBe(0);
+    const bundle = await tarContents(join(out, 'razor-microkernel-bundle-prod.tar.gz'));
+    const version = `2.5.0+1-g${hash}`;
+    expect(JSON.parse(text(bundle, 'bundle.json')).version).toBe(version);
+    expect(text(bundle, 'gitversion.sh')).toBe(`ISO_VERSION='${version}'\n`);
   });
 });

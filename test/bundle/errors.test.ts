@@ -68,10 +68,21 @@ describe('command line mistakes: one error line, the usage, exit 1', () => {
     expect(missing.code).toBe(1);
     expect(oneErrorLine(missing.stderr)).toContain('nope.cfg');
     const cfg = join(dir, 'bad.cfg');
-    await writeFile(cfg, 'MK_BUNDLE_TYPE=prod\nMK_BUNDLE_NONSENSE=1\n');
+    await writeFile(cfg, 'MK_BUNDLE_TYPE=prod\nno setting here\n');
     const bad = await runCli(['-c', cfg, ...lists()]);
-    expect(bad.code).not.toBe(0);
-    expect(oneErrorLine(bad.stderr)).toContain(`${cfg}:2: unknown key MK_BUNDLE_NONSENSE`);
+    expect(bad.code).toBe(2);
+    expect(oneErrorLine(bad.stderr)).toBe(`mkbundle: ${cfg}:2: expected KEY=VALUE, got 'no setting here'`);
+  });
+
+  it('an unknown config key is a warning naming the file and line; the file beats the environment', async () => {
+    const cfg = join(dir, 'unknown.cfg');
+    await writeFile(cfg, 'MK_BUNDLE_TYPE=prod\nMK_BUNDLE_NONSENSE=1\nMK_BUNDLE_TC_PASSWD=secret\n');
+    const run = await runCli(['-c', cfg, ...lists(), ...world.flags, '--dry-run'], { MK_BUNDLE_TYPE: 'debug' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`warning: ${cfg}:2: unknown key MK_BUNDLE_NONSENSE, ignored\n`);
+    expect(run.stderr).toContain(`warning: ${cfg}:3: MK_BUNDLE_TC_PASSWD is ignored for a production image`);
+    expect(run.stderr + run.stdout).not.toContain('secret');
+    expect(run.stdout).toMatch(new RegExp(`^ {2}flavour +prod \\[config file ${cfg}:1\\]$`, 'm'));
   });
 
   it('-h prints the usage and exits 0', async () => {

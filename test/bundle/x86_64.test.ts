@@ -23,7 +23,7 @@ describe('a 64-bit Tiny Core (CorePure64)', () => {
     const { base } = world.tinycore.urls(world.server.url);
     const { urls } = world;
     const flags = ['--source', world.source, '--gem-source', urls.gemSource, '--rubygems-url', urls.rubygems];
-    flags.push('--mcollective-url', urls.mcollective);
+    flags.push('--mcollective-url', urls.mcollective, '--open-vm-tools-url', urls.openVmTools);
     const out = join(dir, 'out');
     const env = { XDG_CACHE_HOME: join(dir, 'cache'), MK_BUNDLE_TCL_MIRROR_URI: `${base}/5.x/x86_64/tcz` };
     const run = await runCli(

@@ -136,9 +136,9 @@ describe('resolveGems rules', () => {
     ]);
     const slow: GemSource = {
       ...inner,
-      info: async (name) => {
+      entries: async (name) => {
         await new Promise((resolve) => setTimeout(resolve, delays.get(name) ?? 0));
-        return inner.info(name);
+        return inner.entries(name);
       },
     };
     const resolved = await resolveList(WORLD_GEM_LIST, slow);

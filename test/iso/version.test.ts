@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { checkVersion, isoFileName, versionProblem, volumeId } from '../../src/iso/version.js';
+import { InputError, UsageError } from '../../src/errors.js';
+import { checkVersion, chooseVersion, isoFileName, versionProblem, volumeId } from '../../src/iso/version.js';
 
 describe('VERSION', () => {
-  it.each(['0.12.0', '1.0: x', 'v2.3.4-5-gdeadbee', "it's 1.0 #1", 'é-1', '🚀', 'a'.repeat(64), '..'])(
-    'accepts %j',
-    (version) => {
-      expect(versionProblem(version)).toBeUndefined();
-      expect(checkVersion(version)).toBe(version);
-    },
-  );
+  it.each([
+    '0.12.0',
+    '1.0: x',
+    'v2.3.4-5-gdeadbee',
+    '1.2.3+4-gabcdef-dirty',
+    'abcdef0+dirty',
+    "it's 1.0 #1",
+    'é-1',
+    '🚀',
+    'a'.repeat(64),
+    '..',
+  ])('accepts %j', (version) => {
+    expect(versionProblem(version)).toBeUndefined();
+    expect(checkVersion(version)).toBe(version);
+  });
 
   it.each([
     ['', 'VERSION is empty'],
@@ -63,5 +71,40 @@ describe('ISO file name', () => {
 
   it('refuses a VERSION with a slash', () => {
     expect(() => isoFileName('dev', '../x')).toThrow(UsageError);
+  });
+});
+
+describe('chooseVersion', () => {
+  it('takes VERSION when given, with a notice when it replaces the recorded one', () => {
+    expect(chooseVersion('1.0', undefined, 'b.tar.gz')).toEqual({ version: '1.0' });
+    expect(chooseVersion('1.0', '1.0', 'b.tar.gz')).toEqual({ version: '1.0' });
+    expect(chooseVersion("1.0'rc", '0.9+3-gabc1234-dirty', 'b.tar.gz')).toEqual({
+      version: "1.0'rc",
+      notice: "version '1.0\\'rc' replaces '0.9+3-gabc1234-dirty', recorded in b.tar.gz",
+    });
+  });
+
+  it('takes the recorded version when none is given', () => {
+    expect(chooseVersion(undefined, '1.2.3+4-gabcdef-dirty', 'b')).toEqual({ version: '1.2.3+4-gabcdef-dirty' });
+  });
+
+  it('checks VERSION given, even when the recorded one is fine', () => {
+    expect(() => chooseVersion('a/b', '1.0', 'b')).toThrow(
+      new UsageError("VERSION 'a/b' contains '/' (it becomes part of the ISO's file name)"),
+    );
+  });
+
+  it("without either it is a usage error; a bad recorded one is the bundle's fault", () => {
+    expect(() => chooseVersion(undefined, undefined, 'b.tar.gz')).toThrow(
+      new UsageError('expected a VERSION: b.tar.gz records none'),
+    );
+    expect(() => chooseVersion(undefined, 'x'.repeat(65), 'b.tar.gz')).toThrow(
+      new InputError('b.tar.gz: recorded VERSION is too long: 65 bytes (at most 64, UTF-8); give a VERSION'),
+    );
+    expect(() => chooseVersion(undefined, '1\n', 'b')).toThrow(InputError);
+    expect(chooseVersion('1.0', '1\n', 'b')).toEqual({
+      version: '1.0',
+      notice: "version '1.0' replaces '1\\u{a}', recorded in b",
+    });
   });
 });

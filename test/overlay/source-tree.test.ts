@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { detectEra } from '../../src/overlay/era.js';
 import { matchesPattern, razorProfile } from '../../src/overlay/profile.js';
 import { collectSourceFiles } from '../../src/overlay/source-tree.js';
+import { upstreamDir } from '../upstream/trees.js';
 import { writeMicrokernelTree } from '../world/microkernel.js';
 
 let dir: string;
@@ -13,7 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const profile = razorProfile('mcollective-2.0.0');
+const profile = razorProfile({ era: '2012', mcollectiveDir: 'mcollective-2.0.0' });
 const targets = async (flavour: 'dev' | 'prod' | 'debug') =>
   Object.fromEntries(
     (await collectSourceFiles(dir, profile, flavour)).map((f) => [
@@ -64,7 +66,7 @@ describe('collectSourceFiles with the Razor profile', () => {
     const error = await collectSourceFiles(dir, profile, 'dev').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(
-      `${dir}: not a Microkernel project tree, missing razor_microkernel/*.rb, opt/bootsync.sh, etc/passwd`,
+      `${dir}: not a Microkernel project tree, missing razor_microkernel/*.rb, etc/passwd, opt/bootsync.sh`,
     );
   });
 
@@ -82,5 +84,65 @@ describe('matchesPattern', () => {
     expect(matchesPattern('rz_mk_*.rb', 'rz_mk.rb')).toBe(false);
     expect(matchesPattern('dir/*.gz', 'x.tar.gz')).toBe(true);
     expect(matchesPattern('dir/*.gz', 'x.tgz.sig')).toBe(false);
+  });
+});
+
+describe('the real upstream trees', () => {
+  it('are told apart by their MCollective agents', async () => {
+    expect(await detectEra(upstreamDir('razor-microkernel-2012'))).toBe('2012');
+    expect(await detectEra(upstreamDir('razor-microkernel-2013'))).toBe('2013');
+  });
+
+  it('the 2013 tree maps as its script copied it: boot scripts, gem mirror list, .gemrc, licence files', async () => {
+    const tree = upstreamDir('razor-microkernel-2013');
+    const files = await collectSourceFiles(tree, razorProfile({ era: '2013' }), 'prod');
+    const byTarget = Object.fromEntries(files.map((f) => [`${f.dest}:${f.path}`, f]));
+    expect(Object.keys(byTarget).sort()).toEqual(
+      [
+        'bundle:COPYING',
+        'bundle:LICENSE',
+        'overlay:etc/init.d/dhcp.sh',
+        'overlay:etc/inittab',
+        'overlay:etc/passwd',
+        'overlay:etc/shadow',
+        'overlay:opt/bootsync.sh',
+        'overlay:root/.gemrc',
+        'overlay:tmp/first_checkin.yaml',
+        'overlay:tmp/gem-mirror/gems/gem.list',
+        'overlay:tmp/mk_conf.yaml',
+        'overlay:tmp/tinycorelinux/kmod-install-list.yaml',
+        'overlay:tmp/tinycorelinux/tce-install-list.yaml',
+        'overlay:usr/share/udhcpc/dhcp_mk_config.script',
+        ...[
+          'rz_mk_control_server.rb',
+          'rz_mk_controller.rb',
+          'rz_mk_gem_mirror.rb',
+          'rz_mk_init.rb',
+          'rz_mk_tce_mirror.rb',
+          'rz_mk_web_server.rb',
+        ].map((f) => `overlay:usr/local/bin/${f}`),
+        ...[
+          'logging.rb',
+          'rz_host_utils.rb',
+          'rz_mk_configuration_manager.rb',
+          'rz_mk_fact_manager.rb',
+          'rz_mk_gem_controller.rb',
+          'rz_mk_hardware_facter.rb',
+          'rz_mk_kernel_module_manager.rb',
+          'rz_mk_registration_manager.rb',
+          'rz_network_utils.rb',
+        ].map((f) => `overlay:usr/local/lib/ruby/1.8/razor_microkernel/${f}`),
+      ].sort(),
+    );
+    expect(byTarget['overlay:etc/shadow']?.source).toBe(join(tree, 'etc/shadow-nologin'));
+    expect(byTarget['overlay:root/.gemrc']?.source).toBe(join(tree, 'rz_mk_gemrc.yaml'));
+    // chmod +rx, as the 2013 script did.
+    expect((byTarget['overlay:opt/bootsync.sh']?.mode ?? 0) & 0o555).toBe(0o555);
+  });
+
+  it('the 2013 tree for debug takes mk_conf_debug.yaml as tmp/mk_conf.yaml', async () => {
+    const tree = upstreamDir('razor-microkernel-2013');
+    const files = await collectSourceFiles(tree, razorProfile({ era: '2013' }), 'debug');
+    expect(files.find((f) => f.path === 'tmp/mk_conf.yaml')?.source).toBe(join(tree, 'tmp/mk_conf_debug.yaml'));
   });
 });

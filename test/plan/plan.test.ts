@@ -4,10 +4,12 @@ import { UsageError } from '../../src/errors.js';
 import { formatPlan } from '../../src/plan/format.js';
 import { makePlan, tarballDir } from '../../src/plan/plan.js';
 
+const tcz = (name: string) => ({ kind: 'tcz' as const, name });
 const inputs = {
-  builtinNames: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
-  mirrorNames: ['fuse.tcz'],
+  builtin: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'].map(tcz),
+  mirror: ['fuse.tcz'].map(tcz),
   utilLinuxPaths: ['usr/local/sbin/sfdisk', 'usr/local/bin/lscpu'],
+  era: '2012' as const,
 };
 const options = (extra: Parameters<typeof resolveBundleOptions>[0] = {}) =>
   resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', ...extra }, {}, {});
@@ -24,12 +26,16 @@ describe('makePlan', () => {
     expect(plan.builtin).toEqual({
       list: 'builtin',
       names: ['bash.tcz', 'openssh.tcz', 'ruby.tcz'],
+      debs: [],
       dir: 'tmp/builtin/optional',
       files: ['tcz', 'md5.txt', 'dep'],
     });
     expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/4.x/x86/tcz');
     expect(plan.mirrorSet.files).toEqual(['tcz', 'md5.txt', 'info', 'list', 'dep']);
-    expect(plan.mcollective).toMatchObject({ file: 'mcollective-2.0.0.tgz', dir: 'mcollective-2.0.0' });
+    expect(plan.tree).toMatchObject({
+      era: '2012',
+      mcollective: { file: 'mcollective-2.0.0.tgz', dir: 'mcollective-2.0.0' },
+    });
     expect(plan.rubygems.file).toBe('rubygems-1.8.24.tgz');
     expect(plan.symlinks).toContainEqual({
       path: 'usr/local/mcollective',
@@ -38,9 +44,32 @@ describe('makePlan', () => {
     expect(plan.bundleFile).toBe('razor-microkernel-bundle-dev.tar.gz');
   });
 
+  it('a 2013 tree has no MCollective: nothing to fetch, no links to it, a bad MCollective URL never read', () => {
+    const plan = makePlan(options({ mcollectiveUrl: 'http://h/not-a-tarball' }), { ...inputs, era: '2013' });
+    expect(plan.tree).toEqual({ era: '2013' });
+    expect(plan.symlinks).toEqual([{ path: 'usr/sbin/dmidecode', target: '/usr/local/sbin/dmidecode' }]);
+    expect(formatPlan(plan)).not.toMatch(/mcollective/i);
+    expect(formatPlan(plan)).toContain('the 2013 layout');
+  });
+
+  it('.deb entries become NAME.tcz in place in onboot.lst, and are fetched from the Debian sources', () => {
+    const deb = (pkg: string) => ({ kind: 'deb' as const, package: pkg, name: `${pkg}.tcz` });
+    const plan = makePlan(options({ buildProdImage: true }), {
+      ...inputs,
+      builtin: [tcz('ruby.tcz'), deb('lshw'), tcz('openssh.tcz'), tcz('bash.tcz')],
+      mirror: [deb('hdparm'), tcz('fuse.tcz')],
+    });
+    expect(plan.onboot).toEqual(['ruby.tcz', 'lshw.tcz', 'bash.tcz']);
+    expect(plan.builtin.names).toEqual(['ruby.tcz', 'bash.tcz']);
+    expect(plan.builtin.debs).toEqual([{ package: 'lshw', name: 'lshw.tcz' }]);
+    expect(plan.mirrorSet.debs).toEqual([{ package: 'hdparm', name: 'hdparm.tcz' }]);
+    expect(plan.mirrorSet.names).toEqual(['fuse.tcz']);
+  });
+
   it('leaves openssh out of a prod bundle', () => {
     const plan = makePlan(options({ buildProdImage: true }), inputs);
     expect(plan.builtin.names).toEqual(['bash.tcz', 'ruby.tcz']);
+    expect(plan.onboot).toEqual(['bash.tcz', 'ruby.tcz']);
     expect(plan.excluded).toEqual(['openssh.tcz']);
     expect(plan.bundleFile).toBe('razor-microkernel-bundle-prod.tar.gz');
   });
@@ -55,7 +84,7 @@ describe('makePlan', () => {
     );
     expect(plan.mirror.boot).toEqual({ kernel: 'boot/vmlinuz64', initrd: 'boot/corepure64.gz' });
     expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/16.x/x86_64/tcz');
-    expect(plan.mcollective.dir).toBe('mco-2.3');
+    expect(plan.tree).toMatchObject({ mcollective: { dir: 'mco-2.3' } });
     const explicit = makePlan(
       options({ mirror: 'http://127.0.0.1:9/x/tcz', isoUrl: 'http://127.0.0.1:9/c.iso' }),
       inputs,

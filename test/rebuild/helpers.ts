@@ -31,9 +31,14 @@ export function asNobody(command: string, args: readonly string[], env: NodeJS.P
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** `mkbundle iso BUNDLE VERSION …` as nobody. */
-export function isoAsNobody(bundle: string, version: string, extra: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  return asNobody(process.execPath, [BIN, 'iso', bundle, version, ...extra], env);
+/** `mkbundle iso BUNDLE [VERSION] …` as nobody. */
+export function isoAsNobody(
+  bundle: string,
+  version: string | undefined,
+  extra: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+) {
+  return asNobody(process.execPath, [BIN, 'iso', bundle, ...(version === undefined ? [] : [version]), ...extra], env);
 }
 
 const FLAGS = { dev: [], prod: ['-p'], debug: ['-d'] } as const;

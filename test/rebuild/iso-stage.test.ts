@@ -136,7 +136,7 @@ describe('mkbundle iso errors', () => {
       const bad = isoAsNobody(bundle, version, ['--out', join(dir, 'never')]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/^mkbundle: error: /);
-      expect(bad.stderr).toContain('Usage: mkbundle iso BUNDLE VERSION');
+      expect(bad.stderr).toContain('Usage: mkbundle iso BUNDLE [VERSION]');
     }
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseDepFile, substituteKernel } from '../../src/tce/deps.js';
+import { formatDepFile, parseDepFile, parseDepNames, substituteKernel } from '../../src/tce/deps.js';
 
 const KVER = '3.0.21-tinycore';
 
@@ -49,6 +49,32 @@ describe('parseDepFile', () => {
       fc.property(fc.uniqueArray(name, { maxLength: 8 }), blank, fc.constantFrom('\n', '\r\n'), (names, pad, eol) => {
         const text = names.map((n) => `${pad}${n.slice(0, 2)}${pad}${n.slice(2)}${pad}`).join(`${eol}${eol}`);
         expect(parseDepFile(text, KVER, 'x')).toEqual(names);
+      }),
+    );
+  });
+});
+
+describe('formatDepFile', () => {
+  it('writes what tce-load reads: one NAME.tcz per LF line, -KERNEL left for tce-load', () => {
+    const names = parseDepNames('gcc_libs.tcz\r\n# comment\r\n  scsi-KERNEL.tcz \t\r\nncurses\n', 'x');
+    expect(formatDepFile(names)).toBe('gcc_libs.tcz\nscsi-KERNEL.tcz\nncurses.tcz\n');
+  });
+
+  it('tce-load word-splitting the written file gives exactly the parsed names (property)', () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_-]{0,6}(\.tcz)?$/);
+    const pad = fc.constantFrom('', ' ', '\t');
+    const line = fc.oneof(
+      fc.tuple(pad, name, fc.constantFrom('', ' ', '\t', '\r')).map(([b, n, a]) => `${b}${n}${a}`),
+      fc.constantFrom('# a comment', '', '\r'),
+    );
+    fc.assert(
+      fc.property(fc.array(line), (lines) => {
+        const text = lines.join('\n');
+        const written = formatDepFile(parseDepNames(text, 'x'));
+        const words = written.split(/[ \t\n]+/).filter((w) => w !== '');
+        expect(words).toEqual(parseDepFile(text, KVER, 'x'));
+        expect(written).not.toMatch(/[\r#]/);
+        for (const word of words) expect(word.endsWith('.tcz')).toBe(true);
       }),
     );
   });

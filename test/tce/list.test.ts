@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseExtensionList } from '../../src/tce/list.js';
+import { type ListEntry, parseExtensionList } from '../../src/tce/list.js';
+
+const namesOf = (entries: readonly ListEntry[]) => entries.map((e) => e.name);
 
 const stem = fc.stringMatching(/^[a-z0-9][a-z0-9_+-]{0,8}(\.[0-9]{1,2}){0,2}$/);
 const names = fc.uniqueArray(
@@ -38,7 +40,7 @@ const noisyList = (list: readonly string[]) =>
 describe('parseExtensionList', () => {
   it('reads the seed shape', () => {
     const text = '# builtin extensions\nbash.tcz\r\ndmidecode.tcz\n\n  ruby.tcz  \nbash.tcz\nperl5\n';
-    expect(parseExtensionList(text, 'b.lst')).toEqual(['bash.tcz', 'dmidecode.tcz', 'ruby.tcz', 'perl5.tcz']);
+    expect(namesOf(parseExtensionList(text, 'b.lst'))).toEqual(['bash.tcz', 'dmidecode.tcz', 'ruby.tcz', 'perl5.tcz']);
   });
 
   it('keeps order and is unaffected by blank, comment, CRLF, padding, bare-name and duplicate noise', () => {
@@ -46,7 +48,7 @@ describe('parseExtensionList', () => {
       fc.property(
         names.chain((list) => fc.tuple(fc.constant(list), noisyList(list))),
         ([list, text]) => {
-          expect(parseExtensionList(text, 'x.lst')).toEqual(list);
+          expect(namesOf(parseExtensionList(text, 'x.lst'))).toEqual(list);
         },
       ),
     );
@@ -55,8 +57,8 @@ describe('parseExtensionList', () => {
   it('is idempotent: parsing its own output gives the same list', () => {
     fc.assert(
       fc.property(names, (list) => {
-        const once = parseExtensionList(list.join('\n'), 'a');
-        expect(parseExtensionList(once.join('\n'), 'b')).toEqual(once);
+        const once = namesOf(parseExtensionList(list.join('\n'), 'a'));
+        expect(namesOf(parseExtensionList(once.join('\n'), 'b'))).toEqual(once);
       }),
     );
   });
@@ -73,6 +75,25 @@ describe('parseExtensionList', () => {
     expect(() => parseExtensionList(text, 'lists/builtin.lst')).toThrow(InputError);
     expect(() => parseExtensionList(text, 'lists/builtin.lst')).toThrow(`lists/builtin.lst:3: bad extension name`);
     expect(() => parseExtensionList(text, 'lists/builtin.lst')).toThrow(why);
+  });
+
+  it('reads NAME.deb as a Debian package that becomes NAME.tcz, in list order', () => {
+    expect(parseExtensionList('ruby.tcz\nlshw.deb\r\nlibc6.deb\nperl5\n', '2013.lst')).toEqual([
+      { kind: 'tcz', name: 'ruby.tcz' },
+      { kind: 'deb', package: 'lshw', name: 'lshw.tcz' },
+      { kind: 'deb', package: 'libc6', name: 'libc6.tcz' },
+      { kind: 'tcz', name: 'perl5.tcz' },
+    ]);
+  });
+
+  it.each([['Lshw.deb'], ['x.deb'], ['../lshw.deb'], ['.deb'], ['l_shw.deb']])('rejects the package name %j', (bad) => {
+    expect(() => parseExtensionList(`${bad}\n`, 'l.lst')).toThrow('l.lst:1: bad extension name');
+  });
+
+  it('a .deb and a .tcz of the same name clash, naming the line', () => {
+    expect(() => parseExtensionList('lshw.tcz\nlshw.deb\n', 'l.lst')).toThrow(
+      "l.lst:2: 'lshw.deb' and an earlier line both make lshw.tcz",
+    );
   });
 
   it('an empty or comment-only file is an empty list', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors.js';
-import { md5Hex, parseMd5Txt } from '../../src/tce/md5.js';
+import { formatMd5Txt, md5Hex, parseMd5Txt } from '../../src/tce/md5.js';
 
 const SUM = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -45,5 +45,28 @@ describe('parseMd5Txt', () => {
     expect(() => parseMd5Txt(text, 'ruby.tcz', 'http://m/ruby.tcz.md5.txt')).toThrow(
       `http://m/ruby.tcz.md5.txt: ${why}`,
     );
+  });
+});
+
+describe('formatMd5Txt', () => {
+  it('writes what parseMd5Txt reads back, for any content and extension name (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 256 }),
+        fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,20}$/),
+        (bytes, name) => {
+          const sum = md5Hex(Buffer.from(bytes));
+          const text = formatMd5Txt(`${name}.tcz`, sum);
+          expect(text).toBe(`${sum}  ${name}.tcz\n`);
+          expect(parseMd5Txt(text, `${name}.tcz`, 'u')).toBe(sum);
+        },
+      ),
+    );
+  });
+
+  it('refuses a digest or a name that would not make the line', () => {
+    expect(() => formatMd5Txt('a.tcz', SUM.toUpperCase())).toThrow(TypeError);
+    expect(() => formatMd5Txt('a b.tcz', SUM)).toThrow(TypeError);
+    expect(() => formatMd5Txt('x/a.tcz', SUM)).toThrow(TypeError);
   });
 });

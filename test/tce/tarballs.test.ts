@@ -73,6 +73,7 @@ describe('world tarballs', () => {
     expect([...routes.keys()]).toEqual([
       '/mcollective/mcollective-2.0.0.tgz',
       '/rubygems/rubygems-1.8.24.tgz',
+      '/razor/open-vm-tools/mk-open-vm-tools.tar.gz',
       ...HOSTILE_KINDS.map((k) => `/mcollective-hostile/${k}/mcollective-2.0.0.tgz`),
     ]);
     expect(routes.get(TARBALL_PATHS.mcollective)?.equals(mcollectiveTarball())).toBe(true);

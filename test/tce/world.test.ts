@@ -41,8 +41,8 @@ describe('Tiny Core test world', () => {
 
   it('has every default list name and util-linux.tcz, each with valid companions', async () => {
     const names = [
-      ...parseExtensionList(world.builtinList, 'builtin'),
-      ...parseExtensionList(world.mirrorList, 'mirror'),
+      ...parseExtensionList(world.builtinList, 'builtin').map((e) => e.name),
+      ...parseExtensionList(world.mirrorList, 'mirror').map((e) => e.name),
       'util-linux.tcz',
     ];
     expect(names).toHaveLength(21);
@@ -85,8 +85,8 @@ describe('Tiny Core test world', () => {
   });
 
   it('dep graph: closed default lists, a 3-edge chain, KERNEL, a loop, 404 and empty .dep', async () => {
-    const builtin = parseExtensionList(world.builtinList, 'builtin');
-    const mirror = parseExtensionList(world.mirrorList, 'mirror');
+    const builtin = parseExtensionList(world.builtinList, 'builtin').map((e) => e.name);
+    const mirror = parseExtensionList(world.mirrorList, 'mirror').map((e) => e.name);
     const b = await depClosure(builtin, fetchDep, { kernelVersion: world.kernelVersion });
     expect(new Set(b.loadOrder)).toEqual(new Set(builtin));
     expect(b.cycles).toEqual([]);

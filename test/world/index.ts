@@ -1,7 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildBootableCoreIso } from './bootable/core-iso.js';
+import { buildDebianArchive, type DebianArchive } from './debian.js';
 import { buildGemWorld, WORLD_GEM_LIST } from './gems.js';
+import { buildLegacyGemIndex } from './legacy-gems.js';
 import { writeMicrokernelTree } from './microkernel.js';
 import { WorldServer } from './server.js';
 import { TARBALL_PATHS, tarballRoutes, tarGz } from './tarballs.js';
@@ -12,8 +14,11 @@ export interface WorldOptions extends TinyCoreWorldOptions {
   readonly bootable?: boolean;
 }
 
-/** Where the gem server's compact index lives on the world server. */
+/** Where the gem server's compact and legacy indexes live on the world server. */
 export const GEM_PREFIX = '/rubygems-org';
+
+/** The Debian archive's root on the world server. */
+export const DEBIAN_PREFIX = '/debian';
 
 export interface World {
   readonly server: WorldServer;
@@ -25,14 +30,32 @@ export interface World {
   /** The seed's default builtin and mirror lists, as files. */
   readonly builtinList: string;
   readonly mirrorList: string;
-  /** The flags that point mkbundle at this world instead of the internet. */
+  /** The Debian archive the world serves (`.deb` files and their index). */
+  readonly debian: DebianArchive;
+  /** The flags that point mkbundle at this world instead of the internet, for `source`. */
   readonly flags: readonly string[];
+  /** The same flags for another Microkernel tree. */
+  flagsFor(source: string): string[];
+  /**
+   * bundle.cfg settings pointing at this world: the 2013 script's keys,
+   * DEB_MIRROR_URL (which its bin/download-deb-pkg reads from the
+   * environment) and mkbundle's own MK_BUNDLE_MCOLLECTIVE_URL and MK_BUNDLE_DPKG_LIST.
+   */
+  readonly cfg: Readonly<Record<string, string>>;
   readonly urls: {
     readonly mirror: string;
     readonly iso: string;
+    /** Compact index (`/versions`, `/info/NAME`), no trailing slash. */
     readonly gemSource: string;
+    /** The same server for legacy clients (`gem fetch`, mirror-gem): Marshal index, with a trailing slash. */
+    readonly legacyGemSource: string;
     readonly rubygems: string;
     readonly mcollective: string;
+    readonly openVmTools: string;
+    /** The Debian archive's Packages.gz. */
+    readonly dpkgList: string;
+    /** The Debian archive root, which Filename fields are relative to. */
+    readonly debMirror: string;
   };
   close(): Promise<void>;
 }
@@ -45,33 +68,41 @@ function additionalBuildFiles(): Record<string, Buffer> {
       { type: 'file', path: 'usr/local/etc/ssh/sshd_config', data: 'Port 22\nPermitRootLogin no\n' },
       { type: 'file', path: 'opt/ssh-keys-setup.sh', data: '#!/bin/sh\necho MKWORLD-SSH-SETUP\n', mode: 0o755 },
     ]),
+    // As the 2012 tree's: where rz_mk_init.rb points mcollectived.
     'mcollective-setup-files.tar.gz': tarGz([
-      { type: 'dir', path: 'etc/mcollective' },
-      { type: 'file', path: 'etc/mcollective/server.cfg', data: 'libdir = /usr/local/mcollective/plugins\n' },
-    ]),
-    'mk-open-vm-tools.tar.gz': tarGz([
-      { type: 'dir', path: 'usr/local/bin' },
-      { type: 'file', path: 'usr/local/bin/vmtoolsd', data: '#!/bin/sh\necho MKWORLD-VMTOOLS\n', mode: 0o755 },
+      { type: 'dir', path: 'usr/local/etc/mcollective' },
+      {
+        type: 'file',
+        path: 'usr/local/etc/mcollective/server.cfg',
+        data: 'libdir = /usr/local/mcollective/plugins\n',
+      },
     ]),
   };
 }
 
 /**
  * Builds the whole loopback world in `dir` and serves it: a Tiny Core
- * mirror with a Core ISO, a compact-index gem server, the RubyGems and
- * MCollective tarballs, and a Microkernel source tree to build from.
+ * mirror with a Core ISO, a gem server (compact and legacy index), the
+ * RubyGems, MCollective and open-vm-tools tarballs, a Debian archive, and a
+ * Microkernel source tree to build from.
  */
 export async function startWorld(dir: string, options: WorldOptions = {}): Promise<World> {
+  const gems = buildGemWorld();
+  // Independent of the Tiny Core half, so built meanwhile.
+  const more = Promise.all([buildLegacyGemIndex(gems.gems), buildDebianArchive()]);
+  // Awaited below; this keeps a failure there from going unhandled while the ISO builds.
+  more.catch(() => undefined);
   const bootable = options.bootable ? await buildBootableCoreIso() : undefined;
   const tinycore = await buildTinyCoreWorld(join(dir, 'mirror'), {
     ...options,
     ...(bootable ? { kernelVersion: bootable.kver } : {}),
   });
-  const gems = buildGemWorld();
+  const [legacyGems, debian] = await more;
   const routes = new Map<string, Buffer>([...tinycore.routes, ...tarballRoutes()]);
   // The mirror's Core ISO is a shape-only one unless a booting one is asked for.
   if (bootable) routes.set(tinycore.isoPath, await readFile(bootable.iso));
-  for (const [path, body] of gems.routes) routes.set(`${GEM_PREFIX}${path}`, body);
+  for (const [path, body] of [...gems.routes, ...legacyGems]) routes.set(`${GEM_PREFIX}${path}`, body);
+  for (const [path, body] of debian.routes) routes.set(`${DEBIAN_PREFIX}${path}`, body);
   const server = await WorldServer.start(routes);
 
   const source = await writeMicrokernelTree(join(dir, 'source'));
@@ -91,9 +122,33 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
     mirror,
     iso,
     gemSource: `${server.url}${GEM_PREFIX}`,
+    legacyGemSource: `${server.url}${GEM_PREFIX}/`,
     rubygems: `${server.url}${TARBALL_PATHS.rubygems}`,
     mcollective: `${server.url}${TARBALL_PATHS.mcollective}`,
+    openVmTools: `${server.url}${TARBALL_PATHS.openVmTools}`,
+    dpkgList: `${server.url}${DEBIAN_PREFIX}${debian.packagesGz}`,
+    debMirror: `${server.url}${DEBIAN_PREFIX}`,
   };
+  const flagsFor = (tree: string): string[] => [
+    '--source',
+    tree,
+    '--mirror',
+    urls.mirror,
+    '--iso-url',
+    urls.iso,
+    '--gem-source',
+    urls.gemSource,
+    '--rubygems-url',
+    urls.rubygems,
+    '--mcollective-url',
+    urls.mcollective,
+    '--open-vm-tools-url',
+    urls.openVmTools,
+    '--dpkg-list',
+    urls.dpkgList,
+    '--deb-mirror',
+    urls.debMirror,
+  ];
   return {
     server,
     tinycore,
@@ -101,21 +156,20 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
     source,
     builtinList,
     mirrorList,
+    debian,
     urls,
-    flags: [
-      '--source',
-      source,
-      '--mirror',
-      urls.mirror,
-      '--iso-url',
-      urls.iso,
-      '--gem-source',
-      urls.gemSource,
-      '--rubygems-url',
-      urls.rubygems,
-      '--mcollective-url',
-      urls.mcollective,
-    ],
+    flags: flagsFor(source),
+    flagsFor,
+    cfg: {
+      MK_BUNDLE_TCL_MIRROR_URI: urls.mirror,
+      MK_BUNDLE_TCL_ISO_URL: urls.iso,
+      MK_BUNDLE_RUBY_GEMS_URL: urls.rubygems,
+      MK_BUNDLE_OPEN_VM_TOOLS_URL: urls.openVmTools,
+      MK_BUNDLE_GEM_SERVER_URI: urls.legacyGemSource,
+      DEB_MIRROR_URL: urls.debMirror,
+      MK_BUNDLE_MCOLLECTIVE_URL: urls.mcollective,
+      MK_BUNDLE_DPKG_LIST: urls.dpkgList,
+    },
     close: () => server.close(),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * The MCollective and RubyGems tarballs of the test world, shaped like the
- * real 2012 releases the seed downloads, plus hostile MCollective variants
- * for the safe-extraction tests. Made in memory (node-tar's header encoder,
+ * The MCollective, RubyGems and open-vm-tools tarballs of the test world,
+ * shaped like the real 2012 releases the seed downloads, plus hostile
+ * MCollective variants for the safe-extraction tests. Made in memory (node-tar's header encoder,
  * node's gzip): the same bytes every time.
  */
 import { gzipSync } from 'node:zlib';
@@ -119,22 +119,34 @@ export function hostileEntries(kind: HostileKind): TarballEntry[] {
   }
 }
 
+/** Razor's mk-open-vm-tools.tar.gz: files laid over the initramfs root for VMware guests. */
+export function openVmToolsEntries(): TarballEntry[] {
+  return [
+    { type: 'dir', path: 'usr/local/bin' },
+    { type: 'file', path: 'usr/local/bin/vmtoolsd', data: '#!/bin/sh\necho MKWORLD-VMTOOLS\n', mode: 0o755 },
+  ];
+}
+
 export const mcollectiveTarball = (): Buffer => tarGz(mcollectiveEntries());
 export const rubygemsTarball = (): Buffer => tarGz(rubygemsEntries());
+export const openVmToolsTarball = (): Buffer => tarGz(openVmToolsEntries());
 export const hostileMcollectiveTarball = (kind: HostileKind): Buffer =>
   tarGz([...mcollectiveEntries(), ...hostileEntries(kind)]);
 
 export const TARBALL_PATHS = {
   mcollective: '/mcollective/mcollective-2.0.0.tgz',
   rubygems: '/rubygems/rubygems-1.8.24.tgz',
+  /** Where the 2013 script's default URL has it (downloads.puppetlabs.com/razor/open-vm-tools/). */
+  openVmTools: '/razor/open-vm-tools/mk-open-vm-tools.tar.gz',
   hostile: (kind: HostileKind) => `/mcollective-hostile/${kind}/mcollective-2.0.0.tgz`,
 } as const;
 
-/** Route entries for WorldServer: the two tarballs and the hostile variants. */
+/** Route entries for WorldServer: the three tarballs and the hostile variants. */
 export function tarballRoutes(): Map<string, Buffer> {
   const routes = new Map<string, Buffer>([
     [TARBALL_PATHS.mcollective, mcollectiveTarball()],
     [TARBALL_PATHS.rubygems, rubygemsTarball()],
+    [TARBALL_PATHS.openVmTools, openVmToolsTarball()],
   ]);
   for (const kind of HOSTILE_KINDS) routes.set(TARBALL_PATHS.hostile(kind), hostileMcollectiveTarball(kind));
   return routes;

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { Apt } from './apt.js';
@@ -8,6 +9,8 @@ export interface UnpackedDeb {
   readonly version: string;
   /** The package's files, as `dpkg-deb -x` unpacked them. */
   readonly root: string;
+  /** The downloaded `.deb` itself. */
+  readonly deb: string;
 }
 
 /**
@@ -23,5 +26,7 @@ export async function fetchDeb(name: string, cacheDir: string): Promise<Unpacked
     const deb = await apt.download(name, version, tmp);
     await execa('dpkg-deb', ['-x', deb, join(tmp, 'root')]);
   });
-  return { name, version, root: join(dir, 'root') };
+  const deb = (await readdir(dir)).find((f) => f.endsWith('.deb'));
+  if (deb === undefined) throw new Error(`${dir} holds no .deb`);
+  return { name, version, root: join(dir, 'root'), deb: join(dir, deb) };
 }

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseBundleCfg } from '../../src/config/bundle-cfg.js';
+import { resolveBundleOptions } from '../../src/config/options.js';
+import { formatOrigins } from '../../src/config/origins.js';
+
+describe('formatOrigins', () => {
+  const cfg = parseBundleCfg('MK_BUNDLE_TYPE=debug\nMK_BUNDLE_TC_PASSWD=s3cret\n', '/etc/mk/bundle.cfg');
+  const options = resolveBundleOptions(
+    { builtinList: 'b.lst', mirrorList: 'm\u001b.lst', jobs: 4 },
+    { DEB_MIRROR_URL: 'http://127.0.0.1:9/debian' },
+    cfg,
+  );
+  const text = formatOrigins(options);
+  const line = (name: string) => text.split('\n').find((l) => l.startsWith(`  ${name} `));
+
+  it('shows each setting with its value and where it came from', () => {
+    expect(text.startsWith('settings:\n')).toBe(true);
+    expect(line('flavour')).toMatch(/^ {2}flavour +debug \[config file \/etc\/mk\/bundle\.cfg:1\]$/);
+    expect(line('builtin list')).toMatch(/ b\.lst \[command line\]$/);
+    expect(line('Debian mirror')).toMatch(/ http:\/\/127\.0\.0\.1:9\/debian \[environment\]$/);
+    expect(line('parallel downloads')).toMatch(/ 4 \[command line\]$/);
+    expect(line('open-vm-tools')).toMatch(/ the era's default \[default\]$/);
+    expect(line('era')).toMatch(/ auto \(from the source tree\) \[default\]$/);
+    expect(text.trimEnd().split('\n')).toHaveLength(23);
+  });
+
+  it('never shows the password, and escapes what would not print', () => {
+    expect(line('tc password')).toMatch(/ \(not shown\) \[config file \/etc\/mk\/bundle\.cfg:2\]$/);
+    expect(text).not.toContain('s3cret');
+    expect(line('mirror list')).toMatch(/ 'm\\u\{1b\}\.lst' \[command line\]$/);
+  });
+
+  it('leaves out the password lines of a prod image', () => {
+    const prod = formatOrigins(
+      resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', buildProdImage: true }, {}, {}),
+    );
+    expect(prod).not.toContain('tc password');
+    expect(prod).not.toContain('password hash');
+  });
+});
