@@ -46,14 +46,23 @@ const DIRS = [
   'var/tmp',
 ];
 
-/** Static nodes as Tiny Core's core.gz has them (devtmpfs hides them at run time). */
+/**
+ * Loop device nodes in the archive. busybox 1.35's mount asks
+ * /dev/loop-control for a free loop device and opens its node at once; past
+ * the archive's nodes that node is mdev's to make, asynchronously, and on a
+ * loaded machine it came too late ("can't setup loop device") for the 9th
+ * extension. Core's older busybox made a missing node itself.
+ */
+const LOOP_NODES = 64;
+
+/** Static nodes as Tiny Core's core.gz has them (mdev adds the rest at run time). */
 const DEVICES: readonly ArchiveEntry[] = [
   device('dev/console', 'chardev', 5, 1, 0o600),
   device('dev/null', 'chardev', 1, 3, 0o666),
   device('dev/tty1', 'chardev', 4, 1, 0o620),
   device('dev/ttyS0', 'chardev', 4, 64, 0o660),
   device('dev/ram0', 'blockdev', 1, 0, 0o660),
-  ...Array.from({ length: 8 }, (_, n) => device(`dev/loop${n}`, 'blockdev', 7, n, 0o660)),
+  ...Array.from({ length: LOOP_NODES }, (_, n) => device(`dev/loop${n}`, 'blockdev', 7, n, 0o660)),
 ];
 
 /** The world's own guest files live in guest/ beside this module's source, as plain files. */
