@@ -5,7 +5,7 @@ import type { BundleOptions } from '../config/options.js';
 import { debToTcz } from '../deb/deb2tcz.js';
 import { findPackage, type PackagesIndex, readPackagesIndex } from '../deb/packages-index.js';
 import { IntegrityError } from '../errors.js';
-import { runPool } from '../fetch/pool.js';
+import { allSettled, runPool } from '../fetch/pool.js';
 import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { DebPackage, ExtensionSet } from '../plan/plan.js';
 import { formatMd5Txt } from '../tce/md5.js';
@@ -22,12 +22,12 @@ export interface DebContext {
 
 /** The package indexes, in the order given (the first that lists a package wins). */
 export function loadPackageIndexes(fetcher: RunFetcher, urls: readonly string[]): Promise<PackagesIndex[]> {
-  return Promise.all(urls.map(async (url) => readPackagesIndex((await fetcher.file(url)).path, url)));
+  return allSettled(urls.map(async (url) => readPackagesIndex((await fetcher.file(url)).path, url)));
 }
 
 /** The URL of a `Filename:` below the archive root (the index reader refuses absolute and `..` paths). */
 function poolUrl(mirror: string, filename: string): string {
-  return `${mirror.replace(/\/+$/, '')}/${filename.split('/').map(encodeURIComponent).join('/')}`;
+  return `${mirror.replace(/\/+$/, '')}/${encodeURI(filename)}`;
 }
 
 async function fetchDeb(deb: DebPackage, set: ExtensionSet, indexes: readonly PackagesIndex[], ctx: DebContext) {

@@ -11,6 +11,7 @@ import type { BundleOptions } from '../config/options.js';
 import { quoted } from '../config/quote.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
+import { allSettled } from '../fetch/pool.js';
 import { gitVersion } from '../gitversion/describe.js';
 import { sha256File } from '../hash.js';
 import { versionProblem } from '../iso/version.js';
@@ -144,13 +145,13 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
     const warn = (message: string) => report({ type: 'warning', message });
-    const [tinycore, debs, gems, tarballs] = await Promise.all([
+    const [tinycore, debs, gems, tarballs] = await allSettled([
       (async () => {
         const iso = await fetcher.file(plan.coreIso.url);
         const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
-        const [builtin, mirror] = await Promise.all([
+        const [builtin, mirror] = await allSettled([
           fetchExtensionSet(plan.builtin, { ...context, ...more }),
           fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
         ]);
@@ -161,7 +162,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
         if (sets.length === 0) return [];
         const indexes = await loadPackageIndexes(fetcher, plan.debian.packageLists);
         const ctx = { fetcher, debian: plan.debian, jobs: options.jobs, mtime, staging };
-        return (await Promise.all(sets.map((set) => fetchDebSet(set, indexes, ctx)))).flat();
+        return (await allSettled(sets.map((set) => fetchDebSet(set, indexes, ctx)))).flat();
       })(),
       (async () => {
         const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
@@ -175,9 +176,9 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
             })
           : { entries: [], gems: [] };
       })(),
-      Promise.all([
+      allSettled([
         fetcher.file(plan.rubygems.url),
-        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : undefined,
+        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : Promise.resolve(undefined),
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
         fetcher.file(plan.openVmTools.url),
       ]),
