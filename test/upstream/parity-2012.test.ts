@@ -94,7 +94,6 @@ function run(flavour: Flavour): UpstreamRun {
   return found;
 }
 
-
 describe("upstream's 2012 script as a peer", () => {
   it.each(FLAVOURS)(
     '%s: stays on loopback and finds everything in the world but the .dep files it has none of',

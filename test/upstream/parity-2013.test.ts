@@ -139,7 +139,6 @@ async function expectLshwTcz(overlay: string): Promise<void> {
   expect([...inside.keys()].filter((p) => /^usr\/share\/(doc|man|menu|lintian)(\/|$)/.test(p))).toEqual([]);
 }
 
-
 describe("upstream's 2013 script as a peer", () => {
   it.each(FLAVOURS)(
     '%s: stays on loopback but for deb2tcz.sh asking the internet for an import script',
@@ -179,7 +178,7 @@ describe.each(FLAVOURS)('the 2013 tree, %s: mkbundle beside upstream', (flavour)
   });
 
   it('mkbundle writes lshw.tcz from the .deb, the gem mirror and root/.gemrc, and no MCollective', {
-    timeout: LONG,
+    timeout: PARITY_TIMEOUT,
   }, async () => {
     const r = await mkbundle(flavour);
     await expectShape2013(r.overlay, join(dir, flavour, 'ours', 'razor-microkernel-2013'), flavour);
