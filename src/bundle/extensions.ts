@@ -41,7 +41,10 @@ async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<s
     concurrency: ctx.jobs,
   });
   for (const cycle of closure.cycles) ctx.warn(`${set.list} list: ${describeCycle(cycle)}`);
+  // A dependency on a `.tcz` the set makes from a `.deb` is met by it, not fetched from the mirror.
+  const made = new Set(set.debs.map((deb) => deb.name));
   return closure.discoveryOrder.filter((name) => {
+    if (made.has(name)) return false;
     if (!ctx.excluded.includes(name)) return true;
     ctx.warn(`${name} is a dependency in the ${set.list} list; left out of a prod image`);
     return false;

@@ -11,6 +11,7 @@ import type { BundleOptions } from '../config/options.js';
 import { quoted } from '../config/quote.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
+import { allSettled } from '../fetch/pool.js';
 import { gitVersion } from '../gitversion/describe.js';
 import { sha256File } from '../hash.js';
 import { versionProblem } from '../iso/version.js';
@@ -25,6 +26,7 @@ import { type BuildPlan, GEM_MIRROR, gemDir, makePlan, OVERLAY_NAME, treeLayout 
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
 import { packageRoot, toolVersion } from '../version.js';
+import { fetchDebSet, loadPackageIndexes } from './debs.js';
 import { fetchExtensionSet, fetchVerifiedTcz } from './extensions.js';
 import { RunFetcher } from './fetcher.js';
 import { fetchGems } from './gems.js';
@@ -140,20 +142,27 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(layout), plan.flavour);
     const version = await recordedVersion(options.source, (message) => report({ type: 'warning', message }));
 
-    // The three download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
+    // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
     const warn = (message: string) => report({ type: 'warning', message });
-    const [tinycore, gems, tarballs] = await Promise.all([
+    const [tinycore, debs, gems, tarballs] = await allSettled([
       (async () => {
         const iso = await fetcher.file(plan.coreIso.url);
         const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
-        const [builtin, mirror] = await Promise.all([
+        const [builtin, mirror] = await allSettled([
           fetchExtensionSet(plan.builtin, { ...context, ...more }),
           fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
         ]);
         return { iso, kernelVersion, builtin, mirror };
+      })(),
+      (async () => {
+        const sets = [plan.builtin, plan.mirrorSet].filter((set) => set.debs.length > 0);
+        if (sets.length === 0) return [];
+        const indexes = await loadPackageIndexes(fetcher, plan.debian.packageLists);
+        const ctx = { fetcher, debian: plan.debian, jobs: options.jobs, mtime, staging };
+        return (await allSettled(sets.map((set) => fetchDebSet(set, indexes, ctx)))).flat();
       })(),
       (async () => {
         const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
@@ -167,9 +176,9 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
             })
           : { entries: [], gems: [] };
       })(),
-      Promise.all([
+      allSettled([
         fetcher.file(plan.rubygems.url),
-        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : undefined,
+        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : Promise.resolve(undefined),
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
         fetcher.file(plan.openVmTools.url),
       ]),
@@ -188,6 +197,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     }
     overlayEntries.push(
       ...builtin.entries,
+      ...debs,
       bufferEntry('tmp/builtin/onboot.lst', plan.onboot.map((n) => `${n}\n`).join(''), 0o644, mtime),
       ...mirror.entries,
       ...gems.entries,
@@ -230,7 +240,11 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       era: plan.tree.era,
       ...(version === undefined ? {} : { version }),
       dependencies: mergeOrder(plan.tree.era, dependencyNames),
-      extensions: { onboot: plan.onboot, builtin: builtin.names, mirror: mirror.names },
+      extensions: {
+        onboot: plan.onboot,
+        builtin: [...builtin.names, ...plan.builtin.debs.map((deb) => deb.name)],
+        mirror: [...mirror.names, ...plan.mirrorSet.debs.map((deb) => deb.name)],
+      },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
     });

@@ -49,3 +49,25 @@ export async function runPool<T>(tasks: readonly Task<T>[], opts: PoolOptions = 
   if (failure !== undefined) throw failure.error;
   return results;
 }
+
+/**
+ * Promise.all that waits until every promise has settled (so no download is
+ * still writing into a directory the caller is about to remove) and then
+ * throws the first rejection in time.
+ */
+export async function allSettled<T extends readonly unknown[]>(
+  promises: {
+    readonly [K in keyof T]: Promise<T[K]>;
+  },
+): Promise<T> {
+  let failure: { readonly error: unknown } | undefined;
+  const watched = promises.map((promise) =>
+    promise.catch((error: unknown) => {
+      failure ??= { error };
+      return undefined;
+    }),
+  );
+  const values = await Promise.all(watched);
+  if (failure) throw failure.error;
+  return values as unknown as T;
+}

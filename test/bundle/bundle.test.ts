@@ -323,3 +323,33 @@ describe('a source tree in a git checkout', () => {
     expect(text(bundle, 'gitversion.sh')).toBe(`ISO_VERSION='${version}'\n`);
   });
 });
+
+describe('a gem server with only the legacy index (what `gem server` serves)', () => {
+  it('resolves and fetches the same gems, warning that nothing could be checked', async () => {
+    const { buildGemWorld } = await import('../world/gems.js');
+    const { buildLegacyGemIndex } = await import('../world/legacy-gems.js');
+    const { WorldServer } = await import('../world/server.js');
+    const gems = buildGemWorld().gems;
+    const routes = new Map(await buildLegacyGemIndex(gems));
+    for (const [file, body] of gems) routes.set(`/gems/${file}`, body);
+    const legacy = await WorldServer.start(routes);
+    try {
+      const out = join(dir, 'legacy-out');
+      const flags = world.flags.map((f) => (f === world.urls.gemSource ? `${legacy.url}/` : f));
+      const run = await runCli(['-b', world.builtinList, '-m', world.mirrorList, ...flags, '--out', out, '-p'], {
+        XDG_CACHE_HOME: cacheHome,
+      });
+      expect(run.stderr).not.toContain('mkbundle:');
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/has a legacy index without checksums: .*facter-1\.7\.5\.gem.* not verified/);
+      const bundle = await tarContents(join(out, 'razor-microkernel-bundle-prod.tar.gz'));
+      const names = JSON.parse(text(bundle, 'bundle.json')).gems.map(
+        (g: { name: string; version: string }) => `${g.name}-${g.version}`,
+      );
+      expect(names.sort()).toEqual(WORLD_RESOLUTION.map(([name, version]) => `${name}-${version}`).sort());
+      expect(legacy.requests.map((r) => r.path)).toContain('/specs.4.8.gz');
+    } finally {
+      await legacy.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World } from '../world/index.js';
+import { DEBIAN_PREFIX, startWorld, type World } from '../world/index.js';
 import { TARBALL_PATHS } from '../world/tarballs.js';
 import { runCli, sha256 } from './harness.js';
 
@@ -208,5 +208,44 @@ describe('failures while building keep earlier outputs', () => {
     });
     expect(run.code).toBe(3);
     expect(existsSync(join(fresh, bundleName))).toBe(false);
+  });
+});
+
+describe('.deb list entries', () => {
+  async function debList(line: string): Promise<string[]> {
+    const list = join(dir, 'deb.lst');
+    await writeFile(list, `bash.tcz\n${line}\n`);
+    return ['-b', list, '-m', world.mirrorList];
+  }
+  const buildWith = async (listFlags: readonly string[]) =>
+    runCli([...listFlags, ...world.flags, '--out', join(dir, 'deb-out'), '-p'], {
+      XDG_CACHE_HOME: await mkdtemp(join(dir, 'cache-')),
+    });
+
+  it('a package in none of the indexes is one line naming it and the index', async () => {
+    const run = await buildWith(await debList('no-such-package.deb'));
+    expect(run.code).toBe(2);
+    expect(oneErrorLine(run.stderr)).toBe(
+      `mkbundle: Debian package 'no-such-package' is in none of the package indexes (${world.urls.dpkgList})`,
+    );
+    expect(existsSync(join(dir, 'deb-out'))).toBe(false);
+  });
+
+  it('a .deb whose bytes do not match the index is an integrity error naming its URL', async () => {
+    const lshw = world.debian.debs.get('lshw');
+    if (lshw === undefined) throw new Error('the world has no lshw');
+    world.server.fault(`${DEBIAN_PREFIX}/${lshw.filename}`, { kind: 'corrupt' });
+    const run = await buildWith(await debList('lshw.deb'));
+    expect(run.code).toBe(4);
+    const line = oneErrorLine(run.stderr);
+    expect(line).toContain(`${world.urls.debMirror}/${lshw.filename}`);
+    expect(line).toMatch(/sha256 expected [0-9a-f]{64}, got [0-9a-f]{64}/);
+  });
+
+  it('no package index at all is a 404 naming the index URL', async () => {
+    world.server.fault(new URL(world.urls.dpkgList).pathname, { kind: 'status', status: 404 });
+    const run = await buildWith(await debList('lshw.deb'));
+    expect(run.code).toBe(3);
+    expect(oneErrorLine(run.stderr)).toBe(`mkbundle: GET ${world.urls.dpkgList}: 404 Not Found`);
   });
 });

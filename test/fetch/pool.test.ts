@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runPool, type Task } from '../../src/fetch/pool.js';
+import { allSettled, runPool, type Task } from '../../src/fetch/pool.js';
 
 const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -111,5 +111,26 @@ describe('runPool', () => {
     expect(await runPool([])).toEqual([]);
     await expect(runPool([], { jobs: 0 })).rejects.toThrow(RangeError);
     await expect(runPool([], { jobs: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('allSettled', () => {
+  it('resolves like Promise.all', async () => {
+    expect(await allSettled([Promise.resolve(1), Promise.resolve('a')] as const)).toEqual([1, 'a']);
+  });
+
+  it('throws the first rejection in time only once everything has settled', async () => {
+    const settled: string[] = [];
+    const later = (ms: number, name: string, fail: boolean) =>
+      new Promise<string>((resolve, reject) =>
+        setTimeout(() => {
+          settled.push(name);
+          fail ? reject(new Error(name)) : resolve(name);
+        }, ms),
+      );
+    await expect(
+      allSettled([later(30, 'slow', false), later(20, 'second', true), later(1, 'first', true)]),
+    ).rejects.toThrow('first');
+    expect(settled.sort()).toEqual(['first', 'second', 'slow']);
   });
 });

@@ -1,24 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLegacyIndex, writeLegacyIndex } from '../../src/gems/legacy-index.js';
 import { buildGemWorld } from '../world/gems.js';
-import { WorldServer } from '../world/server.js';
+import { listFiles, routesOfDir, WorldServer } from '../world/server.js';
 import { buildPeerGems } from './peer-gems.js';
 import { ruby } from './ruby.js';
-
-/** Every file under `dir`, relative, sorted. */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
-}
 
 /** The Marshal bytes inside an index file. */
 function marshalOf(path: string, data: Buffer): Buffer {
@@ -110,13 +101,6 @@ describe('buildLegacyIndex against gem generate_index', () => {
   });
 });
 
-/** The files of a mirror directory as WorldServer routes. */
-async function routesOf(dir: string): Promise<Map<string, Buffer>> {
-  const routes = new Map<string, Buffer>();
-  for (const path of await listFiles(dir)) routes.set(`/${path}`, await readFile(join(dir, path)));
-  return routes;
-}
-
 describe("Debian's gem against our index on loopback (no gem server package: generate_index output over HTTP)", () => {
   let root: string;
   let server: WorldServer;
@@ -125,7 +109,7 @@ describe("Debian's gem against our index on loopback (no gem server package: gen
     await mkdir(join(root, 'mirror/gems'), { recursive: true });
     for (const [name, body] of buildGemWorld().gems) await writeFile(join(root, 'mirror/gems', name), body);
     await writeLegacyIndex(join(root, 'mirror'));
-    server = await WorldServer.start(await routesOf(join(root, 'mirror')));
+    server = await WorldServer.start(await routesOfDir(join(root, 'mirror')));
   });
   afterAll(async () => {
     await server.close();

@@ -94,6 +94,14 @@ describe('mkbundle iso as an unprivileged user', () => {
     }
   });
 
+  it("merges every dependency tarball of the 2012 era, in its order, and keeps etc/shadow root's", () => {
+    const lines = cpioList(join(dir, 'core.gz'));
+    // mcollective-setup-files.tar.gz: rz_mk_init.rb starts mcollectived with this config.
+    expect(lines.some((l) => /^-rw-r--r-- .* usr\/local\/etc\/mcollective\/server\.cfg$/.test(l))).toBe(true);
+    expect(lines.some((l) => / usr\/local\/bin\/vmtoolsd$/.test(l))).toBe(true);
+    expect(lines.find((l) => / etc\/shadow$/.test(l))).toMatch(/^-rw------- +1 0 +0 /);
+  });
+
   it('adds the version, the manifest, and is no larger than gzip -9', async () => {
     const raw = gunzipSync(await readFile(join(dir, 'core.gz')));
     expect(raw.includes('tmp/mk-version.yaml')).toBe(true);

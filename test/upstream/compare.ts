@@ -1,7 +1,7 @@
 /**
  * Path-by-path comparison of two overlays (or bundles), read from the
  * tarballs themselves with the project's tar reader: type, mode, size,
- * sha256, link target, uid/gid and mtime of every entry. A gzip member also
+ * sha256, link target, uid/gid and mtime of every entry. A gzip or `.rz` member also
  * gets the sha256 of its decompressed bytes, and a `.tcz` whose bytes
  * differ is compared inside (its squashfs listing), so an allowed byte
  * difference cannot hide a content difference.
@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import type { EntryKind } from '../../src/archive/entry.js';
 import { readTar } from '../../src/archive/tar-read.js';
 import type { Flavour } from '../../src/config/flavour.js';
@@ -27,8 +27,8 @@ export interface Listed {
   readonly mtime: number;
   readonly size?: number;
   readonly sha256?: string;
-  /** sha256 of the decompressed bytes of a gzip file. */
-  readonly gunzipped?: string;
+  /** sha256 of the decompressed bytes of a gzip file or a zlib-deflated `.rz` (quick gemspecs). */
+  readonly decompressed?: string;
   readonly target?: string;
   /** A `.tcz` file's body, kept to compare inside when the bytes differ. */
   readonly tcz?: Buffer;
@@ -36,7 +36,7 @@ export interface Listed {
 
 export type Listing = ReadonlyMap<string, Listed>;
 
-export const FIELDS = ['type', 'mode', 'uid', 'gid', 'mtime', 'size', 'sha256', 'gunzipped', 'target'] as const;
+export const FIELDS = ['type', 'mode', 'uid', 'gid', 'mtime', 'size', 'sha256', 'decompressed', 'target'] as const;
 /** `presence`: the path is in one archive only. */
 export type Field = 'presence' | (typeof FIELDS)[number];
 
@@ -50,12 +50,13 @@ export interface Difference {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-function fileFacts(path: string, body: Buffer): Pick<Listed, 'size' | 'sha256' | 'gunzipped' | 'tcz'> {
+function fileFacts(path: string, body: Buffer): Pick<Listed, 'size' | 'sha256' | 'decompressed' | 'tcz'> {
   const gzip = body.length > 2 && body[0] === 0x1f && body[1] === 0x8b;
+  const inflated = gzip ? gunzipSync(body) : path.endsWith('.rz') ? inflateSync(body) : undefined;
   return {
     size: body.length,
     sha256: sha256(body),
-    ...(gzip ? { gunzipped: sha256(gunzipSync(body)) } : {}),
+    ...(inflated ? { decompressed: sha256(inflated) } : {}),
     ...(path.endsWith('.tcz') ? { tcz: body } : {}),
   };
 }

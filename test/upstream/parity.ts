@@ -2,12 +2,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { readTar } from '../../src/archive/tar-read.js';
 import type { Flavour } from '../../src/config/flavour.js';
 import { parseHash } from '../../src/passwd/crypt.js';
 import type { World } from '../world/index.js';
-import { type Allowance, type Difference, explain, formatDifferences } from './compare.js';
+import { type Allowance, compareArchives, type Difference, explain, formatDifferences } from './compare.js';
+import type { MkbundleRun } from './run-mkbundle.js';
+import type { UpstreamRun } from './run-upstream.js';
 
 /** What both sides use for dev: the 2013 script's default, and mkbundle's. */
 export const TC_PASSWORD = 'test1234';
@@ -59,4 +61,39 @@ export function expectOnly(diffs: readonly Difference[], allowances: readonly Al
     unused.map((a) => a.why),
     'allowances that matched nothing',
   ).toEqual([]);
+}
+
+/** What both sides of a parity test built, for one flavour. */
+export interface ParitySides {
+  readonly upstream: () => UpstreamRun;
+  readonly ours: () => Promise<MkbundleRun>;
+}
+
+/** How long one mkbundle-side test may take: it may build the bundle first, on a busy machine. */
+export const PARITY_TIMEOUT = 300_000;
+
+/** The comparisons every parity test makes: overlays and bundles path by path, and the shadow files. */
+export function comparisonTests(
+  flavour: Flavour,
+  sides: ParitySides,
+  allow: { readonly overlay: readonly Allowance[]; readonly bundle: readonly Allowance[] },
+): void {
+  it('the overlays differ only where intended', { timeout: PARITY_TIMEOUT }, async () => {
+    expectOnly(await compareArchives(sides.upstream().overlay, (await sides.ours()).overlay), allow.overlay, flavour);
+  });
+
+  it('the bundles differ only where intended', { timeout: PARITY_TIMEOUT }, async () => {
+    expectOnly(await compareArchives(sides.upstream().bundle, (await sides.ours()).bundle), allow.bundle, flavour);
+  });
+
+  it('etc/shadow is the same but for the salt of the tc hash', { timeout: PARITY_TIMEOUT }, async () => {
+    const theirs = splitTcHash(await archiveText(sides.upstream().overlay, 'etc/shadow'));
+    const mine = splitTcHash(await archiveText((await sides.ours()).overlay, 'etc/shadow'));
+    expect(mine.rest).toBe(theirs.rest);
+    if (flavour === 'prod') {
+      expect(mine.hash).toBe(theirs.hash);
+      return;
+    }
+    for (const hash of [theirs.hash, mine.hash]) expect(await opensslMd5Again(TC_PASSWORD, hash)).toBe(hash);
+  });
 }

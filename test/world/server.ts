@@ -30,8 +30,10 @@
  * arrival order (logged when the answer is decided, so timed-out requests count;
  * `status` is 0 for a reset). `count(pred?)`, `resetLog()`.
  */
+
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -41,6 +43,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
 
 export type Fault = (
   | { readonly kind: 'status'; readonly status: 404 | 500 | 503 }
@@ -269,4 +272,20 @@ function corrupt(body: Buffer): Buffer {
   const out = Buffer.from(body);
   for (let i = 0; i < out.length; i += 64) out[i] = (out[i] ?? 0) ^ 0xff;
   return out;
+}
+
+/** Every file under `dir`, relative, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** The files of a directory as WorldServer routes (`/RELATIVE/PATH`). */
+export async function routesOfDir(dir: string): Promise<Map<string, Buffer>> {
+  const routes = new Map<string, Buffer>();
+  for (const path of await listFiles(dir)) routes.set(`/${path}`, await readFile(join(dir, path)));
+  return routes;
 }
