@@ -31,11 +31,6 @@ const MIRROR = 'additional-build-files/mirror-extensions.lst';
 const OVERLAY_2012: readonly Allowance[] = [
   ...OVERLAY_COMMON,
   {
-    paths: /^tmp\/builtin\/optional\/lshw\.tcz\.dep$/,
-    fields: ['size', 'sha256'],
-    why: "mkbundle ships .dep files as tce-load reads them (one NAME.tcz per LF line, KERNEL substituted); the world's has CRLF and blanks",
-  },
-  {
     paths: /^opt\/gems\/(json-1\.8\.0|connection_pool-2\.4\.1|timeout_utils-0\.1\.5)\.gem$/,
     fields: ['presence'],
     why: "mkbundle fetches the listed gems' runtime dependencies too (facter and stomp need them); upstream's `gem fetch` fetched only the listed gems",
