@@ -10,7 +10,7 @@ import { TARBALL_PATHS, tarballRoutes, tarGz } from './tarballs.js';
 import { buildTinyCoreWorld, type TinyCoreWorld, type TinyCoreWorldOptions } from './tinycore.js';
 
 export interface WorldOptions extends TinyCoreWorldOptions {
-  /** Serve the Tiny Core-shaped Core ISO that boots in QEMU (Debian's kernel, our tc-config). */
+  /** Serve the Tiny Core-shaped Core ISO that boots in QEMU (Debian's kernel, Tiny Core's real boot scripts). */
   readonly bootable?: boolean;
 }
 
