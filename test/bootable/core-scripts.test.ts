@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coreScriptEntries } from '../world/bootable/core-scripts.js';
 import type { ArchiveEntry } from '../world/bootable/entries.js';
-import { TC_CORE_SCRIPTS_DIR } from '../world/bootable/paths.js';
+import { tcCoreScriptsDir } from '../world/bootable/paths.js';
 
 const body = (entry: ArchiveEntry | undefined): string => {
   if (entry?.kind !== 'file' || entry.data.from !== 'buffer') throw new Error('not a buffer file entry');
   return entry.data.data.toString('utf8');
 };
-const upstream = (path: string): Promise<string> => readFile(join(TC_CORE_SCRIPTS_DIR, path), 'utf8');
+const upstream = (path: string): Promise<string> => readFile(join(tcCoreScriptsDir(), path), 'utf8');
 
 describe("Tiny Core's boot scripts in the world", () => {
   it('are the upstream files at their own paths, but for the squashfs bs= option in tce-load', async () => {

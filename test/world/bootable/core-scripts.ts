@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type ArchiveEntry, file } from './entries.js';
-import { TC_CORE_SCRIPTS_DIR } from './paths.js';
+import { tcCoreScriptsDir } from './paths.js';
 
 /** Files of the Core-scripts repository that are not part of Core's root. */
 const NOT_IN_ROOT = new Set(['REAME', 'README', 'README.md']);
@@ -35,7 +35,7 @@ async function filesUnder(dir: string): Promise<string[]> {
  * root entries at their own paths, read from `dir` when the world is built:
  * executables 0755, the rest 0644, and the one edit EDITS names.
  */
-export async function coreScriptEntries(dir = TC_CORE_SCRIPTS_DIR): Promise<ArchiveEntry[]> {
+export async function coreScriptEntries(dir = tcCoreScriptsDir()): Promise<ArchiveEntry[]> {
   const paths = await filesUnder(dir).catch((error: NodeJS.ErrnoException) => {
     throw new Error(`Tiny Core's boot scripts are not in ${dir} (${error.code ?? error.message})`);
   });

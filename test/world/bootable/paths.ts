@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/version.js';
+import { upstreamDir } from '../../upstream/trees.js';
 
 /** The repository root, whether this runs from test/ or compiled in dist/test/. */
 export const REPO_ROOT = packageRoot();
@@ -17,4 +18,5 @@ export const WORLD_EPOCH = 1_704_067_200;
  * Tiny Core's own boot scripts (Core-scripts), read when the world is built;
  * MKWORLD_TC_CORE_SCRIPTS points at another checkout of the same tree.
  */
-export const TC_CORE_SCRIPTS_DIR = process.env.MKWORLD_TC_CORE_SCRIPTS ?? '/work/shared/upstream/tinycore-core-scripts';
+export const tcCoreScriptsDir = (): string =>
+  process.env.MKWORLD_TC_CORE_SCRIPTS ?? upstreamDir('tinycore-core-scripts');
