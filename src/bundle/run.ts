@@ -140,11 +140,11 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     report({ type: 'step', name: 'Microkernel project files' });
     const layout = treeLayout(plan.tree);
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(layout), plan.flavour);
-    const version = await recordedVersion(options.source, (message) => report({ type: 'warning', message }));
+    const warn = (message: string) => report({ type: 'warning', message });
+    const version = await recordedVersion(options.source, warn);
 
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
-    const warn = (message: string) => report({ type: 'warning', message });
     const [tinycore, debs, gems, tarballs] = await allSettled([
       (async () => {
         const iso = await fetcher.file(plan.coreIso.url);
@@ -161,8 +161,8 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
         const sets = [plan.builtin, plan.mirrorSet].filter((set) => set.debs.length > 0);
         if (sets.length === 0) return [];
         const indexes = await loadPackageIndexes(fetcher, plan.debian.packageLists);
-        const ctx = { fetcher, debian: plan.debian, jobs: options.jobs, mtime, staging };
-        return (await allSettled(sets.map((set) => fetchDebSet(set, indexes, ctx)))).flat();
+        const debContext = { fetcher, debian: plan.debian, jobs: options.jobs, mtime, staging };
+        return (await allSettled(sets.map((set) => fetchDebSet(set, indexes, debContext)))).flat();
       })(),
       (async () => {
         const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
