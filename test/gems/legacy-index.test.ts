@@ -3,13 +3,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLegacyIndex, writeLegacyIndex } from '../../src/gems/legacy-index.js';
 import { buildGemWorld } from '../world/gems.js';
 import { listFiles, routesOfDir, WorldServer } from '../world/server.js';
 import { buildPeerGems } from './peer-gems.js';
-import { ruby } from './ruby.js';
+import { gemIn, gemInstallArgs, ruby } from './ruby.js';
 
 /** The Marshal bytes inside an index file. */
 function marshalOf(path: string, data: Buffer): Buffer {
@@ -116,8 +115,7 @@ describe("Debian's gem against our index on loopback (no gem server package: gen
     await rm(root, { recursive: true, force: true });
   });
 
-  const gem = (...args: string[]) =>
-    execa('gem', args, { env: { HOME: root, GEM_HOME: join(root, 'home'), http_proxy: '', https_proxy: '' } });
+  const gem = (...args: string[]) => gemIn(root)(...args);
 
   it('lists every gem and version', async () => {
     const { stdout } = await gem('list', '--remote', '--all', '--clear-sources', '--source', `${server.url}/`);
@@ -143,16 +141,7 @@ describe("Debian's gem against our index on loopback (no gem server package: gen
 
   it('installs facter and its runtime dependency from it', async () => {
     const installDir = join(root, 'installed');
-    await gem(
-      'install',
-      '--clear-sources',
-      '--source',
-      `${server.url}/`,
-      '--install-dir',
-      installDir,
-      '--no-document',
-      'facter',
-    );
+    await gem(...gemInstallArgs(`${server.url}/`, installDir, ['facter']));
     expect((await readdir(join(installDir, 'specifications'))).sort()).toEqual([
       'facter-1.7.5.gemspec',
       'json-1.8.0.gemspec',

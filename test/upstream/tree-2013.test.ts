@@ -8,11 +8,11 @@
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTar } from '../../src/archive/tar-extract.js';
 import type { Flavour } from '../../src/config/flavour.js';
 import { versionFromDescribe } from '../../src/gitversion/describe.js';
+import { gemIn, gemInstallArgs } from '../gems/ruby.js';
 import { cpioList, fromIso, isoAsNobody } from '../rebuild/helpers.js';
 import { startWorld, type World } from '../world/index.js';
 import { routesOfDir, WorldServer } from '../world/server.js';
@@ -114,8 +114,7 @@ describe("Debian's gem against the gem mirror in the 2013 overlay", () => {
   });
   afterAll(() => server?.close());
 
-  const gem = (...args: string[]) =>
-    execa('gem', args, { env: { HOME: dir, GEM_HOME: join(dir, 'gem-home'), http_proxy: '', https_proxy: '' } });
+  const gem = (...args: string[]) => gemIn(dir)(...args);
 
   it('lists every gem and version of the mirror', async () => {
     const { stdout } = await gem('list', '--remote', '--all', '--clear-sources', '--source', `${server.url}/`);
@@ -133,16 +132,7 @@ describe("Debian's gem against the gem mirror in the 2013 overlay", () => {
   it('installs the whole gem.list from it, offline but for the mirror', async () => {
     const installDir = join(dir, 'installed');
     const names = ['facter', 'json_pure', 'daemons'];
-    await gem(
-      'install',
-      '--clear-sources',
-      '--source',
-      `${server.url}/`,
-      '--install-dir',
-      installDir,
-      '--no-document',
-      ...names,
-    );
+    await gem(...gemInstallArgs(`${server.url}/`, installDir, names));
     const installed = await readdir(join(installDir, 'specifications'));
     for (const name of names) expect(installed.some((spec) => spec.startsWith(`${name}-`))).toBe(true);
   });
