@@ -79,7 +79,7 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
     io.stdout.write(
       options.json
         ? `${JSON.stringify({ ok: true, plan: { ...plan, image }, origins: options.origins }, null, 2)}\n`
-        : `${formatOrigins(options)}\n${formatPlan(plan)}`,
+        : `${formatOrigins(options, plan.tree.era)}\n${formatPlan(plan)}`,
     );
     return 0;
   }

@@ -1,3 +1,4 @@
+import type { Era } from '../overlay/era.js';
 import type { BundleOptions, Setting } from './options.js';
 import { quoted } from './quote.js';
 
@@ -30,14 +31,19 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
   ['followDeps', '.dep closure', (o) => yesNo(o.followDeps)],
 ];
 
+/** Settings only one era's build uses: a 2013 tree fetches no MCollective. */
+const ERA_ONLY: Partial<Record<Setting, Era>> = { 'urls.mcollective': '2012' };
+
 /** A value as it is, unless it holds something that would not print on one line. */
 const shown = (value: string) => (/^[^\p{Cc}\p{Zl}\p{Zp}\p{Cs}]*$/u.test(value) ? value : quoted(value));
 
-/** The `--dry-run` block that says what each setting is and where it came from. */
-export function formatOrigins(options: BundleOptions): string {
+/** The `--dry-run` block that says what each setting of a build of an `era` tree is and where it came from. */
+export function formatOrigins(options: BundleOptions, era: Era): string {
   const rows = ROWS.flatMap(([setting, name, value]) => {
     const origin = options.origins[setting];
-    return origin === undefined ? [] : [[name, shown(value(options)), origin] as const];
+    const only = ERA_ONLY[setting];
+    if (origin === undefined || (only !== undefined && only !== era)) return [];
+    return [[name, shown(value(options)), origin] as const];
   });
   const width = Math.max(...rows.map(([name]) => name.length));
   const lines = rows.map(([name, value, origin]) => `  ${name.padEnd(width)}  ${value} [${origin}]`);

@@ -10,7 +10,7 @@ describe('formatOrigins', () => {
     { DEB_MIRROR_URL: 'http://127.0.0.1:9/debian' },
     cfg,
   );
-  const text = formatOrigins(options);
+  const text = formatOrigins(options, '2012');
   const line = (name: string) => text.split('\n').find((l) => l.startsWith(`  ${name} `));
 
   it('shows each setting with its value and where it came from', () => {
@@ -30,9 +30,17 @@ describe('formatOrigins', () => {
     expect(line('mirror list')).toMatch(/ 'm\\u\{1b\}\.lst' \[command line\]$/);
   });
 
+  it('leaves out the MCollective tarball for a 2013 tree, which fetches none', () => {
+    expect(line('MCollective tarball')).toBeDefined();
+    const rows2013 = formatOrigins(options, '2013');
+    expect(rows2013).not.toContain('MCollective');
+    expect(rows2013.trimEnd().split('\n')).toHaveLength(22);
+  });
+
   it('leaves out the password lines of a prod image', () => {
     const prod = formatOrigins(
       resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', buildProdImage: true }, {}, {}),
+      '2012',
     );
     expect(prod).not.toContain('tc password');
     expect(prod).not.toContain('password hash');
