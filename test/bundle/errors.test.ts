@@ -342,6 +342,16 @@ describe('.deb list entries', () => {
     expect(line).toMatch(/sha256 expected [0-9a-f]{64}, got [0-9a-f]{64}/);
   });
 
+  it('a package index over --max-index-size names it and the limit', async () => {
+    const run = await buildWith([...(await debList('lshw.deb')), '--max-index-size', '1K']);
+    expect(run.code).toBe(3);
+    expect(oneErrorLine(run.stderr)).toMatch(
+      new RegExp(
+        `^mkbundle: GET ${world.urls.dpkgList}: announced [\\d.]+ KiB, larger than the 1 KiB limit for package and gem indexes \\(raise it with --max-index-size\\)$`,
+      ),
+    );
+  });
+
   it('no package index at all is a 404 naming the index URL', async () => {
     world.server.fault(new URL(world.urls.dpkgList).pathname, { kind: 'status', status: 404 });
     const run = await buildWith(await debList('lshw.deb'));
