@@ -282,8 +282,9 @@ describe('createHttpClient().download', () => {
     });
 
     it('a steady transfer far above the floor is not cut off', async () => {
-      server.fault('/tcz/x.tcz', { kind: 'drip', bytes: 4000, everyMs: 10 });
-      const http = client({ timeouts: { minBytesPerSecond: 1, rateWindowMs: 500 } });
+      // About 2 s of body at 100 KB/s against a floor of 1 B/s per second-long window.
+      server.fault('/tcz/x.tcz', { kind: 'drip', bytes: 1000, everyMs: 10 });
+      const http = client({ timeouts: { minBytesPerSecond: 1, rateWindowMs: 1000 } });
       expect((await http.download(url, dest)).notModified).toBe(false);
       expect((await readFile(dest)).equals(BODY)).toBe(true);
     });
