@@ -38,7 +38,7 @@ export function isNotFound(err: unknown): err is HttpError {
   return err instanceof HttpError && (err.status === 404 || err.status === 410);
 }
 
-/** A body over its size limit: retrying would only fetch it again. */
+/** The error of a body over its size limit: it did answer, and would again. */
 export function isOverLimit(err: unknown): err is HttpError {
   return err instanceof HttpError && err.failure.kind === 'too-large';
 }
