@@ -22,7 +22,7 @@ export interface DebContext {
 
 /** The package indexes, in the order given (the first that lists a package wins). */
 export function loadPackageIndexes(fetcher: RunFetcher, urls: readonly string[]): Promise<PackagesIndex[]> {
-  return allSettled(urls.map(async (url) => readPackagesIndex((await fetcher.file(url)).path, url)));
+  return allSettled(urls.map(async (url) => readPackagesIndex((await fetcher.file(url, 'index')).path, url)));
 }
 
 /** The URL of a `Filename:` below the archive root (the index reader refuses absolute and `..` paths). */
@@ -43,7 +43,7 @@ async function fetchDeb(deb: DebPackage, set: ExtensionSet, indexes: readonly Pa
   if (expect === undefined) {
     throw new IntegrityError(`${index.url}: package '${deb.package}' has no SHA256 or MD5sum to check ${url} against`);
   }
-  const file = await ctx.fetcher.file(url, { ...expect, size: stanza.size });
+  const file = await ctx.fetcher.file(url, 'payload', { ...expect, size: stanza.size });
   const dir = join(ctx.staging, 'debs', set.list);
   await mkdir(dir, { recursive: true });
   const tcz = join(dir, deb.name);

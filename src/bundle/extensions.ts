@@ -29,7 +29,7 @@ export interface FetchedSet {
 }
 
 async function depText(ctx: ExtensionContext, name: string): Promise<string | null> {
-  const dep = await ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'));
+  const dep = await ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'), 'metadata');
   return dep === null ? null : readFile(dep.path, 'utf8');
 }
 
@@ -55,7 +55,7 @@ async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<s
 export async function fetchVerifiedTcz(fetcher: RunFetcher, tczUrl: string, name: string): Promise<CachedFile> {
   const md5Url = extensionUrl(tczUrl, name, 'md5.txt');
   const md5 = parseMd5Txt(await fetcher.text(md5Url), name, md5Url);
-  return fetcher.file(extensionUrl(tczUrl, name, 'tcz'), { md5 });
+  return fetcher.file(extensionUrl(tczUrl, name, 'tcz'), 'payload', { md5 });
 }
 
 async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string): Promise<ArchiveEntry[]> {
@@ -69,7 +69,7 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
       if (dep !== undefined) entries.push(bufferEntry(path, dep, 0o644, ctx.mtime));
       continue;
     }
-    const got = file === 'tcz' ? tcz : await ctx.fetcher.file(url(file));
+    const got = file === 'tcz' ? tcz : await ctx.fetcher.file(url(file), 'metadata');
     entries.push(fileEntry(path, { from: 'path', path: got.path }, got.size, 0o644, ctx.mtime));
   }
   return entries;
@@ -81,7 +81,7 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
  * (tce-load would stop at the missing file). None when no deps remain.
  */
 async function shippedDep(ctx: ExtensionContext, url: string): Promise<string | undefined> {
-  const got = await ctx.fetcher.optional(url);
+  const got = await ctx.fetcher.optional(url, 'metadata');
   if (got === null) return undefined;
   const names = parseDepNames(await readFile(got.path, 'utf8'), url).filter(
     (dep) => !ctx.excluded.includes(substituteKernel(dep, ctx.kernelVersion)),

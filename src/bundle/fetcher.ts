@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
 import { type Limit, limiter } from '../fetch/limit.js';
+import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
 
 /** One downloaded input as bundle.json records it. */
 export interface Input {
@@ -11,9 +12,9 @@ export interface Input {
 }
 
 /**
- * The bundle stage's view of the download cache: applies `-r`, reports
- * progress, asks for each URL once per run, and remembers every input for
- * the manifest.
+ * The bundle stage's view of the download cache: applies `-r` and the size
+ * limit of each request's kind, reports progress, asks for each URL once
+ * per run, and remembers every input for the manifest.
  */
 export class RunFetcher {
   private readonly seen = new Map<string, Promise<CachedFile | null>>();
@@ -26,44 +27,57 @@ export class RunFetcher {
     private readonly offline: boolean,
     private readonly report: Reporter,
     jobs: number,
+    private readonly limits: SizeLimits,
   ) {
     this.limit = limiter(jobs);
   }
 
   /** A file that must exist; `expect` is checked before the cache stores it. */
-  async file(url: string, expect?: Expect): Promise<CachedFile> {
-    const file = await this.get(url, false, expect);
+  async file(url: string, kind: DownloadKind, expect?: Expect): Promise<CachedFile> {
+    const file = await this.get(url, kind, false, expect);
     if (file === null) throw new Error(`unreachable: ${url} came back absent`);
     return file;
   }
 
   /** A file whose 404 means "none" (a `.dep`). */
-  optional(url: string): Promise<CachedFile | null> {
-    return this.get(url, true, undefined);
+  optional(url: string, kind: DownloadKind): Promise<CachedFile | null> {
+    return this.get(url, kind, true, undefined);
   }
 
+  /** A metadata file's text: only those are small enough to hold as a string. */
   async text(url: string): Promise<string> {
-    return readFile((await this.file(url)).path, 'utf8');
+    return readFile((await this.file(url, 'metadata')).path, 'utf8');
   }
 
   inputs(): Input[] {
     return [...this.used.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
   }
 
-  private get(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
+  private get(
+    url: string,
+    kind: DownloadKind,
+    optional: boolean,
+    expect: Expect | undefined,
+  ): Promise<CachedFile | null> {
     let pending = this.seen.get(url);
     if (pending === undefined) {
-      pending = this.limit(() => this.fetch(url, optional, expect));
+      pending = this.limit(() => this.fetch(url, kind, optional, expect));
       this.seen.set(url, pending);
     }
     return pending;
   }
 
-  private async fetch(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
+  private async fetch(
+    url: string,
+    kind: DownloadKind,
+    optional: boolean,
+    expect: Expect | undefined,
+  ): Promise<CachedFile | null> {
     this.report({ type: 'download-start', url });
     const onProgress = (transferred: number, total: number | undefined) =>
       this.report({ type: 'download-progress', url, transferred, ...(total === undefined ? {} : { total }) });
-    const options = { offline: this.offline, onProgress, ...(expect ? { expect } : {}) };
+    const limit = { kind, bytes: this.limits[kind] };
+    const options = { offline: this.offline, onProgress, limit, ...(expect ? { expect } : {}) };
     const file = optional
       ? await this.cache.get(url, { ...options, optional: true })
       : await this.cache.get(url, options);

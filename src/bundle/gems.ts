@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { runPool } from '../fetch/pool.js';
+import type { DownloadKind } from '../fetch/size-limit.js';
 import { parseGemList } from '../gems/gem-list.js';
 import { buildLegacyIndex } from '../gems/legacy-index.js';
 import { detectGemSource } from '../gems/legacy-source.js';
@@ -37,7 +38,7 @@ export async function fetchGems(
   options: GemOptions,
 ): Promise<FetchedGems> {
   const requests = parseGemList(await readFile(gemList, 'utf8'), gemList);
-  const bytes = async (url: string) => readFile((await fetcher.file(url)).path);
+  const bytes = async (url: string, kind: DownloadKind) => readFile((await fetcher.file(url, kind)).path);
   const source = await detectGemSource(gemSource, bytes, { ...(requests[0] ? { probe: requests[0].name } : {}) });
   const gems = await resolveGems(requests, source);
   const unverified = gems.filter((gem) => gem.unverified).map((gem) => gem.file);
@@ -47,7 +48,7 @@ export async function fetchGems(
   const files = await runPool(
     gems.map((gem) => async () => ({
       gem,
-      file: await fetcher.file(gem.url, gem.sha256 === undefined ? undefined : { sha256: gem.sha256 }),
+      file: await fetcher.file(gem.url, 'payload', gem.sha256 === undefined ? undefined : { sha256: gem.sha256 }),
     })),
     { jobs: options.jobs },
   );

@@ -134,7 +134,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     dir: options.cacheDir ?? defaultCacheDir(ctx.env, homedir()),
     client: createHttpClient({ version: toolVersion() }),
   });
-  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs);
+  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits);
   const staging = await scratchDir('bundle');
   try {
     report({ type: 'step', name: 'Microkernel project files' });
@@ -147,7 +147,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     report({ type: 'step', name: 'downloads' });
     const [tinycore, debs, gems, tarballs] = await allSettled([
       (async () => {
-        const iso = await fetcher.file(plan.coreIso.url);
+        const iso = await fetcher.file(plan.coreIso.url, 'payload');
         const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
@@ -177,10 +177,10 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
           : { entries: [], gems: [] };
       })(),
       allSettled([
-        fetcher.file(plan.rubygems.url),
-        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url) : Promise.resolve(undefined),
+        fetcher.file(plan.rubygems.url, 'payload'),
+        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url, 'payload') : Promise.resolve(undefined),
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
-        fetcher.file(plan.openVmTools.url),
+        fetcher.file(plan.openVmTools.url, 'payload'),
       ]),
     ]);
     const { iso, kernelVersion, builtin, mirror } = tinycore;

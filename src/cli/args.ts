@@ -11,7 +11,8 @@ the config file or the environment is ignored, with a warning, for a prod image)
 Settings come from the command line, then the -c config file (KEY=VALUE lines:
 MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then
 defaults; --dry-run shows where each came from. A flag given twice: the last counts
-(--dpkg-list adds to the list).
+(--dpkg-list adds to the list). Sizes: bytes, or with K, M or G (KiB, MiB, GiB);
+a download over its limit stops at once, names the URL and keeps nothing.
 Then build the ISO: mkbundle iso BUNDLE [VERSION] (see mkbundle iso --help).`;
 
 function bundleParser(argv: string[]): Argv {
@@ -75,6 +76,18 @@ function bundleParser(argv: string[]): Argv {
       describe: 'Debian archive root for .deb entries (default: http://ftp.us.debian.org/debian)',
     })
     .option('jobs', { type: 'number', describe: 'parallel downloads (default: 8)' })
+    .option('max-metadata-size', {
+      type: 'string',
+      describe: 'largest .md5.txt, .dep, .info, .list or gem info file (default: 16M)',
+    })
+    .option('max-index-size', {
+      type: 'string',
+      describe: 'largest Packages or gem index: versions, specs.4.8.gz (default: 256M)',
+    })
+    .option('max-payload-size', {
+      type: 'string',
+      describe: 'largest .tcz, .deb, .gem, tarball or Core ISO (default: 1G)',
+    })
     .option('dry-run', { type: 'boolean', describe: 'print the plan (every URL and where it lands) and stop' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('deps', {
@@ -134,6 +147,9 @@ export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
     ...pick('json', parsed.json),
     ...pick('deps', parsed.deps),
     ...pick('passwdHash', parsed.passwdHash),
+    ...pick('maxMetadataSize', parsed.maxMetadataSize),
+    ...pick('maxIndexSize', parsed.maxIndexSize),
+    ...pick('maxPayloadSize', parsed.maxPayloadSize),
   };
   for (const [key, value] of Object.entries(args)) {
     const empty = typeof value === 'string' ? value === '' : Array.isArray(value) && value.includes('');

@@ -4,8 +4,8 @@ import { quoted } from './quote.js';
 /**
  * The keys read from a bundle.cfg and from the environment: the 2013
  * script's MK_BUNDLE_* keys and DEB_MIRROR_URL (which it read without the
- * prefix); MK_BUNDLE_MCOLLECTIVE_URL, _TC_VERSION, _ARCH, _DPKG_LIST and
- * _ERA are ours.
+ * prefix); MK_BUNDLE_MCOLLECTIVE_URL, _TC_VERSION, _ARCH, _DPKG_LIST,
+ * _ERA and the _MAX_*_SIZE download limits are ours.
  */
 export const CFG_KEYS = [
   'MK_BUNDLE_BUILTIN_LIST',
@@ -24,6 +24,9 @@ export const CFG_KEYS = [
   'MK_BUNDLE_TC_VERSION',
   'MK_BUNDLE_ARCH',
   'MK_BUNDLE_ERA',
+  'MK_BUNDLE_MAX_METADATA_SIZE',
+  'MK_BUNDLE_MAX_INDEX_SIZE',
+  'MK_BUNDLE_MAX_PAYLOAD_SIZE',
 ] as const;
 export type CfgKey = (typeof CFG_KEYS)[number];
 export type CfgValues = Partial<Record<CfgKey, string>>;

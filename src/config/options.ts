@@ -1,9 +1,11 @@
 import { UsageError } from '../errors.js';
+import { DEFAULT_SIZE_LIMITS, type DownloadKind, limitFlag, type SizeLimits } from '../fetch/size-limit.js';
 import { ERAS, type Era } from '../overlay/era.js';
 import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
 import type { CfgFile, CfgKey, CfgValues } from './bundle-cfg.js';
 import { type Flavour, isFlavour } from './flavour.js';
 import { quoted } from './quote.js';
+import { parseSize } from './size.js';
 import { httpUrl } from './url.js';
 
 export type PasswdScheme = 'sha512' | 'md5';
@@ -44,6 +46,9 @@ export const SETTINGS = [
   'debian.mirror',
   'jobs',
   'followDeps',
+  'limits.metadata',
+  'limits.index',
+  'limits.payload',
 ] as const;
 export type Setting = (typeof SETTINGS)[number];
 /** tcPassword and passwdHash are absent for a prod image, which has neither. */
@@ -76,6 +81,8 @@ export interface BundleOptions {
     readonly mirror: string;
   };
   readonly jobs: number;
+  /** The largest download of each kind, in bytes. */
+  readonly limits: SizeLimits;
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly followDeps: boolean;
@@ -113,7 +120,19 @@ export interface CliArgs {
   json?: boolean;
   deps?: boolean;
   passwdHash?: string;
+  maxMetadataSize?: string;
+  maxIndexSize?: string;
+  maxPayloadSize?: string;
 }
+
+/** Where each download limit is set, besides its flag (`limitFlag`). */
+const LIMIT_SETTINGS: Readonly<
+  Record<DownloadKind, readonly ['maxMetadataSize' | 'maxIndexSize' | 'maxPayloadSize', CfgKey]>
+> = {
+  metadata: ['maxMetadataSize', 'MK_BUNDLE_MAX_METADATA_SIZE'],
+  index: ['maxIndexSize', 'MK_BUNDLE_MAX_INDEX_SIZE'],
+  payload: ['maxPayloadSize', 'MK_BUNDLE_MAX_PAYLOAD_SIZE'],
+};
 
 export const DEFAULTS = {
   tcPassword: 'test1234',
@@ -241,6 +260,12 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
           cli.dpkgList.map((value) => httpUrl(value, '--dpkg-list')),
           DEFAULTS.dpkgLists,
         );
+  const limit = (kind: DownloadKind): number => {
+    const [arg, key] = LIMIT_SETTINGS[kind];
+    const found = lookup(cli[arg], limitFlag(kind), key);
+    return take(`limits.${kind}`, found, (f) => labelled(f, parseSize), DEFAULT_SIZE_LIMITS[kind]);
+  };
+  const limits: SizeLimits = { metadata: limit('metadata'), index: limit('index'), payload: limit('payload') };
   return {
     builtinList,
     mirrorList,
@@ -300,6 +325,7 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
       mirror: take('debian.mirror', lookup(cli.debMirror, '--deb-mirror', 'DEB_MIRROR_URL'), url, DEFAULTS.debMirror),
     },
     jobs,
+    limits,
     dryRun: cli.dryRun ?? false,
     json: cli.json ?? false,
     followDeps: cliOnly('followDeps', cli.deps, true),

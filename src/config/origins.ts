@@ -1,3 +1,4 @@
+import { formatSize } from '../fetch/size-limit.js';
 import type { Era } from '../overlay/era.js';
 import type { BundleOptions, Setting } from './options.js';
 import { quoted } from './quote.js';
@@ -29,6 +30,9 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
   ['debian.mirror', 'Debian mirror', (o) => o.debian.mirror],
   ['jobs', 'parallel downloads', (o) => String(o.jobs)],
   ['followDeps', '.dep closure', (o) => yesNo(o.followDeps)],
+  ['limits.metadata', 'largest metadata file', (o) => formatSize(o.limits.metadata)],
+  ['limits.index', 'largest index', (o) => formatSize(o.limits.index)],
+  ['limits.payload', 'largest package or image', (o) => formatSize(o.limits.payload)],
 ];
 
 /** Settings only one era's build uses: a 2013 tree fetches no MCollective. */

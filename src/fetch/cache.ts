@@ -36,6 +36,7 @@ import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js'
 import { isNotFound } from './failure.js';
 import { errorText, isCode, sweepStale, tempName, writeFileAtomic } from './files.js';
 import type { ClientStats, HttpClient } from './http.js';
+import type { SizeLimit } from './size-limit.js';
 
 export interface Expect {
   readonly sha256?: string;
@@ -54,6 +55,12 @@ export interface GetOptions {
   readonly signal?: AbortSignal;
   /** Body bytes received so far, and the announced length (the first caller's, for shared downloads). */
   readonly onProgress?: (transferred: number, total: number | undefined) => void;
+  /**
+   * A body over it fails (not retried, nothing stored), and a cached entry
+   * over it (stored before the limit was lowered) is not used: it would be
+   * read whole by whoever asked for a small file.
+   */
+  readonly limit?: SizeLimit;
 }
 
 export interface CachedFile extends Digests {
@@ -111,7 +118,13 @@ export class DownloadCache {
   get(url: string, opts?: GetOptions): Promise<CachedFile>;
   async get(url: string, opts: GetOptions = {}): Promise<CachedFile | null> {
     // Same question, same answer: concurrent identical gets share one resolution (and one download).
-    const key = JSON.stringify([url, opts.offline === true, opts.optional === true, opts.expect ?? null]);
+    const key = JSON.stringify([
+      url,
+      opts.offline === true,
+      opts.optional === true,
+      opts.expect ?? null,
+      opts.limit?.bytes ?? null,
+    ]);
     let pending = this.inflight.get(key);
     if (pending === undefined) {
       pending = this.resolve(url, opts).finally(() => this.inflight.delete(key));
@@ -133,7 +146,10 @@ export class DownloadCache {
       return this.fetch(url, undefined, opts);
     }
     const usable =
-      entry !== undefined && (await this.blobIsSound(entry)) && mismatches(entry, opts.expect).length === 0;
+      entry !== undefined &&
+      (opts.limit === undefined || entry.size <= opts.limit.bytes) &&
+      (await this.blobIsSound(entry)) &&
+      mismatches(entry, opts.expect).length === 0;
     if (usable && opts.offline) return this.hit(entry);
     return this.fetch(url, usable ? entry : undefined, opts);
   }
@@ -147,6 +163,7 @@ export class DownloadCache {
         validators,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.limit ? { limit: opts.limit } : {}),
       });
       if (result.notModified) {
         // Only a conditional request can be answered 304, and only a usable entry makes one.

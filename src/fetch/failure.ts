@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { FetchError } from '../errors.js';
+import { formatSize, KIND_TEXT, limitFlag, type SizeLimit } from './size-limit.js';
 
 /** Why one HTTP attempt failed; the retry policy and the error message both read it. */
 export type Failure =
@@ -7,7 +8,11 @@ export type Failure =
   | { readonly kind: 'timeout'; readonly phase: 'connect' | 'response' | 'idle'; readonly ms: number }
   | { readonly kind: 'reset' }
   | { readonly kind: 'truncated'; readonly received: number; readonly expected: number }
-  | { readonly kind: 'network'; readonly code: string; readonly detail: string };
+  | { readonly kind: 'network'; readonly code: string; readonly detail: string }
+  /** The body passed the limit of its kind, or its Content-Length announced that it would. */
+  | { readonly kind: 'too-large'; readonly limit: SizeLimit; readonly announced?: number }
+  /** A whole rate window carried less than the floor (see RateFloor). */
+  | { readonly kind: 'slow'; readonly bytes: number; readonly ms: number; readonly minBytesPerSecond: number };
 
 /**
  * A failed request, as the one line the user sees:
@@ -33,6 +38,11 @@ export function isNotFound(err: unknown): err is HttpError {
   return err instanceof HttpError && (err.status === 404 || err.status === 410);
 }
 
+/** The error of a body over its size limit: it did answer, and would again. */
+export function isOverLimit(err: unknown): err is HttpError {
+  return err instanceof HttpError && err.failure.kind === 'too-large';
+}
+
 export function statusFailure(status: number, statusMessage: string | undefined): Failure {
   return { kind: 'status', status, statusText: statusMessage || STATUS_CODES[status] || 'Unknown Status' };
 }
@@ -49,6 +59,13 @@ export function describeFailure(failure: Failure): string {
       return `truncated (got ${failure.received} of ${failure.expected} bytes)`;
     case 'network':
       return failure.detail;
+    case 'too-large': {
+      const { kind, bytes } = failure.limit;
+      const announced = failure.announced === undefined ? '' : `announced ${formatSize(failure.announced)}, `;
+      return `${announced}larger than the ${formatSize(bytes)} limit for ${KIND_TEXT[kind]} (raise it with ${limitFlag(kind)})`;
+    }
+    case 'slow':
+      return `transfer too slow: ${formatSize(failure.bytes)} in the last ${formatMs(failure.ms)} (minimum ${formatSize(failure.minBytesPerSecond)}/s)`;
   }
 }
 

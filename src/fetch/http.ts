@@ -8,7 +8,9 @@ import { InputError } from '../errors.js';
 import { DigestStream, type Digests } from './digest.js';
 import { type Failure, HttpError, statusFailure } from './failure.js';
 import { errorText } from './files.js';
+import { RateFloor } from './rate.js';
 import { backoffDelay, DEFAULT_RETRY, isRetryable, type RetryPolicy } from './retry.js';
+import type { SizeLimit } from './size-limit.js';
 
 export interface Timeouts {
   /** TCP connect. */
@@ -17,9 +19,26 @@ export interface Timeouts {
   readonly responseMs: number;
   /** Longest gap between two chunks of the body (a stalled transfer). */
   readonly idleMs: number;
+  /**
+   * The slowest body accepted: one whose last `rateWindowMs` carried less
+   * than this on average fails (a drip that keeps resetting the idle timer).
+   */
+  readonly minBytesPerSecond: number;
+  readonly rateWindowMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 15_000, responseMs: 30_000, idleMs: 30_000 };
+/**
+ * A drip of 64 bytes every 2 s fails after a minute; 256 B/s over a minute
+ * is still far below a working link, even one slow line shared by eight
+ * downloads (64 kbit/s gives each 1 KiB/s).
+ */
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 15_000,
+  responseMs: 30_000,
+  idleMs: 30_000,
+  minBytesPerSecond: 256,
+  rateWindowMs: 60_000,
+};
 
 export interface HttpClientOptions {
   /** mkbundle's version, for the `mkbundle/<version>` user agent. */
@@ -45,6 +64,8 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
   /** Body bytes received so far in this attempt, and the announced length. */
   readonly onProgress?: (transferred: number, total: number | undefined) => void;
+  /** A body over it (or announced to be) fails at once, without a retry. */
+  readonly limit?: SizeLimit;
 }
 
 export interface ClientStats {
@@ -89,16 +110,22 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     url: string,
     dest: string,
     headers: Record<string, string>,
-    signal?: AbortSignal,
-    onProgress?: DownloadOptions['onProgress'],
+    { signal, onProgress, limit }: DownloadOptions,
   ): Promise<Attempt> {
     stats.requests += 1;
     const request = client.stream(url, { headers, signal });
     let expected: number | undefined;
     let digest: DigestStream | undefined;
+    // Our own body timers: got's `socket` timeout would also cover the wait for headers.
     let idle: NodeJS.Timeout | undefined;
-    // Our own body-idle timer: got's `socket` timeout would also cover the wait for headers.
-    let stalled = false;
+    let ticks: NodeJS.Timeout | undefined;
+    /** Why we cut the body off ourselves, if we did. */
+    let stopped: Failure | undefined;
+    const stop = (failure: Failure): void => {
+      stopped ??= failure;
+      // With an error: a plain destroy() of a body that has just ended can leave the pipeline pending.
+      request.destroy(new Error(`stopped: ${failure.kind}`));
+    };
     try {
       const response = await responseOf(request);
       // A 304 to an unconditional request is a broken server, reported as a status failure below.
@@ -112,19 +139,29 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         return { ok: false, failure: statusFailure(response.statusCode, response.statusMessage) };
       }
       expected = contentLength(response.headers);
-      const timer = setTimeout(() => {
-        stalled = true;
+      if (limit !== undefined && expected !== undefined && expected > limit.bytes) {
         request.destroy();
-      }, timeouts.idleMs);
+        return { ok: false, failure: { kind: 'too-large', limit, announced: expected } };
+      }
+      const timer = setTimeout(() => stop({ kind: 'timeout', phase: 'idle', ms: timeouts.idleMs }), timeouts.idleMs);
       idle = timer;
       let transferred = 0;
+      const { minBytesPerSecond, rateWindowMs } = timeouts;
+      const floor = new RateFloor(minBytesPerSecond, rateWindowMs, Date.now());
+      ticks = setInterval(() => {
+        const shortfall = floor.check(Date.now(), transferred);
+        if (shortfall !== undefined) stop({ kind: 'slow', ...shortfall, minBytesPerSecond });
+      }, rateWindowMs / 4);
       digest = new DigestStream((bytes) => {
         stats.bytesFetched += bytes;
         transferred += bytes;
+        if (limit !== undefined && transferred > limit.bytes) stop({ kind: 'too-large', limit });
         onProgress?.(transferred, expected);
         timer.refresh();
       });
       await pipeline(request, digest, createWriteStream(dest));
+      // The body may have ended before a stop took effect.
+      if (stopped !== undefined) return { ok: false, failure: stopped };
       const digests = digest.digests();
       if (expected !== undefined && digests.size !== expected) {
         return { ok: false, failure: { kind: 'truncated', received: digests.size, expected } };
@@ -132,12 +169,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       return { ok: true, result: { notModified: false, digests, validators: validatorsOf(response.headers) } };
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const failure: Failure = stalled
-        ? { kind: 'timeout', phase: 'idle', ms: timeouts.idleMs }
-        : classify(err, dest, digest?.size ?? 0, expected);
-      return { ok: false, failure, cause: err };
+      if (stopped !== undefined) return { ok: false, failure: stopped };
+      return { ok: false, failure: classify(err, dest, digest?.size ?? 0, expected), cause: err };
     } finally {
       clearTimeout(idle);
+      clearInterval(ticks);
     }
   }
 
@@ -156,18 +192,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     throw new InputError(`cannot write ${dest}: ${errorText(err)}`, { cause: err });
   }
 
-  async function download(
-    url: string,
-    dest: string,
-    { validators, signal, onProgress }: DownloadOptions = {},
-  ): Promise<DownloadResult> {
+  async function download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+    const { validators, signal } = opts;
     const headers: Record<string, string> = {};
     if (validators?.etag !== undefined) headers['if-none-match'] = validators.etag;
     if (validators?.lastModified !== undefined) headers['if-modified-since'] = validators.lastModified;
     try {
       for (let n = 1; ; n++) {
         signal?.throwIfAborted();
-        const outcome = await attempt(url, dest, headers, signal, onProgress);
+        const outcome = await attempt(url, dest, headers, opts);
         if (outcome.ok) return outcome.result;
         if (n > policy.limit || !isRetryable(outcome.failure)) {
           throw new HttpError(url, outcome.failure, n, { cause: outcome.cause });

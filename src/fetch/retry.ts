@@ -12,17 +12,24 @@ export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelay
 /** Errors that a later attempt may not see again; connection refusals count (a mirror restarting). */
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
-/** Server errors, throttling, timeouts, resets and short bodies are retried; other 4xx never are. */
+/**
+ * Server errors, throttling, timeouts, too slow transfers, resets and short
+ * bodies are retried: a new connection may well do better. Other 4xx never
+ * are, nor a body over its size limit (the server would send it again).
+ */
 export function isRetryable(failure: Failure): boolean {
   switch (failure.kind) {
     case 'status':
       return failure.status >= 500 || failure.status === 408 || failure.status === 429;
     case 'timeout':
+    case 'slow':
     case 'reset':
     case 'truncated':
       return true;
     case 'network':
       return TRANSIENT_CODES.has(failure.code);
+    case 'too-large':
+      return false;
   }
 }
 

@@ -1,5 +1,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { ArchiveError, FetchError, InputError } from '../errors.js';
+import { isOverLimit } from '../fetch/failure.js';
+import type { DownloadKind } from '../fetch/size-limit.js';
 import { type GemSpec, loadSpecification } from './gemspec/specification.js';
 import { QUICK_DIR } from './legacy-index.js';
 import { loadMarshal } from './marshal/read.js';
@@ -35,7 +37,10 @@ export function legacyIndexSource(baseUrl: string, fetchBytes: FetchBytes, specs
   let listing: Promise<Map<string, Listed[]>> | undefined;
   const list = (): Promise<Map<string, Listed[]>> => {
     listing ??= (async () => {
-      const [released, prerelease] = await Promise.all([specs ?? fetchBytes(specsUrl), fetchBytes(prereleaseUrl)]);
+      const [released, prerelease] = await Promise.all([
+        specs ?? fetchBytes(specsUrl, 'index'),
+        fetchBytes(prereleaseUrl, 'index'),
+      ]);
       return groupByName([...readSpecsIndex(released, specsUrl), ...readSpecsIndex(prerelease, prereleaseUrl)]);
     })();
     return listing;
@@ -45,7 +50,7 @@ export function legacyIndexSource(baseUrl: string, fetchBytes: FetchBytes, specs
     const file =
       listed.platform === 'ruby' ? `${name}-${listed.versionText}` : `${name}-${listed.versionText}-${listed.platform}`;
     const url = `${base}/${QUICK_DIR}/${file}.gemspec.rz`;
-    const spec = readQuickSpec(await fetchBytes(url), url);
+    const spec = readQuickSpec(await fetchBytes(url, 'metadata'), url);
     if (spec.name !== name || !versionsEqual(spec.version, listed.version) || spec.platform !== listed.platform) {
       throw new InputError(`${url}: gemspec is for ${spec.name} ${spec.version.text} ${spec.platform}`);
     }
@@ -133,7 +138,8 @@ function unpack(inflate: () => Buffer, url: string): Buffer {
  * Which kind of index a gem server has: a compact index when `/info/PROBE`
  * (a gem the caller is about to ask for) or `/versions` answers, else the
  * legacy index when `/specs.4.8.gz` does. Neither is a FetchError naming
- * the server and what was tried.
+ * the server and what was tried. A body over its size limit did answer, so
+ * that error stops the detection, naming the limit.
  */
 export async function detectGemSource(
   baseUrl: string,
@@ -141,20 +147,21 @@ export async function detectGemSource(
   options: { readonly probe?: string } = {},
 ): Promise<GemSource> {
   const base = baseUrl.replace(/\/+$/, '');
-  const answers = async (url: string): Promise<Uint8Array | undefined> => {
+  const answers = async (url: string, kind: DownloadKind): Promise<Uint8Array | undefined> => {
     try {
-      return await fetchBytes(url);
+      return await fetchBytes(url, kind);
     } catch (error) {
-      if (error instanceof FetchError) return undefined;
+      if (error instanceof FetchError && !isOverLimit(error)) return undefined;
       throw error;
     }
   };
-  const text = async (url: string): Promise<string> => Buffer.from(await fetchBytes(url)).toString('utf8');
-  const tried = [...(options.probe ? [`${base}/info/${options.probe}`] : []), `${base}/versions`];
-  for (const url of tried) if (await answers(url)) return compactIndexSource(base, text);
-  const specs = await answers(`${base}/specs.4.8.gz`);
+  const text = async (url: string): Promise<string> => Buffer.from(await fetchBytes(url, 'metadata')).toString('utf8');
+  const probe = options.probe ? [{ url: `${base}/info/${options.probe}`, kind: 'metadata' as const }] : [];
+  const tried = [...probe, { url: `${base}/versions`, kind: 'index' as const }];
+  for (const { url, kind } of tried) if (await answers(url, kind)) return compactIndexSource(base, text);
+  const specs = await answers(`${base}/specs.4.8.gz`, 'index');
   if (specs) return legacyIndexSource(base, fetchBytes, specs);
   throw new FetchError(
-    `${base}: no gem index: neither ${tried.join(' nor ')} (compact index) nor ${base}/specs.4.8.gz (legacy index) answered`,
+    `${base}: no gem index: neither ${tried.map(({ url }) => url).join(' nor ')} (compact index) nor ${base}/specs.4.8.gz (legacy index) answered`,
   );
 }

@@ -1,3 +1,4 @@
+import type { DownloadKind } from '../fetch/size-limit.js';
 import { type IndexEntry, parseInfo } from './compact-index.js';
 
 /** The network face of a gem server, over injected I/O. */
@@ -5,8 +6,8 @@ import { type IndexEntry, parseInfo } from './compact-index.js';
 /** Fetches a URL as text; rejects with a FetchError naming the URL. */
 export type FetchText = (url: string) => Promise<string>;
 
-/** Fetches a URL's bytes; rejects with a FetchError naming the URL. */
-export type FetchBytes = (url: string) => Promise<Uint8Array>;
+/** Fetches a URL's bytes, held to the size limit of its kind; rejects with a FetchError naming the URL. */
+export type FetchBytes = (url: string, kind: DownloadKind) => Promise<Uint8Array>;
 
 /** One version of a gem on one platform, whichever kind of index it came from. */
 export interface GemEntry extends IndexEntry {

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,11 @@ describe('command line mistakes: one error line, the usage, exit 1', () => {
     ['an unknown option', ['--frobnicate'], /Unknown argument: frobnicate/],
     ['a stray argument', ['extra'], /Unknown argument: extra|unexpected argument/],
     ['-b without a value', ['-m', 'x', '-b'], /needs a value|Not enough arguments/],
+    [
+      'a size limit in decimal units',
+      ['--max-payload-size', '2GB'],
+      /--max-payload-size: expected a size like 512K, 16M or 2G \(at least 1 byte\), got '2GB'$/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {
@@ -167,6 +173,100 @@ describe('failures while building keep earlier outputs', () => {
     });
   }
 
+  describe('downloads over their size limit: one line, exit 3, asked once, nothing cached', () => {
+    const MiB = 1024 * 1024;
+    const tcz = (file: string) => `${world.tinycore.tczPath}/${file}`;
+    const limitLine = (url: string, size: string, what: string, flag: string, announced = '') =>
+      `mkbundle: GET ${url}: ${announced}larger than the ${size} limit for ${what} (raise it with ${flag})`;
+
+    /** A build on a fresh cache; afterwards the cache has no entry, temp file or blob over `limit` for `path`. */
+    async function overLimit(path: string, limit: number, extra: readonly string[] = []) {
+      const cacheHome = await mkdtemp(join(dir, 'cache-'));
+      world.server.resetLog();
+      const run = await runCli([...lists(), ...world.flags, '--out', out, '-p', ...extra], {
+        XDG_CACHE_HOME: cacheHome,
+      });
+      expect(run.code).toBe(3);
+      expect(world.server.count((r) => r.path === path)).toBe(1);
+      const cache = join(cacheHome, 'mkbundle');
+      const indexName = `${createHash('sha256').update(`${world.server.url}${path}`).digest('hex')}.json`;
+      expect(await readdir(join(cache, 'index'))).not.toContain(indexName);
+      expect(await readdir(join(cache, 'tmp'))).toEqual([]);
+      for (const blob of await readdir(join(cache, 'blobs', 'sha256'))) {
+        expect((await stat(join(cache, 'blobs', 'sha256', blob))).size).toBeLessThanOrEqual(limit);
+      }
+      await expectIntact();
+      return oneErrorLine(run.stderr);
+    }
+
+    it('a 600 MB .md5.txt fails on its Content-Length, before the body', async () => {
+      world.server.fault(tcz('bash.tcz.md5.txt'), { kind: 'oversize', bytes: 600 * MiB });
+      expect(await overLimit(tcz('bash.tcz.md5.txt'), 16 * MiB)).toBe(
+        limitLine(
+          `${world.urls.mirror}/bash.tcz.md5.txt`,
+          '16 MiB',
+          'metadata files',
+          '--max-metadata-size',
+          'announced 600 MiB, ',
+        ),
+      );
+    });
+
+    it('a 600 MB .dep without Content-Length stops at the limit', async () => {
+      world.server.fault(tcz('lshw.tcz.dep'), { kind: 'oversize', bytes: 600 * MiB, chunked: true });
+      expect(await overLimit(tcz('lshw.tcz.dep'), 16 * MiB)).toBe(
+        limitLine(`${world.urls.mirror}/lshw.tcz.dep`, '16 MiB', 'metadata files', '--max-metadata-size'),
+      );
+    });
+
+    it('a .tcz without Content-Length stops at the payload limit, before any md5 check', async () => {
+      // The world's largest payload, the Core ISO, stays under the limit set here.
+      expect((await stat(world.coreIso)).size).toBeLessThan(4 * MiB);
+      world.server.fault(tcz('lshw.tcz'), { kind: 'oversize', bytes: 600 * MiB, chunked: true });
+      expect(await overLimit(tcz('lshw.tcz'), 4 * MiB, ['--max-payload-size', '4M'])).toBe(
+        limitLine(`${world.urls.mirror}/lshw.tcz`, '4 MiB', 'packages and images', '--max-payload-size'),
+      );
+    });
+
+    it('a cached entry over the limit (stored under a higher one) is not read: -r asks again', async () => {
+      const cacheHome = await mkdtemp(join(dir, 'cache-'));
+      const path = tcz('lshw.tcz.dep');
+      const dep = world.tinycore.extensions.get('lshw.tcz')?.dep ?? '';
+      // Whole copies of the real .dep, so it still names real extensions.
+      const bytes = dep.length * Math.ceil((2 * MiB) / dep.length);
+      const again = async (extra: readonly string[], env: NodeJS.ProcessEnv = {}) => {
+        world.server.resetLog();
+        const run = await runCli([...lists(), ...world.flags, '--out', join(dir, 'limit-out'), '-p', ...extra], {
+          XDG_CACHE_HOME: cacheHome,
+          ...env,
+        });
+        return { run, asked: world.server.count((r) => r.path === path) };
+      };
+      world.server.fault(path, { kind: 'oversize', bytes });
+      const first = await again([], { MK_BUNDLE_MAX_METADATA_SIZE: '64M' });
+      expect(first.run.code).toBe(0);
+      const stillBig = await again(['-r', '--max-metadata-size', '1M']);
+      expect(stillBig.run.code).toBe(3);
+      expect(stillBig.asked).toBe(1);
+      expect(oneErrorLine(stillBig.run.stderr)).toBe(
+        limitLine(
+          `${world.urls.mirror}/lshw.tcz.dep`,
+          '1 MiB',
+          'metadata files',
+          '--max-metadata-size',
+          'announced 2.0 MiB, ',
+        ),
+      );
+      world.server.clearFaults();
+      const fixed = await again(['-r', '--max-metadata-size', '1M']);
+      expect(fixed.run.code).toBe(0);
+      expect(fixed.asked).toBe(1);
+      const offline = await again(['-r', '--max-metadata-size', '1M']);
+      expect(offline.run.code).toBe(0);
+      expect(offline.asked).toBe(0);
+    });
+  });
+
   it('a bad list line names the file and line', async () => {
     const list = join(dir, 'bad.lst');
     await writeFile(list, 'bash.tcz\n\n../etc/passwd\n');
@@ -240,6 +340,16 @@ describe('.deb list entries', () => {
     const line = oneErrorLine(run.stderr);
     expect(line).toContain(`${world.urls.debMirror}/${lshw.filename}`);
     expect(line).toMatch(/sha256 expected [0-9a-f]{64}, got [0-9a-f]{64}/);
+  });
+
+  it('a package index over --max-index-size names it and the limit', async () => {
+    const run = await buildWith([...(await debList('lshw.deb')), '--max-index-size', '1K']);
+    expect(run.code).toBe(3);
+    expect(oneErrorLine(run.stderr)).toMatch(
+      new RegExp(
+        `^mkbundle: GET ${world.urls.dpkgList}: announced [\\d.]+ KiB, larger than the 1 KiB limit for package and gem indexes \\(raise it with --max-index-size\\)$`,
+      ),
+    );
   });
 
   it('no package index at all is a 404 naming the index URL', async () => {

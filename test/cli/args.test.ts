@@ -39,6 +39,22 @@ describe('parseArgv', () => {
     });
   });
 
+  it('reads the download size limits as text (options.ts parses them), the last one counting', async () => {
+    const { args } = await bundleArgs([
+      '--max-metadata-size',
+      '1M',
+      '--max-index-size=64M',
+      '--max-payload-size',
+      '1G',
+      '--max-payload-size',
+      '2G',
+    ]);
+    expect(args).toEqual({ maxMetadataSize: '1M', maxIndexSize: '64M', maxPayloadSize: '2G' });
+    await expect(parseArgv(['--max-index-size', ''])).rejects.toThrow("option '--max-index-size' needs a value");
+    const usage = await bundleUsage();
+    for (const flag of ['--max-metadata-size', '--max-index-size', '--max-payload-size']) expect(usage).toContain(flag);
+  });
+
   it('refuses an empty --dpkg-list, a stray argument after it, and a --dpkg-list without a value', async () => {
     await expect(parseArgv(['--dpkg-list', ''])).rejects.toThrow("option '--dpkg-list' needs a value");
     await expect(parseArgv(['--dpkg-list', 'http://a/P.gz', 'stray'])).rejects.toThrow('Unknown argument: stray');

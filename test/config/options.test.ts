@@ -85,10 +85,48 @@ describe('resolveBundleOptions', () => {
 
   it('has every setting an origin (prod: no password, no hash)', () => {
     const dev = resolveBundleOptions(lists, {}, {});
-    expect(Object.keys(dev.origins)).toHaveLength(22);
+    expect(Object.keys(dev.origins)).toHaveLength(25);
     const prod = resolveBundleOptions({ ...lists, buildProdImage: true }, {}, {});
-    expect(Object.keys(prod.origins)).toHaveLength(20);
+    expect(Object.keys(prod.origins)).toHaveLength(23);
     expect(prod.origins.tcPassword).toBeUndefined();
+  });
+
+  describe('download size limits', () => {
+    it('default to 16 MiB, 256 MiB and 1 GiB', () => {
+      const options = resolveBundleOptions(lists, {}, {});
+      expect(options.limits).toEqual({ metadata: 16 * 1024 ** 2, index: 256 * 1024 ** 2, payload: 1024 ** 3 });
+      expect(options.origins).toMatchObject({
+        'limits.metadata': 'default',
+        'limits.index': 'default',
+        'limits.payload': 'default',
+      });
+    });
+
+    it('rank command line over config file over environment, each kind on its own', () => {
+      const env = {
+        MK_BUNDLE_MAX_METADATA_SIZE: '1M',
+        MK_BUNDLE_MAX_INDEX_SIZE: '2M',
+        MK_BUNDLE_MAX_PAYLOAD_SIZE: '3M',
+      };
+      const cfg = cfgFile('MK_BUNDLE_MAX_INDEX_SIZE=20M', 'MK_BUNDLE_MAX_PAYLOAD_SIZE=30M');
+      const options = resolveBundleOptions({ ...lists, maxPayloadSize: '300m' }, env, cfg);
+      expect(options.limits).toEqual({ metadata: 1024 ** 2, index: 20 * 1024 ** 2, payload: 300 * 1024 ** 2 });
+      expect(options.origins).toMatchObject({
+        'limits.metadata': 'environment',
+        'limits.index': 'config file bundle.cfg:1',
+        'limits.payload': 'command line',
+      });
+    });
+
+    it('a bad size is a usage error naming the flag, or the file and line', () => {
+      expect(() => resolveBundleOptions({ ...lists, maxMetadataSize: '16MB' }, {}, {})).toThrowError(
+        "--max-metadata-size: expected a size like 512K, 16M or 2G (at least 1 byte), got '16MB'",
+      );
+      expect(() => resolveBundleOptions(lists, {}, cfgFile('', 'MK_BUNDLE_MAX_INDEX_SIZE=0'))).toThrowError(
+        /^bundle\.cfg:2: MK_BUNDLE_MAX_INDEX_SIZE: expected a size/,
+      );
+      expect(() => resolveBundleOptions(lists, { MK_BUNDLE_MAX_PAYLOAD_SIZE: 'big' }, {})).toThrowError(UsageError);
+    });
   });
 
   it('an empty value in the config file hides the environment: the default applies', () => {

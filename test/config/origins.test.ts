@@ -21,7 +21,9 @@ describe('formatOrigins', () => {
     expect(line('parallel downloads')).toMatch(/ 4 \[command line\]$/);
     expect(line('open-vm-tools')).toMatch(/ the era's default \[default\]$/);
     expect(line('era')).toMatch(/ auto \(from the source tree\) \[default\]$/);
-    expect(text.trimEnd().split('\n')).toHaveLength(23);
+    expect(line('largest metadata file')).toMatch(/ 16 MiB \[default\]$/);
+    expect(line('largest package or image')).toMatch(/ 1 GiB \[default\]$/);
+    expect(text.trimEnd().split('\n')).toHaveLength(26);
   });
 
   it('never shows the password, and escapes what would not print', () => {
@@ -34,7 +36,7 @@ describe('formatOrigins', () => {
     expect(line('MCollective tarball')).toBeDefined();
     const rows2013 = formatOrigins(options, '2013');
     expect(rows2013).not.toContain('MCollective');
-    expect(rows2013.trimEnd().split('\n')).toHaveLength(22);
+    expect(rows2013.trimEnd().split('\n')).toHaveLength(25);
   });
 
   it('leaves out the password lines of a prod image', () => {

@@ -296,6 +296,56 @@ describe('DownloadCache', () => {
     expect((await readFile(file.path)).equals(TCZ)).toBe(true);
   });
 
+  describe('size limits', () => {
+    const dep = (bytes: number) => ({ limit: { kind: 'metadata', bytes } }) as const;
+
+    for (const chunked of [false, true]) {
+      it(`a body over the limit (${chunked ? 'no Content-Length' : 'announced'}) fails once and stores nothing`, async () => {
+        server.fault('/tcz/foo.tcz.dep', { kind: 'oversize', bytes: 600 * 1024 * 1024, chunked });
+        const cache = open();
+        await expect(cache.get(url('/tcz/foo.tcz.dep'), dep(1024 * 1024))).rejects.toThrow(
+          /larger than the 1 MiB limit for metadata files \(raise it with --max-metadata-size\)$/,
+        );
+        expect(server.count()).toBe(1);
+        expect(await blobs()).toEqual([]);
+        expect(await indexFiles()).toEqual([]);
+        expect(await temps()).toEqual([]);
+        // An optional get (a .dep) is not "absent" either: the error stands.
+        await expect(cache.get(url('/tcz/foo.tcz.dep'), { ...dep(1024 * 1024), optional: true })).rejects.toThrow(
+          HttpError,
+        );
+      });
+    }
+
+    it('an entry stored before the limit was lowered is not used, even offline; a smaller body replaces it', async () => {
+      const big = await open().get(url('/tcz/foo.tcz'));
+      expect(big.size).toBe(TCZ.length);
+      server.resetLog();
+      const limited = { offline: true, limit: { kind: 'metadata', bytes: 100_000 } } as const;
+      await expect(open().get(url('/tcz/foo.tcz'), limited)).rejects.toThrow('larger than the 97.7 KiB limit');
+      expect(server.count()).toBe(1);
+      server.setRoute('/tcz/foo.tcz', DEP);
+      const small = await open().get(url('/tcz/foo.tcz'), limited);
+      expect(small).toMatchObject({ size: DEP.length, fromCache: false });
+      expect(await readFile(small.path, 'utf8')).toBe(DEP.toString());
+      // Within the limit now: offline again answers from the cache.
+      expect(await open().get(url('/tcz/foo.tcz'), limited)).toMatchObject({ fromCache: true });
+      expect(server.count()).toBe(2);
+    });
+  });
+
+  it('a body that drips in below the minimum rate fails after its retries and stores nothing', async () => {
+    server.fault('/tcz/foo.tcz', { kind: 'drip', bytes: 16, everyMs: 50 });
+    const timeouts = { minBytesPerSecond: 10 * 1024, rateWindowMs: 300, idleMs: 10_000 };
+    await expect(open({ retries: 1, timeouts }).get(url('/tcz/foo.tcz'))).rejects.toThrow(
+      /transfer too slow: .* \(minimum 10 KiB\/s\) \(gave up after 2 attempts\)$/,
+    );
+    expect(server.count()).toBe(2);
+    expect(await blobs()).toEqual([]);
+    expect(await indexFiles()).toEqual([]);
+    expect(await temps()).toEqual([]);
+  });
+
   it('a reset connection is retried', async () => {
     server.fault('/tcz/foo.tcz', { kind: 'reset', times: 2 });
     const file = await open().get(url('/tcz/foo.tcz'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FetchError, InputError } from '../../src/errors.js';
-import { HttpError, isNotFound } from '../../src/fetch/failure.js';
+import { HttpError, isNotFound, isOverLimit } from '../../src/fetch/failure.js';
 import { createHttpClient, type HttpClientOptions } from '../../src/fetch/http.js';
 import { WorldServer } from '../world/server.js';
 
@@ -217,6 +217,77 @@ describe('createHttpClient().download', () => {
       odd.closeAllConnections();
       odd.close();
     }
+  });
+
+  describe('size limits', () => {
+    const metadata = (bytes: number) => ({ kind: 'metadata', bytes }) as const;
+
+    it('a body of exactly the limit is fine', async () => {
+      const result = await client().download(url, dest, { limit: metadata(BODY.length) });
+      expect(result.notModified).toBe(false);
+      expect((await readFile(dest)).equals(BODY)).toBe(true);
+    });
+
+    it('a Content-Length over the limit fails before the body is read, without a retry', async () => {
+      server.fault('/tcz/x.tcz', { kind: 'oversize', bytes: 600 * 1024 * 1024 });
+      const http = client();
+      const err = await failureOf(http.download(url, dest, { limit: metadata(1024 * 1024) }));
+      expect(err).toBeInstanceOf(FetchError);
+      expect(isOverLimit(err)).toBe(true);
+      expect(err.message).toBe(
+        `GET ${url}: announced 600 MiB, larger than the 1 MiB limit for metadata files (raise it with --max-metadata-size)`,
+      );
+      expect(server.count()).toBe(1);
+      expect(http.stats().bytesFetched).toBe(0);
+      expect(existsSync(dest)).toBe(false);
+    });
+
+    it('a body without Content-Length stops as soon as it passes the limit, without a retry', async () => {
+      server.fault('/tcz/x.tcz', { kind: 'oversize', bytes: 600 * 1024 * 1024, chunked: true });
+      const http = client();
+      const err = await failureOf(http.download(url, dest, { limit: { kind: 'payload', bytes: 1024 * 1024 } }));
+      expect(err.message).toBe(
+        `GET ${url}: larger than the 1 MiB limit for packages and images (raise it with --max-payload-size)`,
+      );
+      expect(server.count()).toBe(1);
+      // What was already on its way when the count passed the limit, no more.
+      expect(http.stats().bytesFetched).toBeGreaterThan(1024 * 1024);
+      expect(http.stats().bytesFetched).toBeLessThan(16 * 1024 * 1024);
+      expect(existsSync(dest)).toBe(false);
+    });
+
+    it('one byte over is over', async () => {
+      server.fault('/tcz/x.tcz', { kind: 'oversize', bytes: BODY.length + 1, chunked: true });
+      const err = await failureOf(client().download(url, dest, { limit: { kind: 'index', bytes: BODY.length } }));
+      expect(err.message).toContain('larger than the 195.3 KiB limit for package and gem indexes');
+    });
+  });
+
+  describe('a body that keeps coming, too slowly (minimum rate)', () => {
+    // The drip gives 200 B/s against a floor of 10 KiB/s; only the outcome is asserted.
+    const slow = { minBytesPerSecond: 10 * 1024, rateWindowMs: 400, idleMs: 10_000 };
+
+    it('fails once a whole window was below the floor, retried, and leaves no file', async () => {
+      server.fault('/tcz/x.tcz', { kind: 'drip', bytes: 10, everyMs: 50 });
+      const http = client({ retry: { limit: 1, baseDelayMs: 1, maxDelayMs: 2 }, timeouts: slow });
+      const err = await failureOf(http.download(url, dest));
+      expect(err).toBeInstanceOf(FetchError);
+      expect(err.message).toMatch(
+        new RegExp(
+          `^GET ${url}: transfer too slow: \\d+ B in the last [\\d.]+m?s \\(minimum 10 KiB/s\\) \\(gave up after 2 attempts\\)$`,
+        ),
+      );
+      expect(server.count()).toBe(2);
+      expect(existsSync(dest)).toBe(false);
+    });
+
+    it('a steady transfer far above the floor is not cut off', async () => {
+      // About 2 s of body at 100 KB/s against a floor of 1 B/s per second-long window.
+      server.fault('/tcz/x.tcz', { kind: 'drip', bytes: 1000, everyMs: 10 });
+      const http = client({ timeouts: { minBytesPerSecond: 1, rateWindowMs: 1000 } });
+      expect((await http.download(url, dest)).notModified).toBe(false);
+      expect((await readFile(dest)).equals(BODY)).toBe(true);
+    });
   });
 
   it('keeps the bytes as served: no transparent decompression', async () => {

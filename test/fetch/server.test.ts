@@ -6,6 +6,8 @@ interface RawResult {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Buffer;
+  /** How many pieces the body came in. */
+  readonly chunks: number;
   /** Set when the connection failed or the body was cut off. */
   readonly error?: string;
   readonly ms: number;
@@ -14,7 +16,7 @@ interface RawResult {
 /** A plain node:http request (no client library in between) that never rejects. */
 function raw(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; abortAfterMs?: number } = {},
+  opts: { method?: string; headers?: Record<string, string>; abortAfterMs?: number; abortAfterBytes?: number } = {},
 ): Promise<RawResult> {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -22,12 +24,21 @@ function raw(
     let headers: RawResult['headers'] = {};
     const chunks: Buffer[] = [];
     const done = (error?: string): void => {
-      resolve({ status, headers, body: Buffer.concat(chunks), ms: Date.now() - started, ...(error && { error }) });
+      const body = Buffer.concat(chunks);
+      resolve({ status, headers, body, chunks: chunks.length, ms: Date.now() - started, ...(error && { error }) });
     };
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
       status = res.statusCode ?? 0;
       headers = res.headers;
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let received = 0;
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        received += c.length;
+        if (opts.abortAfterBytes !== undefined && received >= opts.abortAfterBytes) {
+          req.destroy(new Error('client had enough'));
+          done('client had enough');
+        }
+      });
       res.on('end', () => done());
       res.on('error', (e) => done(e.message));
     });
@@ -189,6 +200,42 @@ describe('WorldServer', () => {
     expect(bad.body.length).toBe(BODY.length);
     expect(bad.body.equals(BODY)).toBe(false);
     expect(bad.headers.etag).toBe(good.headers.etag);
+  });
+
+  it('drip sends the whole body with its length, a few bytes at a time', async () => {
+    server.fault('/a/file.tcz', { kind: 'drip', bytes: 100, everyMs: 5 });
+    const res = await raw(`${server.url}/a/file.tcz`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-length']).toBe('1000');
+    expect(res.body.equals(BODY)).toBe(true);
+    expect(res.chunks).toBeGreaterThan(1);
+    expect(res.error).toBeUndefined();
+  });
+
+  it('oversize sends the body repeated to the given size, announced or chunked', async () => {
+    server.setRoute('/a/small.dep', Buffer.from('ab\n'));
+    server.fault('/a/small.dep', { kind: 'oversize', bytes: 300_000, times: 1 });
+    const announced = await raw(`${server.url}/a/small.dep`);
+    expect(announced.headers['content-length']).toBe('300000');
+    expect(announced.body.equals(Buffer.from('ab\n'.repeat(100_000)))).toBe(true);
+    server.fault('/a/small.dep', { kind: 'oversize', bytes: 300_001, chunked: true, times: 1 });
+    const chunked = await raw(`${server.url}/a/small.dep`);
+    expect(chunked.headers['content-length']).toBeUndefined();
+    expect(chunked.headers['transfer-encoding']).toBe('chunked');
+    expect(chunked.body.length).toBe(300_001);
+    expect(chunked.body.subarray(0, 6).toString()).toBe('ab\nab\n');
+  });
+
+  it('oversize makes its body as it is read: 600 MB announced, the client stops after 1 MB', async () => {
+    server.fault('/a/file.tcz', { kind: 'oversize', bytes: 600 * 1024 * 1024 });
+    const res = await raw(`${server.url}/a/file.tcz`, { abortAfterBytes: 1024 * 1024 });
+    expect(res.headers['content-length']).toBe(String(600 * 1024 * 1024));
+    expect(res.body.length).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(res.body.length).toBeLessThan(600 * 1024 * 1024);
+    expect(res.error).toBe('client had enough');
+    // The server is still there for the next request.
+    server.clearFaults();
+    expect((await raw(`${server.url}/a/file.tcz`)).body.equals(BODY)).toBe(true);
   });
 
   it('logs request headers', async () => {

@@ -4,10 +4,12 @@ import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, FetchError, InputError } from '../../src/errors.js';
+import { createHttpClient } from '../../src/fetch/http.js';
+import type { DownloadKind } from '../../src/fetch/size-limit.js';
 import { parseGemList } from '../../src/gems/gem-list.js';
 import { detectGemSource, legacyIndexSource } from '../../src/gems/legacy-source.js';
 import { resolveGems } from '../../src/gems/resolve.js';
-import type { GemSource } from '../../src/gems/source.js';
+import type { FetchBytes, GemSource } from '../../src/gems/source.js';
 import { buildGemWorld, WORLD_GEM_LIST, WORLD_GEMS, WORLD_RESOLUTION, type WorldGem } from '../world/gems.js';
 import { WorldServer } from '../world/server.js';
 import { fetchBytes } from './helpers.js';
@@ -177,5 +179,41 @@ describe('detectGemSource', () => {
         `${empty.url}: no gem index: neither ${empty.url}/versions (compact index) nor ${empty.url}/specs.4.8.gz (legacy index) answered`,
       ),
     );
+  });
+
+  it('asks for each file as its kind: indexes as index, per-gem files as metadata', async () => {
+    const legacy = await legacyServer();
+    const asked = new Map<string, DownloadKind>();
+    const recording: FetchBytes = (url, kind) => {
+      asked.set(new URL(url).pathname, kind);
+      return fetchBytes(url);
+    };
+    await resolveList('facter\n', await detectGemSource(legacy.url, recording, { probe: 'facter' }));
+    const quick = [...asked].filter(([path]) => path.startsWith('/quick/'));
+    expect(quick.length).toBeGreaterThan(0);
+    expect(new Set(quick.map(([, kind]) => kind))).toEqual(new Set(['metadata']));
+    expect(Object.fromEntries([...asked].filter(([path]) => !path.startsWith('/quick/')))).toEqual({
+      '/info/facter': 'metadata',
+      '/versions': 'index',
+      '/specs.4.8.gz': 'index',
+      '/prerelease_specs.4.8.gz': 'index',
+    });
+  });
+
+  it('stops at a body over its size limit instead of trying the next kind of index', async () => {
+    const compact = await WorldServer.start(buildGemWorld().routes);
+    servers.push(compact);
+    compact.fault('/info/facter', { kind: 'oversize', bytes: 600 * 1024 * 1024 });
+    const http = createHttpClient({ version: 'test', retry: { limit: 0 } });
+    let n = 0;
+    const limited: FetchBytes = async (url, kind) => {
+      const dest = join(root, `limited-${n++}`);
+      await http.download(url, dest, { limit: { kind, bytes: 1024 * 1024 } });
+      return readFile(dest);
+    };
+    await expect(detectGemSource(compact.url, limited, { probe: 'facter' })).rejects.toThrow(
+      `GET ${compact.url}/info/facter: announced 600 MiB, larger than the 1 MiB limit for metadata files`,
+    );
+    expect(compact.requests.map((r) => r.path)).toEqual(['/info/facter']);
   });
 });

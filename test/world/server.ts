@@ -25,6 +25,11 @@
  * - `{ kind: 'truncate', bytes }`  declare the full Content-Length, send fewer, destroy the socket
  * - `{ kind: 'reset' }`            reset the connection before any response
  * - `{ kind: 'corrupt' }`          flip bytes in the body (same length, same headers)
+ * - `{ kind: 'drip', bytes, everyMs }` send headers (full Content-Length), then the body `bytes` at a
+ *                                  time every `everyMs`: a transfer that never stalls but barely moves
+ * - `{ kind: 'oversize', bytes, chunked? }` answer with a body of `bytes` bytes (the route's body
+ *                                  repeated) instead, announced by Content-Length unless `chunked`;
+ *                                  made lazily as the client reads, so 600 MB cost no memory
  *
  * Request log: `requests` lists `{ method, path, status, conditional, headers, fault? }` in
  * arrival order (logged when the answer is decided, so timed-out requests count;
@@ -52,6 +57,8 @@ export type Fault = (
   | { readonly kind: 'truncate'; readonly bytes: number }
   | { readonly kind: 'reset' }
   | { readonly kind: 'corrupt' }
+  | { readonly kind: 'drip'; readonly bytes: number; readonly everyMs: number }
+  | { readonly kind: 'oversize'; readonly bytes: number; readonly chunked?: boolean }
 ) & { readonly times?: number };
 
 export type FaultKind = Fault['kind'];
@@ -209,7 +216,8 @@ export class WorldServer {
       return;
     }
     headers['Content-Type'] = 'application/octet-stream';
-    headers['Content-Length'] = route.body.length;
+    if (fault?.kind !== 'oversize') headers['Content-Length'] = route.body.length;
+    else if (!fault.chunked) headers['Content-Length'] = fault.bytes;
     res.writeHead(200, headers);
     if (method === 'HEAD') {
       res.end();
@@ -225,6 +233,12 @@ export class WorldServer {
         return;
       case 'corrupt':
         res.end(corrupt(route.body));
+        return;
+      case 'drip':
+        this.drip(res, route.body, fault.bytes, fault.everyMs);
+        return;
+      case 'oversize':
+        pump(res, repeated(route.body.length > 0 ? route.body : Buffer.from('x')), fault.bytes);
         return;
       default:
         res.end(route.body);
@@ -252,6 +266,26 @@ export class WorldServer {
     return active.fault;
   }
 
+  /** `body`, `bytes` at a time every `everyMs`, until it is all sent or the client goes. */
+  private drip(res: ServerResponse, body: Buffer, bytes: number, everyMs: number): void {
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed) return stop();
+      res.write(body.subarray(sent, sent + bytes));
+      sent += bytes;
+      if (sent >= body.length) {
+        res.end();
+        stop();
+      }
+    }, everyMs);
+    const stop = (): void => {
+      clearInterval(timer);
+      this.timers.delete(timer);
+    };
+    this.timers.add(timer);
+    res.once('close', stop);
+  }
+
   private later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -265,6 +299,28 @@ function sendText(res: ServerResponse, status: number, method: string): void {
   const body = Buffer.from(`${status} ${STATUS_CODES[status] ?? ''}\n`);
   res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
   res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** `unit` over and over, in a block of about 64 KiB that holds it a whole number of times. */
+function repeated(unit: Buffer): Buffer {
+  return Buffer.alloc(unit.length * Math.ceil((64 * 1024) / unit.length), unit);
+}
+
+/** `total` bytes of `block` over and over, written only as fast as the client reads them. */
+function pump(res: ServerResponse, block: Buffer, total: number): void {
+  let left = total;
+  const more = (): void => {
+    while (left > 0 && !res.destroyed) {
+      const chunk = left >= block.length ? block : block.subarray(0, left);
+      left -= chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    if (left === 0) res.end();
+  };
+  more();
 }
 
 /** Same length, different bytes: every 64th byte inverted, from the first. */
