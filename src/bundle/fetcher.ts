@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
 import { type Limit, limiter } from '../fetch/limit.js';
+import type { FailFast } from '../fetch/pool.js';
 
 /** One downloaded input as bundle.json records it. */
 export interface Input {
@@ -20,12 +21,17 @@ export class RunFetcher {
   private readonly used = new Map<string, Input>();
   private readonly limit: Limit;
 
-  /** `jobs` bounds the requests in flight across the whole run (--jobs). */
+  /**
+   * `jobs` bounds the requests in flight across the whole run (--jobs).
+   * `run` is the run's fail-fast: a failed download fails it, and once it
+   * has failed the downloads in flight are aborted and no more start.
+   */
   constructor(
     private readonly cache: DownloadCache,
     private readonly offline: boolean,
     private readonly report: Reporter,
     jobs: number,
+    private readonly run: FailFast,
   ) {
     this.limit = limiter(jobs);
   }
@@ -60,13 +66,20 @@ export class RunFetcher {
   }
 
   private async fetch(url: string, optional: boolean, expect: Expect | undefined): Promise<CachedFile | null> {
+    this.run.check();
     this.report({ type: 'download-start', url });
     const onProgress = (transferred: number, total: number | undefined) =>
       this.report({ type: 'download-progress', url, transferred, ...(total === undefined ? {} : { total }) });
-    const options = { offline: this.offline, onProgress, ...(expect ? { expect } : {}) };
-    const file = optional
-      ? await this.cache.get(url, { ...options, optional: true })
-      : await this.cache.get(url, options);
+    const options = { offline: this.offline, onProgress, signal: this.run.signal, ...(expect ? { expect } : {}) };
+    let file: CachedFile | null;
+    try {
+      file = optional ? await this.cache.get(url, { ...options, optional: true }) : await this.cache.get(url, options);
+    } catch (error) {
+      this.run.fail(error);
+      throw this.run.blame(error);
+    }
+    // The run failed meanwhile: what finished anyway is not reported.
+    this.run.check();
     this.report({
       type: 'download-done',
       url,
