@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /** One unit of work; it should stop early when `signal` aborts. */
 export type Task<T> = (signal: AbortSignal) => Promise<T>;
 
@@ -58,6 +60,11 @@ export async function runPool<T>(tasks: readonly Task<T>[], opts: PoolOptions = 
 export class FailFast {
   private readonly controller = new AbortController();
   private first: { readonly error: unknown } | undefined;
+
+  constructor() {
+    // Every download of a run listens to the one signal: more than Node's default 10 is the point, not a leak.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   /** Aborted at the first failure. */
   get signal(): AbortSignal {
