@@ -14,11 +14,25 @@ async function kindOf(path: string): Promise<'dir' | 'other' | 'none'> {
   }
 }
 
+/** Why mkdir failed on `dir`, whose parent is a directory (it was checked or just made). */
+async function mkdirFailure(dir: string, err: unknown): Promise<string> {
+  // The parent exists, so ENOENT means this file system makes no directories.
+  if (codeOf(err) === 'ENOENT') return `${dirname(dir)} takes no new directories`;
+  if (codeOf(err) !== 'EEXIST') return errorText(err);
+  // stat found nothing there, yet something is: a symlink to nothing (or a file made meanwhile).
+  const link = await lstat(dir).then(
+    (info) => info.isSymbolicLink(),
+    () => false,
+  );
+  return link ? `${dir} is a symbolic link to nothing` : `${dir} is not a directory`;
+}
+
 /**
  * `mkdir -p`, one level at a time. Node's recursive mkdir loops forever,
  * burning CPU, where mkdir answers ENOENT below a directory that exists
- * (/proc, /sys); here that and every other failure is an Error whose message
- * is the reason. Returns the directories it created, outermost first.
+ * (/proc, /sys); here that, a symlink to nothing on the way and every other
+ * failure is an Error whose message is the reason. Returns the directories
+ * it created, outermost first.
  */
 export async function makeDirs(path: string): Promise<string[]> {
   const missing: string[] = [];
@@ -34,10 +48,8 @@ export async function makeDirs(path: string): Promise<string[]> {
     } catch (err) {
       // Another process made it meanwhile.
       if (codeOf(err) === 'EEXIST' && (await kindOf(dir)) === 'dir') continue;
-      // The parent exists (it was checked or just made), so ENOENT means this file system makes no directories.
-      const reason = codeOf(err) === 'ENOENT' ? `${dirname(dir)} takes no new directories` : errorText(err);
       await removeEmptyDirs(missing.slice(0, i));
-      throw new Error(reason, { cause: err });
+      throw new Error(await mkdirFailure(dir, err), { cause: err });
     }
   }
   return missing;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,13 @@ describe('an --out that cannot take the bundle is an input error before any down
       '/proc/mkbundle-out',
       'mkbundle: cannot write /proc/mkbundle-out: /proc takes no new directories',
     );
+  });
+
+  it('--out is below a symbolic link to nothing', async () => {
+    const link = join(dir, 'dangling');
+    await symlink(join(dir, 'unmounted'), link);
+    const out = join(link, 'build-files');
+    await expectRefusedUpFront(out, `mkbundle: cannot write ${out}: ${link} is a symbolic link to nothing`);
   });
 
   it('the bundle name is a directory', async () => {

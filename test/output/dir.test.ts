@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,13 @@ describe('makeDirs', () => {
     await writeFile(file, 'x');
     await expect(makeDirs(file)).rejects.toThrow(/^not a directory$/);
     await expect(makeDirs(join(file, 'a', 'b'))).rejects.toThrow(`${file} is not a directory`);
+  });
+
+  it('names a symbolic link to nothing on the way', async () => {
+    const link = join(root, 'dangling');
+    await symlink(join(root, 'nowhere'), link);
+    await expect(makeDirs(join(link, 'out'))).rejects.toThrow(`${link} is a symbolic link to nothing`);
+    expect(existsSync(join(root, 'nowhere'))).toBe(false);
   });
 
   it('stops where mkdir answers ENOENT below an existing directory (/proc), removing what it made', async () => {
