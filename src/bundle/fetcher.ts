@@ -23,15 +23,17 @@ export class RunFetcher {
 
   /**
    * `jobs` bounds the requests in flight across the whole run (--jobs).
-   * `run` is the run's fail-fast: a failed download fails it, and once it
-   * has failed the downloads in flight are aborted and no more start.
+   * `run` is the run's fail-fast (its pools fail it): once it has failed,
+   * the downloads in flight are aborted, report nothing more and throw its
+   * first failure, and no more start. A failed download does not fail it by
+   * itself: the caller may handle the error (a gem index probe does).
    */
   constructor(
     private readonly cache: DownloadCache,
     private readonly offline: boolean,
     private readonly report: Reporter,
     jobs: number,
-    private readonly run: FailFast,
+    readonly run: FailFast,
   ) {
     this.limit = limiter(jobs);
   }
@@ -75,7 +77,6 @@ export class RunFetcher {
     try {
       file = optional ? await this.cache.get(url, { ...options, optional: true }) : await this.cache.get(url, options);
     } catch (error) {
-      this.run.fail(error);
       throw this.run.blame(error);
     }
     // The run failed meanwhile: what finished anyway is not reported.

@@ -8,6 +8,8 @@ export interface PoolOptions {
   readonly jobs?: number;
   /** Aborting it aborts the running tasks and starts no more. */
   readonly signal?: AbortSignal;
+  /** The first task failure fails it at once, so that work outside the pool stops without waiting for this one. */
+  readonly failFast?: FailFast;
 }
 
 export const DEFAULT_JOBS = 8;
@@ -38,6 +40,7 @@ export async function runPool<T>(tasks: readonly Task<T>[], opts: PoolOptions = 
         results[index] = await task(controller.signal);
       } catch (error) {
         failure ??= { error };
+        opts.failFast?.fail(error);
         controller.abort();
       }
     }
@@ -48,7 +51,7 @@ export async function runPool<T>(tasks: readonly Task<T>[], opts: PoolOptions = 
     outer?.removeEventListener('abort', onOuterAbort);
   }
   if (outer?.aborted) throw outer.reason;
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) throw opts.failFast ? opts.failFast.blame(failure.error) : failure.error;
   return results;
 }
 

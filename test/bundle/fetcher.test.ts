@@ -7,7 +7,7 @@ import type { ProgressEvent } from '../../src/cli/progress.js';
 import { DownloadCache } from '../../src/fetch/cache.js';
 import { HttpError } from '../../src/fetch/failure.js';
 import { createHttpClient } from '../../src/fetch/http.js';
-import { FailFast } from '../../src/fetch/pool.js';
+import { FailFast, runPool } from '../../src/fetch/pool.js';
 import { WorldServer } from '../world/server.js';
 
 let server: WorldServer;
@@ -27,29 +27,39 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('RunFetcher: the first failed download stops the run', () => {
-  it('aborts the downloads in flight, which report nothing, leave no temp file and blame the first failure', async () => {
-    // Far longer than the test: only the abort ends this download.
-    server.fault('/slow.tcz', { kind: 'slow', delayMs: 600_000 });
-    const cacheDir = join(root, 'cache');
+describe('RunFetcher and the run it belongs to', () => {
+  const fresh = (name: string) => {
+    const cacheDir = join(root, name);
     const cache = new DownloadCache({ dir: cacheDir, client: createHttpClient({ version: 'test' }) });
     const events: ProgressEvent[] = [];
     const run = new FailFast();
-    const fetcher = new RunFetcher(cache, false, (event) => events.push(event), 4, run);
+    return { cacheDir, events, run, fetcher: new RunFetcher(cache, false, (event) => events.push(event), 4, run) };
+  };
 
+  it('a failed download the caller handles (a probe) does not stop the run', async () => {
+    const { fetcher, run } = fresh('handled');
+    await expect(fetcher.file(`${server.url}/probe/info/facter`)).rejects.toBeInstanceOf(HttpError);
+    expect(run.signal.aborted).toBe(false);
+    expect((await fetcher.file(`${server.url}/later.tcz`)).size).toBe(5);
+  });
+
+  it('a failure escaping a pool aborts the downloads in flight: no report, no temp file, the first failure blamed', async () => {
+    // Far longer than the test: only the abort ends this download.
+    server.fault('/slow.tcz', { kind: 'slow', delayMs: 600_000 });
+    const { cacheDir, events, run, fetcher } = fresh('aborted');
     const slow = fetcher.file(`${server.url}/slow.tcz`);
     while (server.count((r) => r.path === '/slow.tcz') === 0) await new Promise((r) => setTimeout(r, 10));
-    const missing = fetcher.file(`${server.url}/missing.tcz`);
-    const [slowResult, missingResult] = await Promise.allSettled([slow, missing]);
+    const pool = runPool([() => fetcher.file(`${server.url}/missing.tcz`)], { failFast: run });
+    const [slowResult, poolResult] = await Promise.allSettled([slow, pool]);
 
-    expect(missingResult.status).toBe('rejected');
-    const error = (missingResult as PromiseRejectedResult).reason;
+    const error = (poolResult as PromiseRejectedResult).reason;
     expect(error).toBeInstanceOf(HttpError);
+    expect((error as Error).message).toContain('/missing.tcz: 404');
     expect((slowResult as PromiseRejectedResult).reason).toBe(error);
     expect(run.signal.aborted).toBe(true);
     expect(events.filter((e) => e.type === 'download-done')).toEqual([]);
     expect(await readdir(join(cacheDir, 'tmp'))).toEqual([]);
-    // The aborted URL is not recorded as absent, or a later -r run would skip it.
+    // Only the 404 is in the index: the aborted URL is not recorded as absent, or a later -r run would skip it.
     expect(await readdir(join(cacheDir, 'index'))).toHaveLength(1);
 
     server.resetLog();

@@ -168,4 +168,23 @@ describe('FailFast', () => {
     await expect(allSettled([waits, Promise.reject(real)], fresh)).rejects.toBe(real);
     expect(fresh.signal.aborted).toBe(true);
   });
+
+  it('runPool fails it at the first task failure, while its other tasks still run', async () => {
+    const run = new FailFast();
+    const real = new Error('404');
+    let abortedWhileRunning = false;
+    const waiting: Task<string> = () =>
+      new Promise((_resolve, reject) => {
+        run.signal.addEventListener(
+          'abort',
+          () => {
+            abortedWhileRunning = true;
+            reject(new Error('aborted'));
+          },
+          { once: true },
+        );
+      });
+    await expect(runPool([waiting, () => Promise.reject(real)], { failFast: run })).rejects.toBe(real);
+    expect(abortedWhileRunning).toBe(true);
+  });
 });
