@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import type { Duplex, Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { removeOnInterrupt } from '../cleanup.js';
+import { InputError } from '../errors.js';
+import { errorText } from '../fetch/files.js';
 
 /** A temporary name next to `path`, so that the final rename stays on one filesystem. */
 export function temporaryName(path: string): string {
@@ -13,21 +15,35 @@ export function temporaryName(path: string): string {
 /**
  * Writes a stream (through optional transforms) to a temporary name, syncs
  * it and renames it over `dest`: nothing half-written is ever left under the
- * final name.
+ * final name, and what was there stays as it was when anything fails.
+ * Failures of the destination itself (full, read-only, a directory in the
+ * way) are InputErrors naming `dest`; the source's own errors pass unchanged.
  */
 export async function writeFileAtomically(dest: string, source: Readable, transforms: Duplex[] = []): Promise<void> {
   const temp = temporaryName(dest);
   const untrack = removeOnInterrupt(temp);
+  const cannotWrite = (error: unknown) => new InputError(`cannot write ${dest}: ${errorText(error)}`, { cause: error });
+  const sink = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
+  const streams: (Readable | Duplex | Writable)[] = [source, ...transforms, sink];
+  // pipeline() passes the first error on to every stream: listening first tells which one it started in.
+  let origin: Readable | Duplex | Writable | undefined;
+  for (const stream of streams) stream.once('error', () => (origin ??= stream));
   try {
-    await pipeline([source, ...transforms, createWriteStream(temp, { flags: 'wx', mode: 0o644 })]);
-    // fsync works on the inode, so a second descriptor flushes what the stream wrote.
-    const handle = await open(temp, 'r');
+    await pipeline(streams).catch((error: unknown) => {
+      throw origin === sink ? cannotWrite(error) : error;
+    });
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+      // fsync works on the inode, so a second descriptor flushes what the stream wrote.
+      const handle = await open(temp, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, dest);
+    } catch (error) {
+      throw cannotWrite(error);
     }
-    await rename(temp, dest);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

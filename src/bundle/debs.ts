@@ -66,7 +66,7 @@ export async function fetchDebSet(
 ): Promise<ArchiveEntry[]> {
   const perDeb = await runPool(
     set.debs.map((deb) => () => fetchDeb(deb, set, indexes, ctx)),
-    { jobs: ctx.jobs },
+    { jobs: ctx.jobs, failFast: ctx.fetcher.run },
   );
   return perDeb.flat();
 }

@@ -98,7 +98,7 @@ export async function fetchExtensionSet(set: ExtensionSet, ctx: ExtensionContext
   const names = await namesToFetch(set, ctx);
   const perName = await runPool(
     names.map((name) => () => fetchOne(set, ctx, name)),
-    { jobs: ctx.jobs },
+    { jobs: ctx.jobs, failFast: ctx.fetcher.run },
   );
   return { entries: perName.flat(), names };
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
 import { type Limit, limiter } from '../fetch/limit.js';
+import type { FailFast } from '../fetch/pool.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
 
 /** One downloaded input as bundle.json records it. */
@@ -21,13 +22,20 @@ export class RunFetcher {
   private readonly used = new Map<string, Input>();
   private readonly limit: Limit;
 
-  /** `jobs` bounds the requests in flight across the whole run (--jobs). */
+  /**
+   * `jobs` bounds the requests in flight across the whole run (--jobs).
+   * `run` is the run's fail-fast (its pools fail it): once it has failed,
+   * the downloads in flight are aborted, report nothing more and throw its
+   * first failure, and no more start. A failed download does not fail it by
+   * itself: the caller may handle the error (a gem index probe does).
+   */
   constructor(
     private readonly cache: DownloadCache,
     private readonly offline: boolean,
     private readonly report: Reporter,
     jobs: number,
     private readonly limits: SizeLimits,
+    readonly run: FailFast,
   ) {
     this.limit = limiter(jobs);
   }
@@ -73,14 +81,26 @@ export class RunFetcher {
     optional: boolean,
     expect: Expect | undefined,
   ): Promise<CachedFile | null> {
+    this.run.check();
     this.report({ type: 'download-start', url });
     const onProgress = (transferred: number, total: number | undefined) =>
       this.report({ type: 'download-progress', url, transferred, ...(total === undefined ? {} : { total }) });
     const limit = { kind, bytes: this.limits[kind] };
-    const options = { offline: this.offline, onProgress, limit, ...(expect ? { expect } : {}) };
-    const file = optional
-      ? await this.cache.get(url, { ...options, optional: true })
-      : await this.cache.get(url, options);
+    const options = {
+      offline: this.offline,
+      onProgress,
+      limit,
+      signal: this.run.signal,
+      ...(expect ? { expect } : {}),
+    };
+    let file: CachedFile | null;
+    try {
+      file = optional ? await this.cache.get(url, { ...options, optional: true }) : await this.cache.get(url, options);
+    } catch (error) {
+      throw this.run.blame(error);
+    }
+    // The run failed meanwhile: what finished anyway is not reported.
+    this.run.check();
     this.report({
       type: 'download-done',
       url,

@@ -50,7 +50,7 @@ export async function fetchGems(
       gem,
       file: await fetcher.file(gem.url, 'payload', gem.sha256 === undefined ? undefined : { sha256: gem.sha256 }),
     })),
-    { jobs: options.jobs },
+    { jobs: options.jobs, failFast: fetcher.run },
   );
   const entries = files.map(({ gem, file }) =>
     fileEntry(`${options.dir}/${gem.file}`, { from: 'path', path: file.path }, file.size, 0o644, options.mtime),

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ArchiveEntry } from '../archive/entry.js';
@@ -11,10 +11,11 @@ import type { BundleOptions } from '../config/options.js';
 import { quoted } from '../config/quote.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { createHttpClient } from '../fetch/http.js';
-import { allSettled } from '../fetch/pool.js';
+import { allSettled, FailFast } from '../fetch/pool.js';
 import { gitVersion } from '../gitversion/describe.js';
 import { sha256File } from '../hash.js';
 import { versionProblem } from '../iso/version.js';
+import { prepareOutput } from '../output/dir.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
 import { detectEra } from '../overlay/era.js';
 import { gemListPath, razorProfile } from '../overlay/profile.js';
@@ -121,11 +122,23 @@ async function recordedVersion(source: string, warn: (message: string) => void):
 const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 /**
- * The bundle stage: fetch everything the plan names through the cache,
- * assemble the overlay, write the overlay and the bundle (each to a temp
- * name, then renamed).
+ * The bundle stage: check that `--out` can take the bundle, fetch
+ * everything the plan names through the cache, assemble the overlay, write
+ * the overlay and the bundle (each to a temp name, then renamed). A run that
+ * fails leaves `--out` as it found it.
  */
 export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
+  // Before any download: an --out that cannot take the bundle is found in a moment, not after the whole build.
+  const undoOut = await prepareOutput(options.out, plan.bundleFile);
+  try {
+    return await buildBundle(options, plan, ctx);
+  } catch (error) {
+    await undoOut();
+    throw error;
+  }
+}
+
+async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
   const started = Date.now();
   const { report } = ctx;
   const epoch = sourceDateEpoch(ctx.env);
@@ -134,7 +147,11 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
     dir: options.cacheDir ?? defaultCacheDir(ctx.env, homedir()),
     client: createHttpClient({ version: toolVersion() }),
   });
-  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits);
+  // The first failure anywhere stops the downloads still in flight, and is the one reported.
+  const run = new FailFast();
+  const settle = <T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }) =>
+    allSettled<T>(promises, run);
+  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits, run);
   const staging = await scratchDir('bundle');
   try {
     report({ type: 'step', name: 'Microkernel project files' });
@@ -145,13 +162,13 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
 
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
-    const [tinycore, debs, gems, tarballs] = await allSettled([
+    const [tinycore, debs, gems, tarballs] = await settle([
       (async () => {
         const iso = await fetcher.file(plan.coreIso.url, 'payload');
         const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
-        const [builtin, mirror] = await allSettled([
+        const [builtin, mirror] = await settle([
           fetchExtensionSet(plan.builtin, { ...context, ...more }),
           fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
         ]);
@@ -162,7 +179,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
         if (sets.length === 0) return [];
         const indexes = await loadPackageIndexes(fetcher, plan.debian.packageLists);
         const debContext = { fetcher, debian: plan.debian, jobs: options.jobs, mtime, staging };
-        return (await allSettled(sets.map((set) => fetchDebSet(set, indexes, debContext)))).flat();
+        return (await settle(sets.map((set) => fetchDebSet(set, indexes, debContext)))).flat();
       })(),
       (async () => {
         const gemList = sourceFiles.find((f) => f.path === gemListPath(layout));
@@ -176,7 +193,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
             })
           : { entries: [], gems: [] };
       })(),
-      allSettled([
+      settle([
         fetcher.file(plan.rubygems.url, 'payload'),
         plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url, 'payload') : Promise.resolve(undefined),
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
@@ -252,7 +269,6 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
       bundleEntries.push(bufferEntry('gitversion.sh', `ISO_VERSION=${shellQuote(version)}\n`, 0o644, mtime));
     }
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
-    await mkdir(options.out, { recursive: true });
     const bundle = join(options.out, plan.bundleFile);
     await writeTarGz(bundle, completeTree(bundleEntries, mtime), {
       name: plan.bundleFile,

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { MkbundleError, UsageError } from '../errors.js';
 import { type IsoResult, runIso } from '../rebuild/run.js';
 import { type IsoProgram, isoUsage, parseIsoArgv } from './iso-args.js';
-import { formatBytes, plainReporter, ttyReporter } from './progress.js';
+import { cliReporter, formatBytes } from './progress.js';
 
 export interface Io {
   readonly stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -45,10 +45,16 @@ export async function iso(program: IsoProgram, argv: readonly string[], io: Io):
     return 0;
   }
   const { args } = invocation;
-  const report = args.json || !io.stderr.isTTY ? plainReporter(io.stderr) : ttyReporter(io.stderr);
-  const result = await runIso(args, { env: io.env, report });
-  for (const message of result.warnings) report({ type: 'warning', message });
-  report({ type: 'done' });
+  const report = cliReporter(io.stderr, io.env, args.json);
+  let result: IsoResult;
+  try {
+    result = await runIso(args, { env: io.env, report });
+    for (const message of result.warnings) report({ type: 'warning', message });
+    report({ type: 'done' });
+  } finally {
+    // Before the summary or the error line: nothing is drawn after either.
+    report.close();
+  }
   io.stdout.write(args.json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : isoSummary(result));
   return 0;
 }

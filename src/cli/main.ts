@@ -2,14 +2,14 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
 import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
-import { type BundleOptions, resolveBundleOptions } from '../config/options.js';
+import { resolveBundleOptions } from '../config/options.js';
 import { formatOrigins } from '../config/origins.js';
 import { UsageError } from '../errors.js';
 import { formatPlan } from '../plan/format.js';
 import { bundleUsage, type Invocation, parseArgv } from './args.js';
 import { type IsoProgram, isoUsage } from './iso-args.js';
 import { failure, type Io, iso } from './iso-main.js';
-import { formatBytes, plainReporter, type Reporter, ttyReporter } from './progress.js';
+import { cliReporter, formatBytes } from './progress.js';
 
 export type { Io };
 
@@ -59,11 +59,6 @@ function summary(result: BundleResult): string {
   ].join('\n');
 }
 
-function reporterFor(options: BundleOptions, io: Io): Reporter {
-  if (options.json) return plainReporter(io.stderr);
-  return io.stderr.isTTY ? ttyReporter(io.stderr) : plainReporter(io.stderr);
-}
-
 /** The json result: everything but the password, which never leaves the image. */
 function jsonResult(result: BundleResult): string {
   return `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`;
@@ -71,20 +66,26 @@ function jsonResult(result: BundleResult): string {
 
 async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io: Io): Promise<number> {
   const options = await loadOptions(invocation, io.env);
-  const report = reporterFor(options, io);
-  for (const message of options.warnings) report({ type: 'warning', message });
-  const plan = await planBundle(options);
-  if (options.dryRun) {
-    const image = { flavour: plan.flavour };
-    io.stdout.write(
-      options.json
-        ? `${JSON.stringify({ ok: true, plan: { ...plan, image }, origins: options.origins }, null, 2)}\n`
-        : `${formatOrigins(options, plan.tree.era)}\n${formatPlan(plan)}`,
-    );
-    return 0;
+  const report = cliReporter(io.stderr, io.env, options.json);
+  let result: BundleResult;
+  try {
+    for (const message of options.warnings) report({ type: 'warning', message });
+    const plan = await planBundle(options);
+    if (options.dryRun) {
+      const image = { flavour: plan.flavour };
+      io.stdout.write(
+        options.json
+          ? `${JSON.stringify({ ok: true, plan: { ...plan, image }, origins: options.origins }, null, 2)}\n`
+          : `${formatOrigins(options, plan.tree.era)}\n${formatPlan(plan)}`,
+      );
+      return 0;
+    }
+    result = await runBundle(options, plan, { env: io.env, report });
+    report({ type: 'done' });
+  } finally {
+    // Before the summary or the error line: nothing is drawn after either.
+    report.close();
   }
-  const result = await runBundle(options, plan, { env: io.env, report });
-  report({ type: 'done' });
   io.stdout.write(options.json ? jsonResult(result) : summary(result));
   return 0;
 }

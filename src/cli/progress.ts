@@ -12,6 +12,29 @@ export type ProgressEvent =
 /** Stages report what they do through this; rendering is the CLI's business. */
 export type Reporter = (event: ProgressEvent) => void;
 
+/** The CLI's reporters: after `close()` they write nothing more, so an error line printed then stays the last. */
+export type ClosableReporter = Reporter & { close(): void };
+
+interface Terminal {
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+/**
+ * Whether `out` gets the live display: a terminal that reports its width,
+ * not TERM=dumb, and no CI variable (any value, `false` and `0` included:
+ * CI logs are no place for cursor codes). Otherwise plain lines, without a
+ * single escape sequence.
+ */
+export function wantsLiveDisplay(out: Terminal, env: NodeJS.ProcessEnv): boolean {
+  return out.isTTY === true && out.columns !== 0 && env.TERM !== 'dumb' && env.CI === undefined;
+}
+
+/** The live display where it works, else plain lines; `plain` forces plain lines (`--json`). */
+export function cliReporter(out: Writable & Terminal, env: NodeJS.ProcessEnv, plain = false): ClosableReporter {
+  return !plain && wantsLiveDisplay(out, env) ? ttyReporter(out) : plainReporter(out);
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB'];
@@ -29,8 +52,10 @@ function shortName(url: string): string {
 }
 
 /** One line per step and per finished download: for logs and pipes. */
-export function plainReporter(out: Writable): Reporter {
-  return (event) => {
+export function plainReporter(out: Writable): ClosableReporter {
+  let closed = false;
+  const report = (event: ProgressEvent) => {
+    if (closed) return;
     switch (event.type) {
       case 'step':
         out.write(`==> ${event.name}\n`);
@@ -48,17 +73,24 @@ export function plainReporter(out: Writable): Reporter {
         return;
     }
   };
+  return Object.assign(report, {
+    close: () => {
+      closed = true;
+    },
+  });
 }
 
 /**
  * A terminal task list: the current step and the downloads in flight,
- * redrawn in place at most every 100 ms.
+ * redrawn in place at most every 100 ms. `close()` erases the live lines and
+ * marks a step still running as not finished.
  */
-export function ttyReporter(out: Writable & { columns?: number }): Reporter {
+export function ttyReporter(out: Writable & { columns?: number }): ClosableReporter {
   const active = new Map<string, { transferred: number; total?: number }>();
   let step = '';
   let drawn = 0;
   let last = 0;
+  let closed = false;
   const draw = (force: boolean) => {
     const now = Date.now();
     if (!force && now - last < 100) return;
@@ -78,7 +110,8 @@ export function ttyReporter(out: Writable & { columns?: number }): Reporter {
     drawn = 0;
     out.write(`${line}\n`);
   };
-  return (event) => {
+  const report = (event: ProgressEvent) => {
+    if (closed) return;
     switch (event.type) {
       case 'step':
         if (step) commit(`✓ ${step}`);
@@ -108,4 +141,12 @@ export function ttyReporter(out: Writable & { columns?: number }): Reporter {
         return;
     }
   };
+  return Object.assign(report, {
+    close: () => {
+      if (closed) return;
+      closed = true;
+      if (step) commit(`✗ ${step}`);
+      else if (drawn > 0) out.write(`\x1b[${drawn}F\x1b[J`);
+    },
+  });
 }

@@ -27,10 +27,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.js';
 import { InputError, IntegrityError } from '../errors.js';
+import { makeDirs } from '../output/dir.js';
 import { type Digests, hashFile } from './digest.js';
 import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
 import { isNotFound } from './failure.js';
@@ -245,7 +246,7 @@ export class DownloadCache {
     this.ready ??= (async () => {
       try {
         for (const d of [join(this.dir, 'blobs', 'sha256'), join(this.dir, 'index'), this.tmpDir]) {
-          await mkdir(d, { recursive: true });
+          await makeDirs(d);
         }
         await sweepStale(this.tmpDir, this.staleTempMs);
       } catch (err) {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { formatBytes, plainReporter, ttyReporter } from '../../src/cli/progress.js';
+import { cliReporter, formatBytes, plainReporter, ttyReporter, wantsLiveDisplay } from '../../src/cli/progress.js';
 
 class Sink extends Writable {
   text = '';
@@ -62,5 +62,72 @@ describe('ttyReporter', () => {
     expect(out.text).toContain('\x1b[J✓ extensions\n==> gems\n');
     const last = out.text.slice(out.text.lastIndexOf('\x1b[J') + 3);
     expect(last).toBe('✓ gems\n');
+  });
+});
+
+describe('closing a reporter', () => {
+  it('plain: nothing is written after close', () => {
+    const out = new Sink();
+    const report = plainReporter(out);
+    report({ type: 'step', name: 'downloads' });
+    report.close();
+    report({ type: 'download-done', url: 'http://m/late.tcz', bytes: 1, fromCache: false });
+    report({ type: 'warning', message: 'late' });
+    expect(out.text).toBe('==> downloads\n');
+  });
+
+  it('tty: close erases the live lines, marks the running step unfinished, and nothing is drawn after', () => {
+    vi.useFakeTimers();
+    const out = new Sink();
+    const report = ttyReporter(out);
+    report({ type: 'step', name: 'downloads' });
+    vi.advanceTimersByTime(150);
+    report({ type: 'download-start', url: 'http://m/ruby.tcz' });
+    vi.useRealTimers();
+    expect(out.text.endsWith('    ruby.tcz 0 B\n')).toBe(true);
+    report.close();
+    const closed = out.text;
+    expect(closed.endsWith('\x1b[2F\x1b[J✗ downloads\n')).toBe(true);
+    report({ type: 'download-progress', url: 'http://m/ruby.tcz', transferred: 10 });
+    report({ type: 'download-done', url: 'http://m/ruby.tcz', bytes: 10, fromCache: false });
+    report({ type: 'step', name: 'overlay' });
+    report.close();
+    expect(out.text).toBe(closed);
+  });
+
+  it('tty: closing after done writes nothing', () => {
+    const out = new Sink();
+    const report = ttyReporter(out);
+    report({ type: 'step', name: 'bundle' });
+    report({ type: 'done' });
+    const done = out.text;
+    report.close();
+    expect(out.text).toBe(done);
+  });
+});
+
+describe('wantsLiveDisplay', () => {
+  const tty = { isTTY: true, columns: 80 };
+  it('only on a terminal with columns, not TERM=dumb, without CI', () => {
+    expect(wantsLiveDisplay(tty, { TERM: 'xterm' })).toBe(true);
+    expect(wantsLiveDisplay({ isTTY: true }, {})).toBe(true);
+    expect(wantsLiveDisplay({ isTTY: false, columns: 80 }, {})).toBe(false);
+    expect(wantsLiveDisplay({}, {})).toBe(false);
+    expect(wantsLiveDisplay({ isTTY: true, columns: 0 }, {})).toBe(false);
+    expect(wantsLiveDisplay(tty, { TERM: 'dumb' })).toBe(false);
+    for (const ci of ['true', '1', 'false', '0', '']) expect(wantsLiveDisplay(tty, { CI: ci })).toBe(false);
+  });
+
+  it('cliReporter: plain lines when asked (--json), even on a terminal', () => {
+    const out = Object.assign(new Sink(), { isTTY: true });
+    const report = cliReporter(out, {}, true);
+    report({ type: 'step', name: 'downloads' });
+    report({ type: 'download-done', url: 'http://m/x.tcz', bytes: 10, fromCache: false });
+    expect(out.text).toBe('==> downloads\n    fetched http://m/x.tcz (10 B)\n');
+    const live = Object.assign(new Sink(), { isTTY: true });
+    const drawn = cliReporter(live, {});
+    drawn({ type: 'step', name: 'downloads' });
+    drawn({ type: 'step', name: 'overlay' });
+    expect(live.text).toBe('==> downloads\n\x1b[1F\x1b[J✓ downloads\n==> overlay\n');
   });
 });

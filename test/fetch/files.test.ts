@@ -2,7 +2,7 @@ import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { materialise, sweepStale, writeFileAtomic } from '../../src/fetch/files.js';
+import { errorText, materialise, reasonFor, sweepStale, writeFileAtomic } from '../../src/fetch/files.js';
 
 let root: string;
 beforeAll(async () => {
@@ -87,5 +87,23 @@ describe('sweepStale', () => {
     await utimes(join(dir, 'old'), hourAgo, hourAgo);
     expect(await sweepStale(dir, 60_000)).toBe(1);
     expect(await readdir(dir)).toEqual(['new']);
+  });
+});
+
+describe('errorText', () => {
+  it('gives the short reason for an errno code, without the call and path Node puts in the message', async () => {
+    const err = await writeFile(join(root, 'no', 'such', 'dir'), 'x').catch((e: unknown) => e);
+    expect(errorText(err)).toBe('no such file or directory');
+    expect(errorText(Object.assign(new Error('EROFS: read-only file system, open /x'), { code: 'EROFS' }))).toBe(
+      'read-only file system',
+    );
+    expect(reasonFor('ENOSPC')).toBe('no space left on device');
+  });
+
+  it('falls back to the message for other errors and codes, and to the text of a non-error', () => {
+    expect(errorText(new Error('bad header'))).toBe('bad header');
+    expect(errorText(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe('socket hang up');
+    expect(errorText('plain')).toBe('plain');
+    expect(reasonFor('ECONNRESET')).toBeUndefined();
   });
 });

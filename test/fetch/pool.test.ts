@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allSettled, runPool, type Task } from '../../src/fetch/pool.js';
+import { allSettled, FailFast, runPool, type Task } from '../../src/fetch/pool.js';
 
 const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -132,5 +132,59 @@ describe('allSettled', () => {
       allSettled([later(30, 'slow', false), later(20, 'second', true), later(1, 'first', true)]),
     ).rejects.toThrow('first');
     expect(settled.sort()).toEqual(['first', 'second', 'slow']);
+  });
+});
+
+describe('FailFast', () => {
+  it('keeps the first failure, aborts its signal once, and blames it for what that stopped', () => {
+    const run = new FailFast();
+    const first = new Error('first');
+    expect(run.signal.aborted).toBe(false);
+    expect(() => run.check()).not.toThrow();
+    expect(run.blame(first)).toBe(first);
+    run.fail(first);
+    run.fail(new Error('second'));
+    expect(run.signal.aborted).toBe(true);
+    expect(run.blame(new Error('aborted'))).toBe(first);
+    expect(() => run.check()).toThrow(first);
+  });
+
+  it('allSettled fails it at the first rejection, before the rest settle, and throws that failure', async () => {
+    const run = new FailFast();
+    const real = new Error('404');
+    // Stops only when told to, as a download given the signal does, with its own abort error.
+    const stoppable = new Promise<string>((_resolve, reject) => {
+      run.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+    // Failed elsewhere first, as a download deep in a pool does; reaches allSettled only later.
+    const elsewhere = new Error('elsewhere');
+    run.fail(elsewhere);
+    await expect(allSettled([stoppable, Promise.reject(real)], run)).rejects.toBe(elsewhere);
+
+    const fresh = new FailFast();
+    const waits = new Promise<string>((_resolve, reject) => {
+      fresh.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+    await expect(allSettled([waits, Promise.reject(real)], fresh)).rejects.toBe(real);
+    expect(fresh.signal.aborted).toBe(true);
+  });
+
+  it('runPool fails it at the first task failure, while its other tasks still run', async () => {
+    const run = new FailFast();
+    const real = new Error('404');
+    let abortedWhileRunning = false;
+    const waiting: Task<string> = () =>
+      new Promise((_resolve, reject) => {
+        run.signal.addEventListener(
+          'abort',
+          () => {
+            abortedWhileRunning = true;
+            reject(new Error('aborted'));
+          },
+          { once: true },
+        );
+      });
+    await expect(runPool([waiting, () => Promise.reject(real)], { failFast: run })).rejects.toBe(real);
+    expect(abortedWhileRunning).toBe(true);
   });
 });
