@@ -3,7 +3,7 @@
  *
  * Layout under `dir`:
  *   blobs/sha256/<hex>            immutable, read-only file contents, named by their sha256
- *   index/<sha256 of URL>.json    what the URL last gave: PresentEntry or AbsentEntry (see entry.ts)
+ *   index/<sha256 of URL>.json    what the URL (without credentials) last gave: PresentEntry or AbsentEntry (see entry.ts)
  *   tmp/*.part                    downloads and index writes in progress; never read
  *
  * Writes: a download streams into tmp/, hashed on the way; only when the size
@@ -42,6 +42,7 @@ import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js'
 import { isNotFound } from './failure.js';
 import { errorText, isCode, sweepStale, tempName, writeFileAtomic } from './files.js';
 import type { ClientStats, HttpClient } from './http.js';
+import { redactUrl, withoutUserinfo } from './redact.js';
 import type { SizeLimit } from './size-limit.js';
 
 export interface Expect {
@@ -70,6 +71,7 @@ export interface GetOptions {
 }
 
 export interface CachedFile extends Digests {
+  /** Without credentials. */
   readonly url: string;
   /** The blob: read it, or `materialise` it; never modify it. */
   readonly path: string;
@@ -173,13 +175,13 @@ export class DownloadCache {
       });
       if (result.notModified) {
         // Only a conditional request can be answered 304, and only a usable entry makes one.
-        if (cached === undefined) throw new Error(`304 for unconditional GET ${url}`);
+        if (cached === undefined) throw new Error(`304 for unconditional GET ${redactUrl(url)}`);
         return this.hit(cached);
       }
       const bad = mismatches(result.digests, opts.expect);
-      if (bad.length > 0) throw new IntegrityError(`${url}: ${bad.join('; ')}`);
+      if (bad.length > 0) throw new IntegrityError(`${redactUrl(url)}: ${bad.join('; ')}`);
       const entry: PresentEntry = {
-        url,
+        url: withoutUserinfo(url),
         ...result.digests,
         ...result.validators,
         fetchedAt: new Date().toISOString(),
@@ -192,7 +194,7 @@ export class DownloadCache {
       return { kind: 'present', file: this.fileOf(entry, false, entry.size) };
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.writeEntry({ url, absent: true, fetchedAt: new Date().toISOString() });
+      await this.writeEntry({ url: withoutUserinfo(url), absent: true, fetchedAt: new Date().toISOString() });
       if (opts.optional) return { kind: 'absent' };
       throw err;
     } finally {
@@ -247,7 +249,7 @@ export class DownloadCache {
 
   private async readEntry(url: string): Promise<IndexEntry | undefined> {
     try {
-      return parseIndexEntry(await readFile(this.indexPath(url), 'utf8'), url);
+      return parseIndexEntry(await readFile(this.indexPath(url), 'utf8'), withoutUserinfo(url));
     } catch (err) {
       if (isCode(err, 'ENOENT')) return undefined;
       throw err;
@@ -280,8 +282,9 @@ export class DownloadCache {
     return join(this.dir, 'blobs', 'sha256', sha256);
   }
 
+  /** Named by the URL without credentials: one entry with and without them, and none stored. */
   private indexPath(url: string): string {
-    return join(this.dir, 'index', `${createHash('sha256').update(url).digest('hex')}.json`);
+    return join(this.dir, 'index', `${createHash('sha256').update(withoutUserinfo(url)).digest('hex')}.json`);
   }
 }
 

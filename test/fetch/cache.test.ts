@@ -192,6 +192,18 @@ describe('DownloadCache', () => {
     }
   });
 
+  it('a URL with and without credentials is one entry, stored without them', async () => {
+    const withCredentials = url('/tcz/foo.tcz').replace('http://', 'http://user:s3cret@');
+    const first = await open().get(withCredentials);
+    expect(first.url).toBe(url('/tcz/foo.tcz'));
+    expect(await indexFiles()).toEqual([`${hex('sha256', url('/tcz/foo.tcz'))}.json`]);
+    expect(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).not.toMatch(/s3cret|user/);
+    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(true);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('user:s3cret').toString('base64')}`,
+    ]);
+  });
+
   it('never uses a blob of the wrong size or a missing blob', async () => {
     const first = await open().get(url('/tcz/foo.tcz'));
     await chmod(first.path, 0o644);
