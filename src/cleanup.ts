@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OWNER_TAG, ownerIsGone, ownerTag } from './owner.js';
 
 /**
  * Temporary files and directories in use right now, so that an interrupted
@@ -24,21 +26,80 @@ export function removeTrackedNow(): void {
   tracked.clear();
 }
 
-/** A new scratch directory (under the system's temp directory unless `parent` is given). */
+/** `mkbundle-PREFIX-OWNER-XXXXXX`, as scratchDir names them. */
+const SCRATCH = new RegExp(`^mkbundle-[a-z0-9-]+?-(${OWNER_TAG})-[A-Za-z0-9]{6}$`);
+
+const swept = new Map<string, Promise<void>>();
+
+/**
+ * A new scratch directory (under the system's temp directory unless `parent`
+ * is given), named after its owner. The first one made in a parent first
+ * sweeps the parent of the scratch directories that runs killed outright
+ * (SIGKILL, which no handler sees) left behind.
+ */
 export async function scratchDir(prefix: string, parent: string = tmpdir()): Promise<string> {
-  const dir = await mkdtemp(join(parent, `mkbundle-${prefix}-`));
+  let sweep = swept.get(parent);
+  if (sweep === undefined) {
+    sweep = sweepDeadScratch(parent);
+    swept.set(parent, sweep);
+  }
+  await sweep;
+  const dir = await mkdtemp(join(parent, `mkbundle-${prefix}-${ownerTag()}-`));
   removeOnInterrupt(dir);
   return dir;
 }
 
-/** Removes a scratch directory; `remove` for trees that need more than rm (read-only directories). */
-export async function removeScratchDir(
-  dir: string,
-  remove: (dir: string) => Promise<void> = (d) => rm(d, { recursive: true, force: true }),
-): Promise<void> {
-  await remove(dir);
+/**
+ * Removes the scratch directories in `parent` whose owner has ended: only
+ * directories (never what a link points to), only this user's, never a live
+ * run's. Each is first renamed to a name of this process's, so two runs
+ * sweeping at once do not remove one tree together, and a sweep killed
+ * halfway is swept in turn.
+ */
+async function sweepDeadScratch(parent: string): Promise<void> {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  // What cannot be swept now (gone already, unreadable) stays for a later run: never a reason to fail this one.
+  const names = await readdir(parent).catch(() => []);
+  for (const name of names) {
+    const owner = SCRATCH.exec(name)?.[1];
+    if (owner === undefined) continue;
+    const path = join(parent, name);
+    try {
+      const info = await lstat(path);
+      if (!info.isDirectory() || info.uid !== uid || !(await ownerIsGone(owner))) continue;
+      const claimed = join(parent, `mkbundle-sweep-${ownerTag()}-${randomBytes(3).toString('hex')}`);
+      await rename(path, claimed);
+      await removeTree(claimed);
+    } catch {}
+  }
+}
+
+/** rm -rf, also of trees with read-only directories (xorriso keeps an image's modes). */
+export async function removeTree(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+  } catch (error) {
+    if (codeOf(error) !== 'EACCES') throw error;
+    await makeOwnerWritable(dir);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function makeOwnerWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await makeOwnerWritable(join(dir, entry.name));
+  }
+}
+
+/** Removes a scratch directory, read-only directories in it included. */
+export async function removeScratchDir(dir: string): Promise<void> {
+  await removeTree(dir);
   tracked.delete(dir);
 }
+
+const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /** Exit on SIGINT, SIGTERM and SIGHUP after removing what is tracked (status 128 + signal). */
 export function exitCleanlyOnSignals(program: string): void {

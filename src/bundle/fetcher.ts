@@ -3,10 +3,12 @@ import type { Reporter } from '../cli/progress.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
 import { type Limit, limiter } from '../fetch/limit.js';
 import type { FailFast } from '../fetch/pool.js';
+import { redactUrl } from '../fetch/redact.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
 
 /** One downloaded input as bundle.json records it. */
 export interface Input {
+  /** Redacted: `http://***@host/…` when it was fetched with credentials. */
   readonly url: string;
   readonly size: number;
   readonly sha256: string;
@@ -43,7 +45,7 @@ export class RunFetcher {
   /** A file that must exist; `expect` is checked before the cache stores it. */
   async file(url: string, kind: DownloadKind, expect?: Expect): Promise<CachedFile> {
     const file = await this.get(url, kind, false, expect);
-    if (file === null) throw new Error(`unreachable: ${url} came back absent`);
+    if (file === null) throw new Error(`unreachable: ${redactUrl(url)} came back absent`);
     return file;
   }
 
@@ -82,9 +84,11 @@ export class RunFetcher {
     expect: Expect | undefined,
   ): Promise<CachedFile | null> {
     this.run.check();
-    this.report({ type: 'download-start', url });
+    // What is shown and recorded never carries credentials.
+    const shown = redactUrl(url);
+    this.report({ type: 'download-start', url: shown });
     const onProgress = (transferred: number, total: number | undefined) =>
-      this.report({ type: 'download-progress', url, transferred, ...(total === undefined ? {} : { total }) });
+      this.report({ type: 'download-progress', url: shown, transferred, ...(total === undefined ? {} : { total }) });
     const limit = { kind, bytes: this.limits[kind] };
     const options = {
       offline: this.offline,
@@ -103,11 +107,11 @@ export class RunFetcher {
     this.run.check();
     this.report({
       type: 'download-done',
-      url,
+      url: shown,
       bytes: file?.size ?? 0,
       fromCache: file?.fromCache ?? this.offline,
     });
-    if (file) this.used.set(url, { url, size: file.size, sha256: file.sha256 });
+    if (file) this.used.set(url, { url: shown, size: file.size, sha256: file.sha256 });
     return file;
   }
 }

@@ -10,6 +10,7 @@ import { sourceDateEpoch } from '../config/epoch.js';
 import type { BundleOptions } from '../config/options.js';
 import { quoted } from '../config/quote.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
+import { withCredentials } from '../fetch/credentials.js';
 import { createHttpClient } from '../fetch/http.js';
 import { allSettled, FailFast } from '../fetch/pool.js';
 import { gitVersion } from '../gitversion/describe.js';
@@ -23,7 +24,15 @@ import { collectSourceFiles, type SourceFile } from '../overlay/source-tree.js';
 import { deriveSalt, hashPassword } from '../passwd/crypt.js';
 import { enableAutologin } from '../passwd/inittab.js';
 import { assertNoLogin, setTcPassword } from '../passwd/shadow.js';
-import { type BuildPlan, GEM_MIRROR, gemDir, makePlan, OVERLAY_NAME, treeLayout } from '../plan/plan.js';
+import {
+  type BuildPlan,
+  configuredUrls,
+  GEM_MIRROR,
+  gemDir,
+  makePlan,
+  OVERLAY_NAME,
+  treeLayout,
+} from '../plan/plan.js';
 import { kernelVersionOfCoreIso } from '../tce/core-kernel.js';
 import { readExtensionList } from '../tce/list.js';
 import { packageRoot, toolVersion } from '../version.js';
@@ -145,7 +154,7 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
   const mtime = epoch ?? Math.floor(started / 1000);
   const cache = new DownloadCache({
     dir: options.cacheDir ?? defaultCacheDir(ctx.env, homedir()),
-    client: createHttpClient({ version: toolVersion() }),
+    client: withCredentials(createHttpClient({ version: toolVersion() }), configuredUrls(options)),
   });
   // The first failure anywhere stops the downloads still in flight, and is the one reported.
   const run = new FailFast();

@@ -1,12 +1,14 @@
+import { redactUrl } from '../fetch/redact.js';
 import { formatSize } from '../fetch/size-limit.js';
 import type { Era } from '../overlay/era.js';
 import type { BundleOptions, Setting } from './options.js';
 import { quoted } from './quote.js';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+const shownUrl = (url: string | undefined) => (url === undefined ? undefined : redactUrl(url));
 const derived = 'from the Tiny Core version and architecture';
 
-/** What `--dry-run` calls each setting and how it shows the value (never the password). */
+/** What `--dry-run` calls each setting and how it shows the value (never the password, nor credentials in a URL). */
 const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[] = [
   ['flavour', 'flavour', (o) => o.image.flavour],
   ['builtinList', 'builtin list', (o) => o.builtinList],
@@ -20,14 +22,14 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
   ['reusePrevDownloads', 'reuse downloads', (o) => yesNo(o.reusePrevDownloads)],
   ['tcVersion', 'Tiny Core version', (o) => o.tcVersion],
   ['arch', 'architecture', (o) => o.arch],
-  ['urls.mirror', 'extension mirror', (o) => o.urls.mirror ?? derived],
-  ['urls.iso', 'Core ISO', (o) => o.urls.iso ?? derived],
-  ['urls.gemSource', 'gem server', (o) => o.urls.gemSource],
-  ['urls.rubygems', 'RubyGems tarball', (o) => o.urls.rubygems],
-  ['urls.mcollective', 'MCollective tarball', (o) => o.urls.mcollective],
-  ['urls.openVmTools', 'open-vm-tools', (o) => o.urls.openVmTools ?? "the era's default"],
-  ['debian.packageLists', 'Debian package lists', (o) => o.debian.packageLists.join(' ')],
-  ['debian.mirror', 'Debian mirror', (o) => o.debian.mirror],
+  ['urls.mirror', 'extension mirror', (o) => shownUrl(o.urls.mirror) ?? derived],
+  ['urls.iso', 'Core ISO', (o) => shownUrl(o.urls.iso) ?? derived],
+  ['urls.gemSource', 'gem server', (o) => redactUrl(o.urls.gemSource)],
+  ['urls.rubygems', 'RubyGems tarball', (o) => redactUrl(o.urls.rubygems)],
+  ['urls.mcollective', 'MCollective tarball', (o) => redactUrl(o.urls.mcollective)],
+  ['urls.openVmTools', 'open-vm-tools', (o) => shownUrl(o.urls.openVmTools) ?? "the era's default"],
+  ['debian.packageLists', 'Debian package lists', (o) => o.debian.packageLists.map(redactUrl).join(' ')],
+  ['debian.mirror', 'Debian mirror', (o) => redactUrl(o.debian.mirror)],
   ['jobs', 'parallel downloads', (o) => String(o.jobs)],
   ['followDeps', '.dep closure', (o) => yesNo(o.followDeps)],
   ['limits.metadata', 'largest metadata file', (o) => formatSize(o.limits.metadata)],

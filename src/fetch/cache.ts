@@ -3,7 +3,7 @@
  *
  * Layout under `dir`:
  *   blobs/sha256/<hex>            immutable, read-only file contents, named by their sha256
- *   index/<sha256 of URL>.json    what the URL last gave: PresentEntry or AbsentEntry (see entry.ts)
+ *   index/<sha256 of URL>.json    what the URL (without credentials) last gave: PresentEntry or AbsentEntry (see entry.ts)
  *   tmp/*.part                    downloads and index writes in progress; never read
  *
  * Writes: a download streams into tmp/, hashed on the way; only when the size
@@ -16,7 +16,13 @@
  * Reads: an entry counts only if its blob exists with the recorded size and
  * rehashes to the recorded sums. Rehashing costs ~0.1s per 50 MB and happens
  * once per blob per cache instance (one run), which is cheap next to what it
- * guards: a blob damaged on disk is deleted and fetched again, never used.
+ * guards: a blob damaged on disk is never used but fetched again, and the
+ * good copy renamed over it. A damaged blob is never deleted: while one run
+ * hashes it, another may already have renamed a good copy to that name (a
+ * blob name fixes its bytes, so both runs repair the same file), and a
+ * delete would take the good copy from under the run using it. Replacing by
+ * rename leaves no moment without a file at the name, and a reader that
+ * opened the old file keeps reading the old file.
  *
  * Online, a usable entry is revalidated (If-None-Match / If-Modified-Since): a
  * 304 reuses the blob, a 200 replaces it. Offline (`-r`), a usable entry is
@@ -27,7 +33,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { chmod, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.js';
 import { InputError, IntegrityError } from '../errors.js';
@@ -37,6 +43,7 @@ import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js'
 import { isNotFound } from './failure.js';
 import { errorText, isCode, sweepStale, tempName, writeFileAtomic } from './files.js';
 import type { ClientStats, HttpClient } from './http.js';
+import { redactUrl, withoutUserinfo } from './redact.js';
 import type { SizeLimit } from './size-limit.js';
 
 export interface Expect {
@@ -65,6 +72,7 @@ export interface GetOptions {
 }
 
 export interface CachedFile extends Digests {
+  /** Without credentials. */
   readonly url: string;
   /** The blob: read it, or `materialise` it; never modify it. */
   readonly path: string;
@@ -168,13 +176,13 @@ export class DownloadCache {
       });
       if (result.notModified) {
         // Only a conditional request can be answered 304, and only a usable entry makes one.
-        if (cached === undefined) throw new Error(`304 for unconditional GET ${url}`);
+        if (cached === undefined) throw new Error(`304 for unconditional GET ${redactUrl(url)}`);
         return this.hit(cached);
       }
       const bad = mismatches(result.digests, opts.expect);
-      if (bad.length > 0) throw new IntegrityError(`${url}: ${bad.join('; ')}`);
+      if (bad.length > 0) throw new IntegrityError(`${redactUrl(url)}: ${bad.join('; ')}`);
       const entry: PresentEntry = {
-        url,
+        url: withoutUserinfo(url),
         ...result.digests,
         ...result.validators,
         fetchedAt: new Date().toISOString(),
@@ -187,7 +195,7 @@ export class DownloadCache {
       return { kind: 'present', file: this.fileOf(entry, false, entry.size) };
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      await this.writeEntry({ url, absent: true, fetchedAt: new Date().toISOString() });
+      await this.writeEntry({ url: withoutUserinfo(url), absent: true, fetchedAt: new Date().toISOString() });
       if (opts.optional) return { kind: 'absent' };
       throw err;
     } finally {
@@ -207,31 +215,42 @@ export class DownloadCache {
     return { url, path: this.blobPath(sha256), sha256, md5, size, fromCache, bytesFetched };
   }
 
-  /** The blob exists, has the recorded size and (once per instance) rehashes to the recorded sums. */
-  private async blobIsSound(entry: PresentEntry): Promise<boolean> {
+  /**
+   * The blob exists, has the recorded size and (once per instance) rehashes
+   * to the recorded sums. Hashed through one open handle, so size and sums
+   * are those of one file; when that one is damaged but the name meanwhile
+   * gives another file (a concurrent run's repair), that one is checked too.
+   */
+  private async blobIsSound(entry: PresentEntry, recheck = true): Promise<boolean> {
     const path = this.blobPath(entry.sha256);
+    let handle: FileHandle;
     try {
-      if ((await stat(path)).size !== entry.size) return this.discard(path);
+      handle = await open(path, 'r');
     } catch (err) {
       if (isCode(err, 'ENOENT')) return false;
       throw err;
     }
-    if (this.verified.has(entry.sha256)) return true;
-    const actual = await hashFile(path);
-    if (actual.sha256 !== entry.sha256 || actual.md5 !== entry.md5) return this.discard(path);
-    this.verified.add(entry.sha256);
-    return true;
-  }
-
-  /** A damaged blob must not be found again by anyone. */
-  private async discard(path: string): Promise<false> {
-    await rm(path, { force: true });
-    return false;
+    let hashed: { dev: number; ino: number };
+    try {
+      const { size, dev, ino } = await handle.stat();
+      hashed = { dev, ino };
+      if (size === entry.size) {
+        if (this.verified.has(entry.sha256)) return true;
+        const actual = await hashFile(handle);
+        if (actual.sha256 === entry.sha256 && actual.md5 === entry.md5) {
+          this.verified.add(entry.sha256);
+          return true;
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    return recheck && !(await namesFile(path, hashed)) && this.blobIsSound(entry, false);
   }
 
   private async readEntry(url: string): Promise<IndexEntry | undefined> {
     try {
-      return parseIndexEntry(await readFile(this.indexPath(url), 'utf8'), url);
+      return parseIndexEntry(await readFile(this.indexPath(url), 'utf8'), withoutUserinfo(url));
     } catch (err) {
       if (isCode(err, 'ENOENT')) return undefined;
       throw err;
@@ -264,8 +283,20 @@ export class DownloadCache {
     return join(this.dir, 'blobs', 'sha256', sha256);
   }
 
+  /** Named by the URL without credentials: one entry with and without them, and none stored. */
   private indexPath(url: string): string {
-    return join(this.dir, 'index', `${createHash('sha256').update(url).digest('hex')}.json`);
+    return join(this.dir, 'index', `${createHash('sha256').update(withoutUserinfo(url)).digest('hex')}.json`);
+  }
+}
+
+/** `path` still names the file with this identity. */
+async function namesFile(path: string, id: { readonly dev: number; readonly ino: number }): Promise<boolean> {
+  try {
+    const now = await stat(path);
+    return now.dev === id.dev && now.ino === id.ino;
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return false;
+    throw err;
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -38,9 +39,12 @@ export class DigestStream extends Transform {
   }
 }
 
-export async function hashFile(path: string): Promise<Digests> {
+/** Hashes a file by name, or through an open handle (which stays open) to hash exactly the inode opened. */
+export async function hashFile(file: string | FileHandle): Promise<Digests> {
   const digest = new DigestStream();
   digest.resume();
-  await pipeline(createReadStream(path), digest);
+  const input =
+    typeof file === 'string' ? createReadStream(file) : file.createReadStream({ start: 0, autoClose: false });
+  await pipeline(input, digest);
   return digest.digests();
 }

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { FetchError } from '../errors.js';
+import { hasUserinfo, redactUrl } from './redact.js';
 import { formatSize, KIND_TEXT, limitFlag, type SizeLimit } from './size-limit.js';
 
 /** Why one HTTP attempt failed; the retry policy and the error message both read it. */
@@ -17,21 +18,32 @@ export type Failure =
 /**
  * A failed request, as the one line the user sees:
  * `GET http://…/x.tcz: 404 Not Found`. `status` is set for HTTP status
- * failures so callers can treat a 404 as "absent".
+ * failures so callers can treat a 404 as "absent". The URL is kept and
+ * shown redacted (`http://***@host/…`).
  */
 export class HttpError extends FetchError {
+  readonly url: string;
   readonly status: number | undefined;
 
   constructor(
-    readonly url: string,
+    url: string,
     readonly failure: Failure,
     readonly attempts: number,
     options?: { cause?: unknown },
   ) {
     const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
-    super(`GET ${url}: ${describeFailure(failure)}${tries}`, options);
+    super(`GET ${redactUrl(url)}: ${describeFailure(failure)}${authHint(url, failure)}${tries}`, options);
+    this.url = redactUrl(url);
     this.status = failure.kind === 'status' ? failure.status : undefined;
   }
+}
+
+/** A 401 says whether credentials went with the request, and where they belong. */
+function authHint(url: string, failure: Failure): string {
+  if (failure.kind !== 'status' || failure.status !== 401) return '';
+  return hasUserinfo(url)
+    ? ' (the server refused the credentials in the URL)'
+    : ' (the server wants credentials: give them in the URL, http://USER:PASSWORD@HOST/…)';
 }
 
 export function isNotFound(err: unknown): err is HttpError {

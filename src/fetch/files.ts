@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { OWNER_TAG, ownerIsGone, ownerTag } from '../owner.js';
 
-/** A fresh name in `dir`; `.part` marks it as never to be trusted. */
+/** A fresh name in `dir`, tagged with its writer (see owner.ts); `.part` marks it as never to be trusted. */
 export function tempName(dir: string): string {
-  return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}.part`);
+  return join(dir, `${ownerTag()}-${randomBytes(8).toString('hex')}.part`);
 }
+
+const TAGGED_PART = new RegExp(`^(${OWNER_TAG})-[0-9a-f]+\\.part$`);
 
 /** Writes `data` to `path` so that readers see the old file or the whole new one, never a torn one. */
 export async function writeFileAtomic(path: string, data: string, tmpDir: string): Promise<void> {
@@ -19,15 +22,20 @@ export async function writeFileAtomic(path: string, data: string, tmpDir: string
 }
 
 /**
- * Removes files in `dir` last modified more than `maxAgeMs` ago: left-overs
- * of interrupted runs. Younger ones may belong to a live process and stay.
+ * Removes the left-overs of interrupted runs from `dir`: this user's files
+ * whose writer has ended (the name says who wrote it), and any file last
+ * modified more than `maxAgeMs` ago (a writer on another machine, from an
+ * earlier boot, or of another user). The files of a live writer stay.
  */
 export async function sweepStale(dir: string, maxAgeMs: number, now: number = Date.now()): Promise<number> {
   let removed = 0;
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
     try {
-      if (now - (await stat(path)).mtimeMs > maxAgeMs) {
+      const info = await stat(path);
+      const writer = TAGGED_PART.exec(name)?.[1];
+      const ended = writer !== undefined && info.uid === process.getuid?.() && (await ownerIsGone(writer));
+      if (ended || now - info.mtimeMs > maxAgeMs) {
         await rm(path, { force: true });
         removed += 1;
       }

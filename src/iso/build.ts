@@ -8,7 +8,7 @@ import type { BootFiles } from '../tce/mirror.js';
 import { toolVersion } from '../version.js';
 import { preparerId, volumeDate } from './args.js';
 import type { IsoMetadata } from './metadata.js';
-import { prepareIsoTree, removeTree } from './tree.js';
+import { prepareIsoTree } from './tree.js';
 import { checkVersion, isoFileName, volumeId } from './version.js';
 import { writeIso } from './write.js';
 
@@ -82,6 +82,6 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       warnings: [...tree.warnings, ...written.warnings],
     };
   } finally {
-    await removeScratchDir(scratch, removeTree);
+    await removeScratchDir(scratch);
   }
 }

@@ -46,16 +46,6 @@ async function makeWritable(dir: string): Promise<void> {
   }
 }
 
-/** Removes a scratch tree, also when xorriso left read-only directories in it. */
-export async function removeTree(dir: string): Promise<void> {
-  try {
-    await rm(dir, { recursive: true, force: true });
-  } catch {
-    await makeWritable(dir);
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 async function requireFile(tree: string, inside: string, iso: string, hint: string): Promise<void> {
   const isFile = await lstat(join(tree, inside)).then(
     (stat) => stat.isFile(),

@@ -1,6 +1,7 @@
 import type { Flavour } from '../config/flavour.js';
 import type { BundleOptions, Image } from '../config/options.js';
 import { UsageError } from '../errors.js';
+import { redactUrl } from '../fetch/redact.js';
 import { type Era, OPEN_VM_TOOLS_URL } from '../overlay/era.js';
 import type { TreeLayout } from '../overlay/profile.js';
 import type { ListEntry } from '../tce/list.js';
@@ -130,20 +131,44 @@ const tczNames = (entries: readonly ListEntry[]): string[] =>
 const debPackages = (entries: readonly ListEntry[]): DebPackage[] =>
   entries.flatMap((e) => (e.kind === 'deb' ? [{ package: e.package, name: e.name }] : []));
 
-/** Everything the bundle stage will fetch and where it lands; no I/O. */
+/**
+ * Every URL the settings give, credentials included: for the HTTP client
+ * only (fetch/credentials.ts), never shown.
+ */
+export function configuredUrls(options: BundleOptions): string[] {
+  const { mirror, iso, gemSource, rubygems, mcollective, openVmTools } = options.urls;
+  return [
+    mirror,
+    iso,
+    gemSource,
+    rubygems,
+    mcollective,
+    openVmTools,
+    ...options.debian.packageLists,
+    options.debian.mirror,
+  ].filter((url) => url !== undefined);
+}
+
+const shown = (url: string | undefined): string | undefined => (url === undefined ? undefined : redactUrl(url));
+
+/**
+ * Everything the bundle stage will fetch and where it lands; no I/O. The
+ * plan names URLs redacted (`http://***@host/…`), as every message,
+ * progress line and bundle.json shows them.
+ */
 export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan {
   const mirror = resolveMirror({
     tcVersion: options.tcVersion,
     arch: options.arch,
-    mirror: options.urls.mirror,
-    isoUrl: options.urls.iso,
+    mirror: shown(options.urls.mirror),
+    isoUrl: shown(options.urls.iso),
   });
   const flavour = options.image.flavour;
   const kept = inputs.builtin.filter(
     (e) => !(flavour === 'prod' && e.kind === 'tcz' && (PROD_EXCLUDED as readonly string[]).includes(e.name)),
   );
   const excluded = inputs.builtin.filter((e) => !kept.includes(e)).map((e) => e.name);
-  const tree = treePlan(inputs.era, options.urls.mcollective);
+  const tree = treePlan(inputs.era, redactUrl(options.urls.mcollective));
   return {
     image: options.image,
     tree,
@@ -165,13 +190,16 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
       files: ['tcz', 'md5.txt', 'info', 'list', 'dep'],
     },
     excluded,
-    debian: options.debian,
+    debian: { packageLists: options.debian.packageLists.map(redactUrl), mirror: redactUrl(options.debian.mirror) },
     followDeps: options.followDeps,
     coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
-    rubygems: { url: options.urls.rubygems, file: lastSegment(options.urls.rubygems) },
+    rubygems: { url: redactUrl(options.urls.rubygems), file: lastSegment(redactUrl(options.urls.rubygems)) },
     utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
-    openVmTools: { url: options.urls.openVmTools ?? OPEN_VM_TOOLS_URL[inputs.era], file: 'mk-open-vm-tools.tar.gz' },
-    gemSource: options.urls.gemSource,
+    openVmTools: {
+      url: shown(options.urls.openVmTools) ?? OPEN_VM_TOOLS_URL[inputs.era],
+      file: 'mk-open-vm-tools.tar.gz',
+    },
+    gemSource: redactUrl(options.urls.gemSource),
     symlinks: symlinksFor(tree),
     bundleFile: bundleFileName(flavour),
   };

@@ -271,6 +271,12 @@ describe('resolveBundleOptions', () => {
       [[{ ...lists, dpkgList: ['http://x/P.gz', 'nope'] }, {}, {}], "--dpkg-list: not a URL: 'nope'"],
       [[lists, { MK_BUNDLE_DPKG_LIST: 'http://x/P.gz ftp://y/P.gz' }, {}], /^MK_BUNDLE_DPKG_LIST: only http/],
       [[{ ...lists, openVmToolsUrl: 'file:///x.tgz' }, {}, {}], /^--open-vm-tools-url: only http/],
+      // A bad URL is quoted with its credentials redacted.
+      [[{ ...lists, mirror: 'http://u:s3cret@h:99999/tcz' }, {}, {}], "--mirror: not a URL: 'http://***@h:99999/tcz'"],
+      [
+        [{ ...lists, isoUrl: 'ftp://u:s3cret@h/Core.iso' }, {}, {}],
+        "only http and https URLs are supported: 'ftp://***@h/",
+      ],
       [[lists, {}, cfgFile('MK_BUNDLE_TC_VERSION=x')], /^bundle\.cfg:1: MK_BUNDLE_TC_VERSION: Tiny Core version/],
     ];
     for (const [args, message] of bad) {

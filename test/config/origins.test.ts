@@ -39,6 +39,21 @@ describe('formatOrigins', () => {
     expect(rows2013.trimEnd().split('\n')).toHaveLength(25);
   });
 
+  it('shows URLs with their credentials redacted', () => {
+    const text = formatOrigins(
+      resolveBundleOptions(
+        { builtinList: 'b', mirrorList: 'm', mirror: 'http://u:s3cret@h/tcz', dpkgList: ['http://TOKEN@h/P.gz'] },
+        { DEB_MIRROR_URL: 'http://u:s3cret@h/debian' },
+        {},
+      ),
+      '2012',
+    );
+    expect(text).not.toMatch(/s3cret|TOKEN/);
+    expect(text).toContain('http://***@h/tcz [command line]');
+    expect(text).toContain('http://***@h/P.gz [command line]');
+    expect(text).toContain('http://***@h/debian [environment]');
+  });
+
   it('leaves out the password lines of a prod image', () => {
     const prod = formatOrigins(
       resolveBundleOptions({ builtinList: 'b', mirrorList: 'm', buildProdImage: true }, {}, {}),

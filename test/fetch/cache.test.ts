@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  open as fsOpen,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -154,7 +165,7 @@ describe('DownloadCache', () => {
     expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([[false, 200]]);
   });
 
-  it('never uses a damaged blob: same size, wrong bytes → deleted and fetched again', async () => {
+  it('never uses a damaged blob: same size, wrong bytes → fetched again', async () => {
     const first = await open().get(url('/tcz/foo.tcz'));
     await chmod(first.path, 0o644);
     await writeFile(first.path, Buffer.alloc(TCZ.length, 'X'));
@@ -163,6 +174,34 @@ describe('DownloadCache', () => {
     expect(file.fromCache).toBe(false);
     expect((await readFile(file.path)).equals(TCZ)).toBe(true);
     expect(server.requests.map((r) => r.conditional)).toEqual([false]);
+  });
+
+  it('replaces a blob by rename: a reader that opened the previous file reads it to the end', async () => {
+    server.setRoute('/tcz/same.tcz', TCZ);
+    const first = await open().get(url('/tcz/foo.tcz'));
+    const reader = await fsOpen(first.path, 'r');
+    try {
+      const before = (await reader.stat()).ino;
+      const again = await open().get(url('/tcz/same.tcz'));
+      expect(again.path).toBe(first.path);
+      expect((await stat(again.path)).ino).not.toBe(before);
+      expect((await reader.readFile()).equals(TCZ)).toBe(true);
+    } finally {
+      await reader.close();
+      server.deleteRoute('/tcz/same.tcz');
+    }
+  });
+
+  it('a URL with and without credentials is one entry, stored without them', async () => {
+    const withCredentials = url('/tcz/foo.tcz').replace('http://', 'http://user:s3cret@');
+    const first = await open().get(withCredentials);
+    expect(first.url).toBe(url('/tcz/foo.tcz'));
+    expect(await indexFiles()).toEqual([`${hex('sha256', url('/tcz/foo.tcz'))}.json`]);
+    expect(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).not.toMatch(/s3cret|user/);
+    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(true);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('user:s3cret').toString('base64')}`,
+    ]);
   });
 
   it('never uses a blob of the wrong size or a missing blob', async () => {

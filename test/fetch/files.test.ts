@@ -1,8 +1,9 @@
-import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorText, materialise, reasonFor, sweepStale, writeFileAtomic } from '../../src/fetch/files.js';
+import { errorText, materialise, reasonFor, sweepStale, tempName, writeFileAtomic } from '../../src/fetch/files.js';
+import { deadOwnerTag, liveOwner } from '../helpers/owners.js';
 
 let root: string;
 beforeAll(async () => {
@@ -87,6 +88,26 @@ describe('sweepStale', () => {
     await utimes(join(dir, 'old'), hourAgo, hourAgo);
     expect(await sweepStale(dir, 60_000)).toBe(1);
     expect(await readdir(dir)).toEqual(['new']);
+  });
+
+  it('removes at once the temp files of writers that have ended; never a live writer’s, nor another user’s', async () => {
+    const dir = join(root, 'sweep-owners');
+    await mkdir(dir, { recursive: true });
+    const dead = await deadOwnerTag();
+    const live = await liveOwner();
+    try {
+      const kept = [`${live.tag}-0123abcd.part`, basename(tempName(dir)), 'young.part'];
+      for (const name of [`${dead}-0123abcd.part`, ...kept]) await writeFile(join(dir, name), 'partial');
+      if (process.geteuid?.() === 0) {
+        kept.push(`${dead}-4567ef01.part`);
+        await writeFile(join(dir, `${dead}-4567ef01.part`), 'partial');
+        await chown(join(dir, `${dead}-4567ef01.part`), 65534, 65534);
+      }
+      expect(await sweepStale(dir, 60_000)).toBe(1);
+      expect((await readdir(dir)).sort()).toEqual(kept.sort());
+    } finally {
+      await live.stop();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveBundleOptions } from '../../src/config/options.js';
 import { UsageError } from '../../src/errors.js';
 import { formatPlan } from '../../src/plan/format.js';
-import { makePlan, tarballDir } from '../../src/plan/plan.js';
+import { configuredUrls, makePlan, tarballDir } from '../../src/plan/plan.js';
 
 const tcz = (name: string) => ({ kind: 'tcz' as const, name });
 const inputs = {
@@ -42,6 +42,26 @@ describe('makePlan', () => {
       target: '/usr/local/tce.installed/mcollective-2.0.0',
     });
     expect(plan.bundleFile).toBe('razor-microkernel-bundle-dev.tar.gz');
+  });
+
+  it('names every URL redacted; configuredUrls keeps the credentials for the HTTP client', () => {
+    const given = options({
+      mirror: 'http://u:s3cret@h/tcz',
+      isoUrl: 'http://u:s3cret@h/release/Core-current.iso',
+      gemSource: 'https://TOKEN@gems.h',
+      rubygemsUrl: 'http://u:s3cret@h/rubygems-1.8.24.tgz',
+      mcollectiveUrl: 'http://u:s3cret@h/mcollective-2.0.0.tgz',
+      openVmToolsUrl: 'http://u:s3cret@h/mk-open-vm-tools.tar.gz',
+      dpkgList: ['http://u:s3cret@h/Packages.gz'],
+      debMirror: 'http://u:s3cret@h/debian',
+    });
+    const plan = makePlan(given, inputs);
+    const text = `${JSON.stringify(plan)}\n${formatPlan(plan)}`;
+    expect(text).not.toMatch(/s3cret|TOKEN|u:/);
+    expect(plan.mirror.tczUrl).toBe('http://***@h/tcz');
+    expect(plan.gemSource).toBe('https://***@gems.h');
+    expect(plan.debian.packageLists).toEqual(['http://***@h/Packages.gz']);
+    expect(configuredUrls(given).filter((u) => u.includes('s3cret') || u.includes('TOKEN'))).toHaveLength(8);
   });
 
   it('a 2013 tree has no MCollective: nothing to fetch, no links to it, a bad MCollective URL never read', () => {

@@ -5,13 +5,15 @@ import { buildDebianArchive, type DebianArchive } from './debian.js';
 import { buildGemWorld, WORLD_GEM_LIST } from './gems.js';
 import { buildLegacyGemIndex } from './legacy-gems.js';
 import { writeMicrokernelTree } from './microkernel.js';
-import { WorldServer } from './server.js';
+import { WorldServer, type WorldServerOptions } from './server.js';
 import { TARBALL_PATHS, tarballRoutes, tarGz } from './tarballs.js';
 import { buildTinyCoreWorld, type TinyCoreWorld, type TinyCoreWorldOptions } from './tinycore.js';
 
 export interface WorldOptions extends TinyCoreWorldOptions {
   /** Serve the Tiny Core-shaped Core ISO that boots in QEMU (Debian's kernel, Tiny Core's real boot scripts). */
   readonly bootable?: boolean;
+  /** Serve everything behind Basic auth; the URLs and flags stay without them. */
+  readonly credentials?: WorldServerOptions['credentials'];
 }
 
 /** Where the gem server's compact and legacy indexes live on the world server. */
@@ -103,7 +105,7 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   if (bootable) routes.set(tinycore.isoPath, await readFile(bootable.iso));
   for (const [path, body] of [...gems.routes, ...legacyGems]) routes.set(`${GEM_PREFIX}${path}`, body);
   for (const [path, body] of debian.routes) routes.set(`${DEBIAN_PREFIX}${path}`, body);
-  const server = await WorldServer.start(routes);
+  const server = await WorldServer.start(routes, options.credentials ? { credentials: options.credentials } : {});
 
   const source = await writeMicrokernelTree(join(dir, 'source'));
   await writeFile(join(source, 'opt/gems/gem.list'), WORLD_GEM_LIST);

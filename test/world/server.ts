@@ -17,6 +17,9 @@
  *   switched off with `opts.validators` to mimic servers that send neither.
  * - `If-None-Match` (takes precedence) and `If-Modified-Since` are answered with 304.
  *
+ * - With `opts.credentials`, every request must carry them as Basic auth; one
+ *   without them (or with others) is answered 401 with `WWW-Authenticate`.
+ *
  * Faults (per path, `fault(path, f)`; `times: N` = only the next N requests, then
  * normal; without `times` the fault stays until `clearFaults()`):
  * - `{ kind: 'status', status }`   answer 404 / 500 / 503 with a short body
@@ -77,6 +80,8 @@ export interface LoggedRequest {
 export interface WorldServerOptions {
   /** Which validators 200 answers carry (both by default). */
   readonly validators?: { readonly etag?: boolean; readonly lastModified?: boolean };
+  /** Required as Basic auth on every request (a server behind a password). */
+  readonly credentials?: { readonly user: string; readonly password: string };
 }
 
 interface Route {
@@ -98,6 +103,7 @@ export class WorldServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sendEtag: boolean;
   private readonly sendLastModified: boolean;
+  private readonly authorization: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -105,6 +111,9 @@ export class WorldServer {
   ) {
     this.sendEtag = opts.validators?.etag ?? true;
     this.sendLastModified = opts.validators?.lastModified ?? true;
+    const { credentials } = opts;
+    this.authorization =
+      credentials && `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
   }
 
   static async start(routes: ReadonlyMap<string, Buffer>, opts: WorldServerOptions = {}): Promise<WorldServer> {
@@ -175,6 +184,12 @@ export class WorldServer {
     if (method !== 'GET' && method !== 'HEAD') {
       log(405);
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Length': 0 }).end();
+      return;
+    }
+    if (this.authorization !== undefined && headers.authorization !== this.authorization) {
+      log(401);
+      res.setHeader('WWW-Authenticate', 'Basic realm="world"');
+      sendText(res, 401, method);
       return;
     }
     const fault = this.takeFault(path);
