@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorText } from './errno.js';
+import { InputError } from './errors.js';
 
 /**
  * Temporary files and directories in use right now, so that an interrupted
@@ -24,9 +26,20 @@ export function removeTrackedNow(): void {
   tracked.clear();
 }
 
-/** A new scratch directory (under the system's temp directory unless `parent` is given). */
-export async function scratchDir(prefix: string, parent: string = tmpdir()): Promise<string> {
-  const dir = await mkdtemp(join(parent, `mkbundle-${prefix}-`));
+/**
+ * A new scratch directory (under the system's temp directory, TMPDIR,
+ * unless `parent` is given); an InputError naming the parent when it cannot
+ * be made there.
+ */
+export async function scratchDir(prefix: string, parent?: string): Promise<string> {
+  const where = parent ?? tmpdir();
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(where, `mkbundle-${prefix}-`));
+  } catch (error) {
+    const hint = parent === undefined ? ' (TMPDIR)' : '';
+    throw new InputError(`cannot make a scratch directory in ${where}${hint}: ${errorText(error)}`, { cause: error });
+  }
   removeOnInterrupt(dir);
   return dir;
 }

@@ -7,6 +7,8 @@ export interface IsoArgs {
   readonly version: string | undefined;
   readonly out: string;
   readonly recompress: boolean;
+  /** Check the bundle's files against bundle.json before use (--no-verify: do not). */
+  readonly verify: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
 }
@@ -40,6 +42,11 @@ function parser(program: IsoProgram, argv: string[]): Argv {
       type: 'boolean',
       describe: 'recompress core.gz with advdef -z4 when installed (--no-recompress: plain gzip -9)',
     })
+    .option('verify', {
+      type: 'boolean',
+      describe:
+        "check the Core ISO, the dependency tarballs, COPYING and LICENSE against bundle.json's SHA-256s first (--no-verify: for a bundle edited on purpose)",
+    })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
     .strictOptions()
@@ -60,6 +67,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
     help?: boolean;
     out?: string;
     recompress?: boolean;
+    verify?: boolean;
     json?: boolean;
     verbose?: boolean;
     _: (string | number)[];
@@ -80,6 +88,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
       version,
       out: parsed.out ?? '.',
       recompress: parsed.recompress ?? true,
+      verify: parsed.verify ?? true,
       json: parsed.json ?? false,
       verbose: parsed.verbose ?? false,
     },

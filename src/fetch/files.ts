@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { codeOf, isCode } from '../errno.js';
+
+// One place turns errno codes into words for fetch, cache and the ISO stage.
+export { codeOf, errorText, isCode } from '../errno.js';
 
 /** A fresh name in `dir`; `.part` marks it as never to be trusted. */
 export function tempName(dir: string): string {
@@ -66,16 +70,4 @@ export async function materialise(blobPath: string, dest: string): Promise<'link
   } finally {
     await rm(tmp, { force: true });
   }
-}
-
-export function codeOf(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
-export function isCode(err: unknown, code: string): boolean {
-  return codeOf(err) === code;
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
