@@ -17,18 +17,22 @@ export function filesRead(dir: string, manifest: BundleManifest): string[] {
   ];
 }
 
-/** Every SHA-256 bundle.json records for `path`, and where; as found (an edited bundle.json may hold anything). */
-function recorded(manifest: BundleManifest, path: string): { readonly sha256: unknown; readonly where: string }[] {
+/** A SHA-256 bundle.json records for a file, as found (an edited bundle.json may hold anything), and whose. */
+interface Recorded {
+  readonly sha256: unknown;
+  /** Empty for the file's own record, else ` for its download 'URL'`. */
+  readonly of: string;
+}
+
+function recorded(manifest: BundleManifest, path: string): Recorded[] {
   const record: Partial<FileRecord> | null | undefined = manifest.files?.[path];
   if (record === undefined || record === null) return [];
   const input = Array.isArray(manifest.inputs)
     ? manifest.inputs.find((i) => record.url !== undefined && i?.url === record.url)
     : undefined;
   return [
-    { sha256: record.sha256, where: 'bundle.json records' },
-    ...(input === undefined
-      ? []
-      : [{ sha256: input.sha256, where: `bundle.json records for ${quoted(String(input.url))}` }]),
+    { sha256: record.sha256, of: '' },
+    ...(input === undefined ? [] : [{ sha256: input.sha256, of: ` for its download ${quoted(String(input.url))}` }]),
   ];
 }
 
@@ -50,8 +54,9 @@ export async function verifyBundle(dir: string, manifest: BundleManifest, bundle
     const actual = await sha256File(join(dir, path));
     const wrong = expected.find((e) => e.sha256 !== actual);
     if (wrong !== undefined) {
+      const recordedHash = quoted(String(wrong.sha256));
       throw new IntegrityError(
-        `${bundle}: ${path}: sha256 is ${actual}, ${wrong.where} ${quoted(String(wrong.sha256))}`,
+        `${bundle}: ${path}: sha256 is ${actual}, but bundle.json records ${recordedHash}${wrong.of}`,
       );
     }
   }
