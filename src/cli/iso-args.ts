@@ -34,7 +34,7 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     .usage(
       `Usage: ${program.name} ${positional} [OPTIONS]\n\nRebuilds Tiny Core's core.gz with the bundle's overlay merged in (rootless) and\nwrites the bootable ISO rz_mk_{dev,prod,debug}-image.VERSION.iso.${
         program.name === 'mkbundle iso' ? '\nBUNDLE is a bundle .tar.gz or an unpacked bundle directory.' : ''
-      }\nVERSION defaults to the version the bundle recorded (git describe of the source tree\nwhen the bundle was built); a VERSION given replaces it.`,
+      }\nVERSION defaults to the version the bundle recorded (git describe of the source tree\nwhen the bundle was built); a VERSION given replaces it. The bundle's files are checked\nagainst bundle.json first; the ISO and its manifest appear together or not at all.`,
     )
     .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
     .option('out', { type: 'string', describe: 'directory for the ISO and its manifest (default: current directory)' })
