@@ -68,7 +68,6 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     current = { name, start: Date.now() };
     ctx.report({ type: 'step', name });
   };
-  await checkOutDir(args.out);
   const scratch = await scratchDir('iso-stage');
   let manifestTemp: string | undefined;
   let untrackManifest = () => {};
@@ -79,6 +78,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     if (notice !== undefined) ctx.report({ type: 'notice', message: notice });
     const isoPath = resolve(args.out, isoFileName(manifest.flavour, version));
     const manifestPath = `${isoPath}.manifest`;
+    // Before the long work, after what names the bundle's own problems.
+    await checkOutDir(args.out);
     await checkOutputNames([isoPath, manifestPath]);
     const coreIso = join(dir, manifest.tinycore.iso);
     const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;

@@ -79,7 +79,7 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     await mkdir(out, { mode: 0o755 });
     const run = isoAsNobody(bundle, '1.0', ['--out', out]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`mkbundle: cannot write into ${out}: permission denied\n`);
+    expect(run.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${out}: permission denied\n`);
   });
 
   it('a file, or a path under a file', async () => {
@@ -87,7 +87,7 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     await writeFile(file, 'x');
     const run = isoAsNobody(bundle, '1.0', ['--out', file, '--json']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`mkbundle: cannot write into ${file}: not a directory\n`);
+    expect(run.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${file}: not a directory\n`);
     expect(JSON.parse(run.stdout)).toEqual({
       ok: false,
       error: `cannot write into ${file}: not a directory`,
@@ -95,7 +95,7 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     });
     const under = isoAsNobody(bundle, '1.0', ['--out', join(file, 'sub')]);
     expect(under.code).toBe(2);
-    expect(under.stderr).toBe(`mkbundle: cannot write into ${join(file, 'sub')}: not a directory\n`);
+    expect(under.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${join(file, 'sub')}: not a directory\n`);
   });
 
   it('a directory yet to be made under one this user cannot write', async () => {
@@ -104,7 +104,7 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     const out = join(parent, 'a', 'b');
     const run = isoAsNobody(bundle, '1.0', ['--out', out]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`mkbundle: cannot write into ${out}: ${parent}: permission denied\n`);
+    expect(run.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${out}: ${parent}: permission denied\n`);
   });
 
   it.skipIf(!isRoot)('a read-only file system (mounting one needs root)', async () => {
@@ -112,7 +112,7 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     execFileSync('mount', ['-o', 'remount,ro', out]);
     const run = isoAsNobody(bundle, '1.0', ['--out', out]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`mkbundle: cannot write into ${out}: read-only file system\n`);
+    expect(run.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${out}: read-only file system\n`);
   });
 
   it('a directory where the ISO or its manifest goes, before the long work', async () => {
