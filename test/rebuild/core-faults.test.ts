@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,9 +48,11 @@ async function bundleWith(name: string, coreGz: Buffer): Promise<string> {
   return bundle;
 }
 
-/** A TMPDIR of its own, so that what the run leaves there can be seen. */
+/** A TMPDIR of its own (inside the test's directory), so that what the run leaves there can be seen. */
 async function tmp(name: string): Promise<string> {
-  return openDir(`mk-core-faults-tmp-${name}-`);
+  const path = await mkdtemp(join(dir, `tmp-${name}-`));
+  await chmod(path, 0o777);
+  return path;
 }
 
 beforeAll(async () => {
