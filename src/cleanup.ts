@@ -3,6 +3,8 @@ import { rmSync } from 'node:fs';
 import { chmod, lstat, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codeOf, errorText } from './errno.js';
+import { InputError } from './errors.js';
 import { OWNER_TAG, ownerIsGone, ownerTag } from './owner.js';
 
 /**
@@ -32,19 +34,27 @@ const SCRATCH = new RegExp(`^mkbundle-[a-z0-9-]+?-(${OWNER_TAG})-[A-Za-z0-9]{6}$
 const swept = new Map<string, Promise<void>>();
 
 /**
- * A new scratch directory (under the system's temp directory unless `parent`
- * is given), named after its owner. The first one made in a parent first
- * sweeps the parent of the scratch directories that runs killed outright
- * (SIGKILL, which no handler sees) left behind.
+ * A new scratch directory (under the system's temp directory, TMPDIR,
+ * unless `parent` is given), named after its owner; an InputError naming
+ * the parent when it cannot be made there. The first one made in a parent
+ * first sweeps the parent of the scratch directories that runs killed
+ * outright (SIGKILL, which no handler sees) left behind.
  */
-export async function scratchDir(prefix: string, parent: string = tmpdir()): Promise<string> {
-  let sweep = swept.get(parent);
+export async function scratchDir(prefix: string, parent?: string): Promise<string> {
+  const where = parent ?? tmpdir();
+  let sweep = swept.get(where);
   if (sweep === undefined) {
-    sweep = sweepDeadScratch(parent);
-    swept.set(parent, sweep);
+    sweep = sweepDeadScratch(where);
+    swept.set(where, sweep);
   }
   await sweep;
-  const dir = await mkdtemp(join(parent, `mkbundle-${prefix}-${ownerTag()}-`));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(where, `mkbundle-${prefix}-${ownerTag()}-`));
+  } catch (error) {
+    const hint = parent === undefined ? ' (TMPDIR)' : '';
+    throw new InputError(`cannot make a scratch directory in ${where}${hint}: ${errorText(error)}`, { cause: error });
+  }
   removeOnInterrupt(dir);
   return dir;
 }
@@ -98,8 +108,6 @@ export async function removeScratchDir(dir: string): Promise<void> {
   await removeTree(dir);
   tracked.delete(dir);
 }
-
-const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /** Exit on SIGINT, SIGTERM and SIGHUP after removing what is tracked (status 128 + signal). */
 export function exitCleanlyOnSignals(program: string): void {

@@ -4,25 +4,29 @@ import { open, rename, rm } from 'node:fs/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { removeOnInterrupt } from '../cleanup.js';
+import { errorText } from '../errno.js';
 import { InputError } from '../errors.js';
-import { errorText } from '../fetch/files.js';
 
 /** A temporary name next to `path`, so that the final rename stays on one filesystem. */
 export function temporaryName(path: string): string {
   return `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 }
 
+const cannotWrite = (dest: string, error: unknown) =>
+  new InputError(`cannot write ${dest}: ${errorText(error)}`, { cause: error });
+
 /**
- * Writes a stream (through optional transforms) to a temporary name, syncs
- * it and renames it over `dest`: nothing half-written is ever left under the
- * final name, and what was there stays as it was when anything fails.
- * Failures of the destination itself (full, read-only, a directory in the
- * way) are InputErrors naming `dest`; the source's own errors pass unchanged.
+ * Writes a stream (through optional transforms) to `temp` and syncs it, for
+ * the caller to rename to `dest`; `temp` is removed on failure. Failures of
+ * the destination itself (full, read-only, a directory in the way) are
+ * InputErrors naming `dest`; the source's own errors pass unchanged.
  */
-export async function writeFileAtomically(dest: string, source: Readable, transforms: Duplex[] = []): Promise<void> {
-  const temp = temporaryName(dest);
-  const untrack = removeOnInterrupt(temp);
-  const cannotWrite = (error: unknown) => new InputError(`cannot write ${dest}: ${errorText(error)}`, { cause: error });
+export async function writeSynced(
+  temp: string,
+  dest: string,
+  source: Readable,
+  transforms: Duplex[] = [],
+): Promise<void> {
   const sink = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
   const streams: (Readable | Duplex | Writable)[] = [source, ...transforms, sink];
   // pipeline() passes the first error on to every stream: listening first tells which one it started in.
@@ -30,7 +34,7 @@ export async function writeFileAtomically(dest: string, source: Readable, transf
   for (const stream of streams) stream.once('error', () => (origin ??= stream));
   try {
     await pipeline(streams).catch((error: unknown) => {
-      throw origin === sink ? cannotWrite(error) : error;
+      throw origin === sink ? cannotWrite(dest, error) : error;
     });
     try {
       // fsync works on the inode, so a second descriptor flushes what the stream wrote.
@@ -40,13 +44,29 @@ export async function writeFileAtomically(dest: string, source: Readable, transf
       } finally {
         await handle.close();
       }
-      await rename(temp, dest);
     } catch (error) {
-      throw cannotWrite(error);
+      throw cannotWrite(dest, error);
     }
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Writes a stream (through optional transforms) to a temporary name, syncs
+ * it and renames it over `dest`: nothing half-written is ever left under the
+ * final name, and what was there stays as it was when anything fails.
+ */
+export async function writeFileAtomically(dest: string, source: Readable, transforms: Duplex[] = []): Promise<void> {
+  const temp = temporaryName(dest);
+  const untrack = removeOnInterrupt(temp);
+  try {
+    await writeSynced(temp, dest, source, transforms);
+    await rename(temp, dest).catch(async (error: unknown) => {
+      await rm(temp, { force: true });
+      throw cannotWrite(dest, error);
+    });
   } finally {
     untrack();
   }

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { codeOf } from '../errno.js';
 import { ArchiveError } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
 import type { ArchiveEntry } from './entry.js';
@@ -46,7 +47,7 @@ export async function openArchive(source: ArchiveSource, name: string): Promise<
   const gunzip = createGunzip();
   // Errors reach the consumer through gunzip, which pipeline destroys with them.
   pipeline(Readable.from(rawReader.rest()), gunzip, () => {});
-  const reader = new ByteReader(gunzip);
+  const reader = new ByteReader(inflated(gunzip, name));
   return {
     name,
     reader,
@@ -56,6 +57,32 @@ export async function openArchive(source: ArchiveSource, name: string): Promise<
       await closeRaw();
     },
   };
+}
+
+/** The gunzipped bytes; zlib's failures become ArchiveErrors naming the archive. */
+async function* inflated(gunzip: AsyncIterable<unknown>, name: string): AsyncGenerator<unknown> {
+  try {
+    yield* gunzip;
+  } catch (error) {
+    throw gunzipError(name, error);
+  }
+}
+
+/** zlib's words for a broken gzip check, in the user's. */
+const ZLIB_REASONS: Readonly<Record<string, string>> = {
+  'incorrect data check': 'CRC-32 mismatch',
+  'incorrect length check': 'length mismatch',
+};
+
+/** A gzip stream cut short, or one whose data or checks are wrong, as one line naming the archive. */
+export function gunzipError(name: string, error: unknown): ArchiveError {
+  const code = codeOf(error);
+  if (code === 'Z_BUF_ERROR') return new ArchiveError(`${name}: gzip data is truncated`, { cause: error });
+  if (code === 'Z_DATA_ERROR') {
+    const message = (error as Error).message;
+    return new ArchiveError(`${name}: gzip data is corrupt (${ZLIB_REASONS[message] ?? message})`, { cause: error });
+  }
+  return wrapReadError(name, error);
 }
 
 /**

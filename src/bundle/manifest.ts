@@ -6,6 +6,13 @@ import type { Input } from './fetcher.js';
 export const MANIFEST_NAME = 'bundle.json';
 export const MANIFEST_FORMAT = 1;
 
+/** A file of the bundle as the bundle stage wrote it; `url`: the download it is a copy of. */
+export interface FileRecord {
+  readonly size: number;
+  readonly sha256: string;
+  readonly url?: string;
+}
+
 /** bundle.json: what the ISO stage needs to know, and every input with its checksum. */
 export interface BundleManifest {
   readonly format: typeof MANIFEST_FORMAT;
@@ -32,6 +39,11 @@ export interface BundleManifest {
   };
   readonly gems: readonly { readonly name: string; readonly version: string }[];
   readonly inputs: readonly Input[];
+  /**
+   * Every other file of the bundle by path; the ISO stage checks those it
+   * reads before using them. Bundles from before this record lack it.
+   */
+  readonly files?: Readonly<Record<string, FileRecord>>;
 }
 
 /** The dependencies present, in the era's merge order. */

@@ -39,6 +39,7 @@ import { packageRoot, toolVersion } from '../version.js';
 import { fetchDebSet, loadPackageIndexes } from './debs.js';
 import { fetchExtensionSet, fetchVerifiedTcz } from './extensions.js';
 import { RunFetcher } from './fetcher.js';
+import { recordFiles } from './file-records.js';
 import { fetchGems } from './gems.js';
 import { isoScriptEntries } from './iso-scripts.js';
 import { type BundleManifest, MANIFEST_NAME, manifestFor, mergeOrder } from './manifest.js';
@@ -254,6 +255,9 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
         mtime,
       ),
     );
+    if (version !== undefined) {
+      bundleEntries.push(bufferEntry('gitversion.sh', `ISO_VERSION=${shellQuote(version)}\n`, 0o644, mtime));
+    }
     const dependencyNames = bundleEntries
       .filter((e) => e.path.startsWith('dependencies/'))
       .map((e) => basename(e.path));
@@ -273,10 +277,11 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
       },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
+      files: await recordFiles(bundleEntries, {
+        [plan.coreIso.file]: plan.coreIso.url,
+        [`dependencies/${plan.openVmTools.file}`]: plan.openVmTools.url,
+      }),
     });
-    if (version !== undefined) {
-      bundleEntries.push(bufferEntry('gitversion.sh', `ISO_VERSION=${shellQuote(version)}\n`, 0o644, mtime));
-    }
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
     const bundle = join(options.out, plan.bundleFile);
     await writeTarGz(bundle, completeTree(bundleEntries, mtime), {

@@ -7,6 +7,8 @@ export interface IsoArgs {
   readonly version: string | undefined;
   readonly out: string;
   readonly recompress: boolean;
+  /** Check the bundle's files against bundle.json before use (--no-verify: do not). */
+  readonly verify: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
 }
@@ -32,13 +34,18 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     .usage(
       `Usage: ${program.name} ${positional} [OPTIONS]\n\nRebuilds Tiny Core's core.gz with the bundle's overlay merged in (rootless) and\nwrites the bootable ISO rz_mk_{dev,prod,debug}-image.VERSION.iso.${
         program.name === 'mkbundle iso' ? '\nBUNDLE is a bundle .tar.gz or an unpacked bundle directory.' : ''
-      }\nVERSION defaults to the version the bundle recorded (git describe of the source tree\nwhen the bundle was built); a VERSION given replaces it.`,
+      }\nVERSION defaults to the version the bundle recorded (git describe of the source tree\nwhen the bundle was built); a VERSION given replaces it. The bundle's files are checked\nagainst bundle.json first; the ISO and its manifest appear together or not at all.`,
     )
     .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
     .option('out', { type: 'string', describe: 'directory for the ISO and its manifest (default: current directory)' })
     .option('recompress', {
       type: 'boolean',
       describe: 'recompress core.gz with advdef -z4 when installed (--no-recompress: plain gzip -9)',
+    })
+    .option('verify', {
+      type: 'boolean',
+      describe:
+        "check the Core ISO, the dependency tarballs, COPYING and LICENSE against bundle.json's SHA-256s first (--no-verify: for a bundle edited on purpose)",
     })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
@@ -60,6 +67,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
     help?: boolean;
     out?: string;
     recompress?: boolean;
+    verify?: boolean;
     json?: boolean;
     verbose?: boolean;
     _: (string | number)[];
@@ -80,6 +88,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
       version,
       out: parsed.out ?? '.',
       recompress: parsed.recompress ?? true,
+      verify: parsed.verify ?? true,
       json: parsed.json ?? false,
       verbose: parsed.verbose ?? false,
     },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { codeOf, isCode } from '../errno.js';
 import { OWNER_TAG, ownerIsGone, ownerTag } from '../owner.js';
 
 /** A fresh name in `dir`, tagged with its writer (see owner.ts); `.part` marks it as never to be trusted. */
@@ -74,49 +75,4 @@ export async function materialise(blobPath: string, dest: string): Promise<'link
   } finally {
     await rm(tmp, { force: true });
   }
-}
-
-export function codeOf(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
-export function isCode(err: unknown, code: string): boolean {
-  return codeOf(err) === code;
-}
-
-/** Short reasons for the errno codes that file operations meet: the one place they are worded. */
-const REASONS: Readonly<Record<string, string>> = {
-  EACCES: 'permission denied',
-  EBUSY: 'device or resource busy',
-  EDQUOT: 'disk quota exceeded',
-  EEXIST: 'already exists',
-  EFBIG: 'file too large',
-  EIO: 'input/output error',
-  EISDIR: 'is a directory',
-  ELOOP: 'too many levels of symbolic links',
-  EMFILE: 'too many open files',
-  ENAMETOOLONG: 'file name too long',
-  ENFILE: 'too many open files in the system',
-  ENOENT: 'no such file or directory',
-  ENOSPC: 'no space left on device',
-  ENOTDIR: 'not a directory',
-  ENOTEMPTY: 'directory not empty',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ETXTBSY: 'text file busy',
-  EXDEV: 'not on the same file system',
-};
-
-/**
- * The reason an error gives, for a line that names the path itself: the
- * short reason for a known errno code (Node's own text repeats the code, the
- * call and the path), else the message.
- */
-export function errorText(err: unknown): string {
-  return reasonFor(codeOf(err) ?? '') ?? (err instanceof Error ? err.message : String(err));
-}
-
-/** The short reason for an errno code, if it is one file operations meet. */
-export function reasonFor(code: string): string | undefined {
-  return REASONS[code];
 }

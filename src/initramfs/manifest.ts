@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ArchiveEntry, FileData, FileEntry } from '../archive/entry.js';
 
 /** One line of the manifest: what the merged initramfs holds at a path. */
@@ -29,27 +29,21 @@ function openData(data: FileData): Readable {
   }
 }
 
+/** The bytes of `data`, hashed on their way; errors reach the reader (no bare pipe to lose them). */
+async function* hashing(data: FileData, done: (sha256: string) => void): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  for await (const chunk of openData(data)) {
+    hash.update(chunk as Buffer);
+    yield chunk as Buffer;
+  }
+  done(hash.digest('hex'));
+}
+
 /** The same file entry, its bytes hashed on their way into the archive. */
 function hashed(entry: FileEntry, done: (sha256: string) => void): FileEntry {
   return {
     ...entry,
-    data: {
-      from: 'stream',
-      open: () => {
-        const hash = createHash('sha256');
-        const tap = new Transform({
-          transform(chunk: Buffer, _encoding, next) {
-            hash.update(chunk);
-            next(null, chunk);
-          },
-          flush(next) {
-            done(hash.digest('hex'));
-            next();
-          },
-        });
-        return openData(entry.data).pipe(tap);
-      },
-    },
+    data: { from: 'stream', open: () => Readable.from(hashing(entry.data, done), { objectMode: false }) },
   };
 }
 

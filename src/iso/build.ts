@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
+import type { Move } from '../commit.js';
 import type { Flavour } from '../config/flavour.js';
+import { errorText } from '../errno.js';
 import { InputError } from '../errors.js';
 import type { BootFiles } from '../tce/mirror.js';
 import { toolVersion } from '../version.js';
@@ -30,6 +32,8 @@ export interface BuildIsoOptions {
   readonly workDir?: string | undefined;
   /** Syslinux's isohdpfx.bin; by default the first one installed. */
   readonly isohybridMbr?: string | undefined;
+  /** Files under temporary names in `outDir` that appear together with the ISO, or not at all. */
+  readonly companions?: readonly Move[] | undefined;
 }
 
 export interface BuiltIso {
@@ -52,8 +56,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
   try {
     await mkdir(opts.outDir, { recursive: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new InputError(`cannot create the output directory ${opts.outDir}: ${code}`, { cause: error });
+    throw new InputError(`cannot create the output directory ${opts.outDir}: ${errorText(error)}`, { cause: error });
   }
   const scratch = await scratchDir('iso', opts.workDir);
   try {
@@ -72,6 +75,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       copyrightFile: tree.copyrightFile,
       sourceDateEpoch: epoch,
       isohybridMbr: opts.isohybridMbr,
+      companions: opts.companions,
     });
     return {
       path: written.path,

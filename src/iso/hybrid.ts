@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, open } from 'node:fs/promises';
+import { errorText } from '../errno.js';
 import { InputError, ToolMissingError } from '../errors.js';
 
 /** Where distributions install Syslinux's isohybrid MBR template (Debian's `isolinux` package first). */
@@ -45,7 +46,7 @@ export async function isolinuxIsHybridCapable(path: string): Promise<boolean> {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    throw new InputError(`cannot read the boot image ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+    throw new InputError(`cannot read the boot image ${path}: ${errorText(error)}`, {
       cause: error,
     });
   }

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, chmod, copyFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorText } from '../errno.js';
 import { InputError } from '../errors.js';
 import { sha256File } from '../hash.js';
 import type { BootFiles } from '../tce/mirror.js';
@@ -34,8 +35,6 @@ export interface IsoTree {
   readonly warnings: readonly string[];
 }
 
-const errnoOf = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
-
 /** xorriso keeps the image's modes, often read-only; the tree must be writable to edit it. */
 async function makeWritable(dir: string): Promise<void> {
   await chmod(dir, 0o755);
@@ -59,7 +58,7 @@ async function copyIn(source: string, dest: string, what: string): Promise<void>
     await copyFile(source, dest);
     await chmod(dest, 0o644);
   } catch (error) {
-    throw new InputError(`cannot copy ${what} ${source} into the ISO tree: ${errnoOf(error)}`, { cause: error });
+    throw new InputError(`cannot copy ${what} ${source} into the ISO tree: ${errorText(error)}`, { cause: error });
   }
 }
 
@@ -75,7 +74,7 @@ export async function prepareIsoTree(dir: string, spec: IsoTreeSpec): Promise<Is
   try {
     await access(spec.coreIso, constants.R_OK);
   } catch (error) {
-    throw new InputError(`cannot read the Core ISO ${spec.coreIso}: ${errnoOf(error)}`, { cause: error });
+    throw new InputError(`cannot read the Core ISO ${spec.coreIso}: ${errorText(error)}`, { cause: error });
   }
   await mkdir(dir, { recursive: true });
   await extractFromIso(spec.coreIso, 'boot', join(dir, 'boot'));

@@ -1,13 +1,14 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { temporaryName } from '../archive/atomic.js';
 import { removeOnInterrupt } from '../cleanup.js';
+import { type Move, renameTogether } from '../commit.js';
 import { ArchiveError, InputError } from '../errors.js';
 import { requireTool } from '../tools/which.js';
 import { BOOT_IMAGE, xorrisoArgs } from './args.js';
 import { findIsohybridMbr, isolinuxIsHybridCapable } from './hybrid.js';
-import { withXorrisoProblem } from './xorriso.js';
+import { diskFullReason, withXorrisoProblem } from './xorriso.js';
 
 export interface WriteIsoOptions {
   readonly volumeId: string;
@@ -18,6 +19,8 @@ export interface WriteIsoOptions {
   readonly sourceDateEpoch?: number | undefined;
   /** Syslinux's isohdpfx.bin; by default the first one installed. */
   readonly isohybridMbr?: string | undefined;
+  /** Files written under temporary names that are renamed into place together with the ISO (its manifest). */
+  readonly companions?: readonly Move[] | undefined;
 }
 
 export interface WrittenIso {
@@ -27,9 +30,9 @@ export interface WrittenIso {
   readonly warnings: readonly string[];
 }
 
-/** Problems with the files xorriso reads or writes, as opposed to the image it was asked to make. */
+/** Problems with the files xorriso reads or writes, as opposed to the image it was asked to make (a full disk: diskFullReason). */
 const FILE_PROBLEM =
-  /Permission denied|No such file|does not exist|Cannot acquire drive|Access to file is not allowed|No space left|Read-only file system|Cannot determine attributes/i;
+  /Permission denied|No such file|does not exist|Cannot acquire drive|Access to file is not allowed|Cannot determine attributes/i;
 
 /** The environment xorriso runs in: SOURCE_DATE_EPOCH is ours to set, never inherited. */
 function xorrisoEnv(epoch: number | undefined): NodeJS.ProcessEnv {
@@ -49,7 +52,8 @@ async function syncFile(path: string): Promise<void> {
 /**
  * Writes the ISO image of `tree` (prepared by prepareIsoTree) to `dest` with
  * xorriso: under a temporary name in the same directory, renamed only when
- * complete, so a failure leaves nothing under `dest`.
+ * complete (together with its companions), so a failure leaves `dest` and
+ * the companions' names as they were.
  */
 export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions): Promise<WrittenIso> {
   const xorriso = await requireTool('xorriso');
@@ -79,11 +83,13 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
       reject: false,
     });
     if (run.exitCode !== 0) {
+      const full = diskFullReason(run.stderr);
+      if (full !== undefined) throw new InputError(`cannot write ${path}: ${full}`);
       const message = withXorrisoProblem(`${path}: xorriso could not write the ISO`, run.stderr);
       throw FILE_PROBLEM.test(run.stderr) ? new InputError(message) : new ArchiveError(message);
     }
     await syncFile(temp);
-    await rename(temp, path);
+    await renameTogether([{ from: temp, to: path }, ...(opts.companions ?? [])]);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

@@ -24,3 +24,15 @@ export function withXorrisoProblem(message: string, stderr: string): string {
   const problem = xorrisoProblem(stderr);
   return problem === undefined ? message : `${message} (${problem})`;
 }
+
+/** What xorriso says when the disk file it writes cannot take the bytes, in errorText's words. */
+const DISK_FULL: readonly (readonly [RegExp, string])[] = [
+  [/No space left on device|exceeds free space on media/i, 'no space left on device'],
+  [/Disk quota exceeded/i, 'disk quota exceeded'],
+  [/Read-only file system/i, 'read-only file system'],
+];
+
+/** Why xorriso could not write a file on disk, when its stderr says the disk is full or read-only. */
+export function diskFullReason(stderr: string): string | undefined {
+  return DISK_FULL.find(([pattern]) => pattern.test(stderr))?.[1];
+}

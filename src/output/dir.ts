@@ -1,8 +1,8 @@
 import { lstat, mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { temporaryName } from '../archive/atomic.js';
+import { codeOf, errorText, reasonFor } from '../errno.js';
 import { InputError } from '../errors.js';
-import { codeOf, errorText, reasonFor } from '../fetch/files.js';
 
 /** What is at `path`, following symlinks; a path through a non-directory holds nothing. */
 async function kindOf(path: string): Promise<'dir' | 'other' | 'none'> {

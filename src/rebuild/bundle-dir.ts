@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { extractTar } from '../archive/tar-extract.js';
 import { type BundleManifest, MANIFEST_FORMAT, MANIFEST_NAME } from '../bundle/manifest.js';
 import { isFlavour } from '../config/flavour.js';
+import { errorText, isSystemError } from '../errno.js';
 import { InputError } from '../errors.js';
 import { bootFiles } from '../tce/mirror.js';
 
@@ -59,7 +60,14 @@ export async function openBundle(bundle: string, scratch: string): Promise<Opene
   let dir = bundle;
   if (!info.isDirectory()) {
     dir = await mkdtemp(join(scratch, 'bundle-'));
-    await extractTar(bundle, dir, { name: bundle });
+    try {
+      await extractTar(bundle, dir, { name: bundle });
+    } catch (error) {
+      // extractTar names the entry; a full or read-only scratch is about where it was unpacking.
+      const cause = error instanceof InputError ? error.cause : undefined;
+      if (!isSystemError(cause)) throw error;
+      throw new InputError(`cannot unpack ${bundle} into ${dir}: ${errorText(cause)}`, { cause: error });
+    }
   }
   const file = join(dir, MANIFEST_NAME);
   if (!existsSync(file)) throw new InputError(`${bundle}: not a mkbundle bundle (no ${MANIFEST_NAME})`);

@@ -1,20 +1,23 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { writeFileAtomically } from '../archive/atomic.js';
-import { removeScratchDir, scratchDir } from '../cleanup.js';
+import { temporaryName, writeSynced } from '../archive/atomic.js';
+import { removeOnInterrupt, removeScratchDir, scratchDir } from '../cleanup.js';
 import type { IsoArgs } from '../cli/iso-args.js';
 import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
 import type { Flavour } from '../config/flavour.js';
+import { systemErrorAsInput } from '../errno.js';
 import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
 import { extractFromIso } from '../iso/read.js';
-import { checkVersion, chooseVersion } from '../iso/version.js';
+import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
 import { openBundle } from './bundle-dir.js';
+import { checkOutDir, checkOutputNames, makeOutDir } from './out-dir.js';
+import { verifyBundle } from './verify.js';
 
 export interface IsoResult {
   readonly iso: string;
@@ -33,6 +36,8 @@ export interface IsoResult {
   readonly initrdHash: string;
   readonly hybrid: boolean;
   readonly warnings: readonly string[];
+  /** False with --no-verify: the bundle's files were not checked against bundle.json. */
+  readonly verified: boolean;
   /** Seconds per step, in order. */
   readonly steps: Readonly<Record<string, number>>;
   readonly seconds: number;
@@ -64,13 +69,27 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     ctx.report({ type: 'step', name });
   };
   const scratch = await scratchDir('iso-stage');
+  let manifestTemp: string | undefined;
+  let untrackManifest = () => {};
   try {
     step('bundle');
     const { dir, manifest } = await openBundle(args.bundle, scratch);
     const { version, notice } = chooseVersion(args.version, manifest.version, args.bundle);
     if (notice !== undefined) ctx.report({ type: 'notice', message: notice });
+    const isoPath = resolve(args.out, isoFileName(manifest.flavour, version));
+    const manifestPath = `${isoPath}.manifest`;
+    // Before the long work, after what names the bundle's own problems.
+    await checkOutDir(args.out);
+    await checkOutputNames([isoPath, manifestPath]);
     const coreIso = join(dir, manifest.tinycore.iso);
     const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;
+
+    if (args.verify) {
+      step('verify the bundle');
+      await verifyBundle(dir, manifest, args.bundle);
+    } else {
+      ctx.report({ type: 'warning', message: `--no-verify: ${args.bundle} was not checked against its bundle.json` });
+    }
 
     step('read the Core ISO');
     const originalInitrd = join(scratch, 'core.orig.gz');
@@ -83,7 +102,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const initrd = join(scratch, basename(boot.initrd));
     const header = { iso_version: version, kernel: boot.kernel, kernel_hash: kernelHash, initrd: boot.initrd };
     const built = await buildInitramfs({
-      core: { path: originalInitrd, name: `${manifest.tinycore.iso}:${boot.initrd}` },
+      core: { path: originalInitrd, name: `${manifest.tinycore.iso}:/${boot.initrd}` },
       overlays: manifest.dependencies.map((d) => ({ path: join(dir, d), name: d })),
       version,
       kernelVersion: manifest.tinycore.kernelVersion,
@@ -95,6 +114,16 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const initrdHash = await sha256File(initrd);
 
     step('write the ISO');
+    // The manifest waits under a temporary name beside the ISO: the two appear together or not at all.
+    const records: readonly ManifestRecord[] = built.records;
+    await makeOutDir(args.out);
+    manifestTemp = temporaryName(manifestPath);
+    untrackManifest = removeOnInterrupt(manifestTemp);
+    await writeSynced(
+      manifestTemp,
+      manifestPath,
+      Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
+    );
     const optional = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
     const iso = await buildIso({
       coreIso,
@@ -107,13 +136,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       license: optional('LICENSE'),
       sourceDateEpoch: epoch,
       workDir: scratch,
+      companions: [{ from: manifestTemp, to: manifestPath }],
     });
-    const records: readonly ManifestRecord[] = built.records;
-    const manifestPath = `${iso.path}.manifest`;
-    await writeFileAtomically(
-      manifestPath,
-      Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
-    );
     endStep();
     const recompression =
       built.recompression.status === 'recompressed'
@@ -138,10 +162,16 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       initrdHash,
       hybrid: iso.hybrid,
       warnings: [...built.warnings, ...iso.warnings],
+      verified: args.verify,
       steps,
       seconds: (Date.now() - started) / 1000,
     };
+  } catch (error) {
+    throw systemErrorAsInput(error, current?.name);
   } finally {
+    // After the rename there is nothing left under the temporary name.
+    if (manifestTemp !== undefined) await rm(manifestTemp, { force: true });
+    untrackManifest();
     await removeScratchDir(scratch);
   }
 }

@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCpio } from '../../src/archive/cpio-read.js';
 import { cpioStream, writeCpio } from '../../src/archive/cpio-write.js';
@@ -367,11 +368,36 @@ describe('hostile and broken cpio archives', () => {
     await expect(collect(readCpio(streamOf(bytes), { name: 'core.gz' }))).rejects.toThrow(message);
   });
 
-  it('reports a corrupt gzip stream as an ArchiveError', async () => {
+  it('names a gzip stream whose CRC-32 does not match', async () => {
     const gz = gzipSync(rawCpio([{ name: 'a', mode: 0o100644, data: Buffer.from('x'.repeat(1000)) }]));
     gz.writeUInt8(gz.readUInt8(gz.length - 5) ^ 0xff, gz.length - 5);
+    const run = collect(readCpio(streamOf(gz), { name: 'core.gz' }));
+    await expect(run).rejects.toThrow(new ArchiveError('core.gz: gzip data is corrupt (CRC-32 mismatch)'));
+  });
+
+  it('names gzip data that is not deflate', async () => {
+    const gz = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(64, 0xff)]);
     await expect(collect(readCpio(streamOf(gz), { name: 'core.gz' }))).rejects.toThrow(
-      /^core\.gz: cannot read archive/,
+      /^core\.gz: gzip data is corrupt \(invalid [a-z ]+\)$/,
+    );
+  });
+
+  it('names a gzip stream cut anywhere as truncated, wherever the reader is (property)', async () => {
+    const random = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7919) % 251));
+    const gz = gzipSync(
+      rawCpio([
+        { name: 'a', mode: 0o100644, data: random(70_000) },
+        { name: 'b', mode: 0o40755 },
+        { name: 'b/c', mode: 0o100644, data: random(3000) },
+      ]),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: gz.length - 1 }), async (cut) => {
+        const error = await collect(readCpio(streamOf(gz.subarray(0, cut)), { name: 'core.gz' })).catch((e) => e);
+        expect(error).toBeInstanceOf(ArchiveError);
+        expect((error as Error).message).toMatch(/^core\.gz: (gzip data is truncated|archive is truncated.*)$/);
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -90,6 +90,11 @@ describe('parseIsoArgv', () => {
     });
   });
 
+  it('verifies the bundle unless --no-verify', async () => {
+    expect(await isoArgs(mkbundleIso, ['b.tar.gz'])).toMatchObject({ verify: true });
+    expect(await isoArgs(rebuildIso, ['--no-verify'])).toMatchObject({ verify: false });
+  });
+
   it('refuses too few or too many arguments', async () => {
     await expect(parseIsoArgv(mkbundleIso, [])).rejects.toThrow(
       'expected a bundle and at most a VERSION, got 0 arguments',

@@ -2,7 +2,8 @@ import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utim
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorText, materialise, reasonFor, sweepStale, tempName, writeFileAtomic } from '../../src/fetch/files.js';
+import { errorText, reasonFor } from '../../src/errno.js';
+import { materialise, sweepStale, tempName, writeFileAtomic } from '../../src/fetch/files.js';
 import { deadOwnerTag, liveOwner } from '../helpers/owners.js';
 
 let root: string;

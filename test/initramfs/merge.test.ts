@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmod, link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,10 +52,10 @@ async function overlay(name: string, entries: ArchiveEntry[]): Promise<{ path: s
   return { path, name: `dependencies/${name}` };
 }
 
-async function build(overlays: { path: string; name: string }[], version = '1.2.3.4') {
+async function build(overlays: { path: string; name: string }[], version = '1.2.3.4', from = core) {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.gz`);
   const result = await buildInitramfs({
-    core: { path: core, name: 'Core-current.iso:boot/core.gz' },
+    core: { path: from, name: 'Core-current.iso:boot/core.gz' },
     overlays,
     version,
     kernelVersion: KVER,
@@ -160,6 +160,22 @@ describe('buildInitramfs', () => {
     const a = await overlay('replace.tar.gz', [entry({ kind: 'symlink', path: 'home/tc', target: '/tmp' })]);
     const merged = await contents((await build([a])).out);
     expect(merged.get('home/tc')?.entry).toMatchObject({ kind: 'symlink', target: '/tmp' });
+  });
+
+  it('a core.gz cut short in the middle of a file is an ArchiveError naming it, and leaves no file', async () => {
+    const root = join(dir, 'big-root');
+    await mkdir(join(root, 'bin'), { recursive: true });
+    await writeFile(join(root, 'bin/busybox'), randomBytes(400_000));
+    const whole = join(dir, 'big.gz');
+    execFileSync('sh', ['-c', `cd ${root} && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1 > ${whole}`]);
+    const cut = join(dir, 'cut.gz');
+    const bytes = await readFile(whole);
+    await writeFile(cut, bytes.subarray(0, bytes.length / 2));
+    const before = await readdir(dir);
+    await expect(build([], '1.0', cut)).rejects.toThrowError(
+      new ArchiveError('Core-current.iso:boot/core.gz: gzip data is truncated'),
+    );
+    expect(await readdir(dir)).toEqual(before);
   });
 
   it('quotes the version for YAML', () => {

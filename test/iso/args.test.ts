@@ -115,7 +115,7 @@ describe('isohybrid', () => {
       await writeFile(join(dir, 'short.bin'), 'x');
       await expect(isolinuxIsHybridCapable(join(dir, 'short.bin'))).resolves.toBe(false);
       await expect(isolinuxIsHybridCapable(join(dir, 'none.bin'))).rejects.toThrow(
-        `cannot read the boot image ${join(dir, 'none.bin')}: ENOENT`,
+        `cannot read the boot image ${join(dir, 'none.bin')}: no such file or directory`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -283,14 +283,14 @@ describe('failures', () => {
     await writeFile(join(work, 'a-file'), '');
     const outDir = join(work, 'a-file', 'out');
     await expect(buildIso({ ...options, outDir })).rejects.toThrow(
-      new InputError(`cannot create the output directory ${outDir}: ENOTDIR`),
+      new InputError(`cannot create the output directory ${outDir}: not a directory`),
     );
   });
 
   it('a missing Core ISO is an InputError naming it', async () => {
     const coreIso = join(work, 'no-such.iso');
     await expect(buildIso({ ...options, coreIso, outDir: join(work, 'x') })).rejects.toThrow(
-      new InputError(`cannot read the Core ISO ${coreIso}: ENOENT`),
+      new InputError(`cannot read the Core ISO ${coreIso}: no such file or directory`),
     );
   });
 
@@ -304,7 +304,7 @@ describe('failures', () => {
   it('a missing initramfs is an InputError naming it', async () => {
     const initramfs = join(work, 'no-core.gz');
     await expect(buildIso({ ...options, initramfs, outDir: join(work, 'x') })).rejects.toThrow(
-      new InputError(`cannot copy the initramfs ${initramfs} into the ISO tree: ENOENT`),
+      new InputError(`cannot copy the initramfs ${initramfs} into the ISO tree: no such file or directory`),
     );
   });
 

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/version.js';
@@ -71,4 +72,53 @@ export function cpioList(gz: string): string[] {
     .toString()
     .trim()
     .split('\n');
+}
+
+export const isRoot = process.getuid?.() === 0;
+
+/** Unpacks a bundle tarball into `dir` (made), readable by everyone. */
+export async function unpackBundle(tarball: string, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  execFileSync('tar', ['xzf', tarball, '-C', dir]);
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+/** A copy of `iso` at `out` with `file` in place of `inside` (boot record kept). */
+export function replaceInIso(iso: string, inside: string, file: string, out: string): void {
+  execFileSync(
+    'xorriso',
+    ['-indev', iso, '-outdev', out, '-boot_image', 'any', 'keep', '-update', file, `/${inside}`],
+    {
+      stdio: 'ignore',
+    },
+  );
+}
+
+/**
+ * Records the current size and SHA-256 of `path` in the unpacked bundle's
+ * bundle.json (its `files` entry and the download it is a copy of), as the
+ * bundle stage would have: for tests that change a file on purpose.
+ */
+export async function reseal(bundleDir: string, path: string): Promise<void> {
+  const file = join(bundleDir, 'bundle.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8'));
+  const data = await readFile(join(bundleDir, path));
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  const record = manifest.files[path];
+  manifest.files[path] = { ...record, size: data.length, sha256 };
+  for (const input of manifest.inputs) {
+    if (input.url === record.url) Object.assign(input, { size: data.length, sha256 });
+  }
+  await writeFile(file, JSON.stringify(manifest, null, 2));
+}
+
+/** Mounts a tmpfs of `size` (mount's syntax: 2m, 600k) everyone may write to at `dir` (made). Root only. */
+export async function mountTmpfs(dir: string, size: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0777`, 'tmpfs', dir]);
+}
+
+export function unmount(dir: string): void {
+  execFileSync('umount', [dir]);
 }
