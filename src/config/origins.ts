@@ -1,5 +1,5 @@
 import type { BundleOptions, Setting } from './options.js';
-import { quoted } from './quote.js';
+import { printable, quoted } from './quote.js';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 const derived = 'from the Tiny Core version and architecture';
@@ -31,7 +31,7 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
 ];
 
 /** A value as it is, unless it holds something that would not print on one line. */
-const shown = (value: string) => (/^[^\p{Cc}\p{Zl}\p{Zp}\p{Cs}]*$/u.test(value) ? value : quoted(value));
+const shown = (value: string) => (printable(value) ? value : quoted(value));
 
 /** The `--dry-run` block that says what each setting is and where it came from. */
 export function formatOrigins(options: BundleOptions): string {

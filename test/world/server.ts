@@ -25,6 +25,9 @@
  * - `{ kind: 'truncate', bytes }`  declare the full Content-Length, send fewer, destroy the socket
  * - `{ kind: 'reset' }`            reset the connection before any response
  * - `{ kind: 'corrupt' }`          flip bytes in the body (same length, same headers)
+ * - `{ kind: 'reason', status, reason }` answer `status` with the raw reason phrase `reason`
+ *                                  (one byte per character, as latin1: ESC, BEL and C1 go out as
+ *                                  they are; Node's own writeHead refuses them), no body, then close
  *
  * Request log: `requests` lists `{ method, path, status, conditional, headers, fault? }` in
  * arrival order (logged when the answer is decided, so timed-out requests count;
@@ -52,6 +55,7 @@ export type Fault = (
   | { readonly kind: 'truncate'; readonly bytes: number }
   | { readonly kind: 'reset' }
   | { readonly kind: 'corrupt' }
+  | { readonly kind: 'reason'; readonly status: number; readonly reason: string }
 ) & { readonly times?: number };
 
 export type FaultKind = Fault['kind'];
@@ -174,6 +178,12 @@ export class WorldServer {
     if (fault?.kind === 'reset') {
       log(0, 'reset');
       req.socket.resetAndDestroy();
+      return;
+    }
+    if (fault?.kind === 'reason') {
+      log(fault.status, 'reason');
+      const head = `HTTP/1.1 ${fault.status} ${fault.reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+      req.socket.end(Buffer.from(head, 'latin1'));
       return;
     }
     if (fault?.kind === 'status') {
