@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { escapeUnsafe } from '../config/quote.js';
+import { escapeUnsafe, jsonText } from '../config/quote.js';
 import { MkbundleError, UsageError } from '../errors.js';
 import { type IsoResult, runIso } from '../rebuild/run.js';
 import { type IsoProgram, isoUsage, parseIsoArgv } from './iso-args.js';
@@ -50,7 +50,7 @@ export async function iso(program: IsoProgram, argv: readonly string[], io: Io):
   const result = await runIso(args, { env: io.env, report });
   for (const message of result.warnings) report({ type: 'warning', message });
   report({ type: 'done' });
-  io.stdout.write(args.json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : isoSummary(result));
+  io.stdout.write(args.json ? `${jsonText({ ok: true, ...result }, 2)}\n` : isoSummary(result));
   return 0;
 }
 
@@ -70,7 +70,7 @@ export async function failure(
   const message = escapeUnsafe(error instanceof Error ? error.message : String(error));
   if (argv.includes('--json')) {
     const kind = error instanceof Error ? error.name : 'Error';
-    io.stdout.write(`${JSON.stringify({ ok: false, error: message, kind })}\n`);
+    io.stdout.write(`${jsonText({ ok: false, error: message, kind })}\n`);
   }
   if (error instanceof UsageError) {
     io.stderr.write(`${name}: error: ${message}\n\n${await usage()}\n`);

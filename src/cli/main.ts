@@ -4,7 +4,7 @@ import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
 import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
 import { type BundleOptions, resolveBundleOptions } from '../config/options.js';
 import { formatOrigins } from '../config/origins.js';
-import { quoted } from '../config/quote.js';
+import { jsonText, quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { formatPlan } from '../plan/format.js';
 import { bundleUsage, type Invocation, parseArgv } from './args.js';
@@ -67,7 +67,7 @@ function reporterFor(options: BundleOptions, io: Io): Reporter {
 
 /** The json result: everything but the password, which never leaves the image. */
 function jsonResult(result: BundleResult): string {
-  return `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`;
+  return `${jsonText({ ok: true, ...result }, 2)}\n`;
 }
 
 async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io: Io): Promise<number> {
@@ -79,7 +79,7 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
     const image = { flavour: plan.flavour };
     io.stdout.write(
       options.json
-        ? `${JSON.stringify({ ok: true, plan: { ...plan, image }, origins: options.origins }, null, 2)}\n`
+        ? `${jsonText({ ok: true, plan: { ...plan, image }, origins: options.origins }, 2)}\n`
         : `${formatOrigins(options)}\n${formatPlan(plan)}`,
     );
     return 0;

@@ -14,6 +14,7 @@ export const QUOTE_LIMIT = 120;
  * line and paragraph separators.
  */
 const UNSAFE = /[\p{C}\p{Zl}\p{Zp}]/u;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
 
 const hex = (n: number) => n.toString(16);
 
@@ -97,4 +98,17 @@ export function escapeUnsafe(text: string): string {
   let out = '';
   for (const char of text) out += shown(char, false);
   return out;
+}
+
+/**
+ * JSON.stringify with every unsafe code point written as `\uXXXX` escapes:
+ * the same value to a JSON reader, nothing a terminal acts on when printed.
+ * (Outside strings JSON has only ASCII punctuation, spaces and newlines.)
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  const unit = (code: number) => `\\u${hex(code).padStart(4, '0')}`;
+  // A raw newline is the indentation's: JSON.stringify escapes those inside strings itself.
+  return JSON.stringify(value, null, indent).replace(UNSAFE_ALL, (char) =>
+    char === '\n' ? char : [...Array(char.length).keys()].map((i) => unit(char.charCodeAt(i))).join(''),
+  );
 }

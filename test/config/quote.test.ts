@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeUnsafe, printable, QUOTE_LIMIT, quoted } from '../../src/config/quote.js';
+import { escapeUnsafe, jsonText, printable, QUOTE_LIMIT, quoted } from '../../src/config/quote.js';
 import { firstUnsafe } from '../helpers/terminal.js';
 
 /** Reads quoted()'s output back: the content between the quotes, and whether it was cut. */
@@ -135,5 +135,20 @@ describe('printable and escapeUnsafe', () => {
         expect(escapeUnsafe(text) === text).toBe(printable(text));
       }),
     );
+  });
+});
+
+describe('jsonText', () => {
+  it('is the same JSON value, with nothing a terminal acts on', () => {
+    fc.assert(
+      fc.property(fc.dictionary(hostileText, fc.oneof(hostileText, fc.array(hostileText), fc.integer())), (value) => {
+        for (const indent of [undefined, 2]) {
+          const text = jsonText(value, indent);
+          expect(firstUnsafe(text.replaceAll('\n', ''))).toBeUndefined();
+          expect(JSON.parse(text)).toEqual(value);
+        }
+      }),
+    );
+    expect(jsonText({ a: '\u202e\u009b\u{e0001}' })).toBe('{"a":"\\u202e\\u009b\\udb40\\udc01"}');
   });
 });

@@ -115,6 +115,13 @@ describe('hostile entry names are refused', () => {
     ["'.'", 'P', '.', /: '\.': unsafe entry name '\.' in image$/],
     ['containing /', 'Qz', 'a/', /: 'a\/': unsafe entry name 'a\/' in image$/],
     ['containing NUL', 'Qz', 'Q\0', /: 'Q\\u\{0\}': unsafe entry name 'Q\\u\{0\}' in image$/],
+    // Quoted in the message: ESC as \u{1b}, bytes that are not UTF-8 (a lone C1 byte, 0xff) as \xHH.
+    [
+      'containing / among terminal controls',
+      'Qzzzz',
+      '\x1b]/\x9b\xff',
+      /: '\\u\{1b\}\]\/\\x9b\\xff': unsafe entry name '\\u\{1b\}\]\/\\x9b\\xff' in image$/,
+    ],
   ];
 
   it.each(cases)('%s', async (_label, from, to, message) => {
