@@ -63,11 +63,11 @@ const flagsWithout = (option: string) =>
   world.flags.filter((flag, i) => flag !== option && world.flags[i - 1] !== option);
 
 /** One safe error line on stderr, the same error in the --json answer; the line is returned. */
-function expectSafeFailure(run: CliRun, code: number, program = 'mkbundle'): string {
+function expectSafeFailure(run: CliRun, code: number): string {
   expectTerminalSafe(run.stderr);
   expectTerminalSafe(run.stdout);
   expect(run.code).toBe(code);
-  const lines = run.stderr.split('\n').filter((l) => l.startsWith(`${program}:`));
+  const lines = run.stderr.split('\n').filter((l) => l.startsWith('mkbundle:'));
   expect(lines).toHaveLength(1);
   const json = JSON.parse(run.stdout) as { ok: boolean; error: string };
   expect(json.ok).toBe(false);
@@ -86,10 +86,17 @@ describe('the bundle stage quotes what files and servers say', () => {
     expect(line).toContain(SHOWN.replace('\\u{d}', '').replaceAll(' ', ''));
   });
 
-  it('a hostile .md5.txt', async () => {
-    const run = await withRoute(`${world.tinycore.tczPath}/bash.tcz.md5.txt`, `${HOSTILE}\n`, () => build([]));
-    const line = expectSafeFailure(run, 4);
-    expect(line).toBe(`mkbundle: ${world.urls.mirror}/bash.tcz.md5.txt: not an md5sum line: '${SHOWN}'`);
+  it('a hostile .md5.txt, and a 1 MB line in one', async () => {
+    const md5 = `${world.tinycore.tczPath}/bash.tcz.md5.txt`;
+    const run = await withRoute(md5, `${HOSTILE}\n`, () => build([]));
+    expect(expectSafeFailure(run, 4)).toBe(
+      `mkbundle: ${world.urls.mirror}/bash.tcz.md5.txt: not an md5sum line: '${SHOWN}'`,
+    );
+    const long = await withRoute(md5, `${'\u202e'.repeat(1_000_000)}\n`, () => build([]));
+    const line = expectSafeFailure(long, 4);
+    expect(line).toBe(
+      `mkbundle: ${world.urls.mirror}/bash.tcz.md5.txt: not an md5sum line: '${'\\u{202e}'.repeat(15)}'…`,
+    );
   });
 
   it('a hostile extension list line', async () => {
