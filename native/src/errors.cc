@@ -7,19 +7,16 @@
 namespace mkb {
 
 std::string showPath(const std::string& path) {
-  if (path.empty()) return "/";
-  // Control bytes escaped, so that a hostile name cannot break the message's line.
-  std::string out;
-  for (const unsigned char c : path) {
-    if (c < 0x20 || c == 0x7f) {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
+  // The raw bytes in hex between two markers; the JavaScript side shows them with quoted(), the one
+  // function that escapes content for a terminal. Hex survives the message's conversion to a JS
+  // string, which would replace bytes that are not UTF-8.
+  static const char hex[] = "0123456789abcdef";
+  std::string out(1, kPathStart);
+  for (const unsigned char c : path.empty() ? std::string("/") : path) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
   }
+  out += kPathEnd;
   return out;
 }
 

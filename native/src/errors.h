@@ -17,7 +17,10 @@ class Failure : public std::runtime_error {
   std::string code_;
 };
 
-// Renders an in-image path for messages: the root as '/', control bytes as \xNN.
+// A path in a message is marked, never written raw: kPathStart, its bytes in lowercase hex,
+// kPathEnd (the root as '/'). src/squashfs/binding.ts turns each into quoted(bytes).
+constexpr char kPathStart = '\x1e';
+constexpr char kPathEnd = '\x1f';
 std::string showPath(const std::string& path);
 
 // Short text for a libsquashfs error code, for use inside a message.

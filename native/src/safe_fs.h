@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "errors.h"
+
 namespace mkb {
 
 class Fd {
@@ -33,7 +35,8 @@ struct Dest {
   int root;
   std::string shown;
 
-  std::string at(const std::string& path) const { return shown + "/" + path; }
+  // The destination path of `path`, marked for a message (see showPath).
+  std::string at(const std::string& path) const { return showPath(shown + "/" + path); }
 };
 
 // Opens (creating if missing) directory `name` in `parent`; refuses a symlink

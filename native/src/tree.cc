@@ -53,7 +53,7 @@ std::vector<Child> readDirectory(Reader& reader, const sqfs_inode_generic_t* dir
     if (std::strlen(reinterpret_cast<const char*>(entry->name)) != length || name == "." || name == ".." ||
         name.find('/') != std::string::npos) {
       throw Failure("EUNSAFE",
-                    showPath(joinPath(path, name)) + ": unsafe entry name '" + showPath(name) + "' in image");
+                    showPath(joinPath(path, name)) + ": unsafe entry name " + showPath(name) + " in image");
     }
     // A second entry of one name could swap a directory for a symlink mid-extraction.
     if (!names.insert(name).second) throwCorruptAt(joinPath(path, name), "duplicate entry name");

@@ -210,9 +210,9 @@ class ImageWriter {
       const size_t slash = path.rfind('/');
       const std::string parentPath = slash == std::string::npos ? "" : path.substr(0, slash);
       const auto parent = made.find(parentPath);
-      if (parent == made.end()) invalid(path, "parent directory '" + showPath(parentPath) + "' is not listed");
+      if (parent == made.end()) invalid(path, "parent directory " + showPath(parentPath) + " is not listed");
       if (parent->second->kind != WriteKind::Dir) {
-        invalid(path, "parent '" + showPath(parentPath) + "' is not a directory");
+        invalid(path, "parent " + showPath(parentPath) + " is not a directory");
       }
       nodes_.emplace_back();
       Node* node = &nodes_.back();
@@ -284,17 +284,17 @@ class ImageWriter {
       const std::string& path = node.entry->path;
       const std::string& source = node.entry->source;
       const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throwErrno("ESOURCE", showPath(path) + ": cannot open source '" + showPath(source) + "'", errno);
+      if (fd < 0) throwErrno("ESOURCE", showPath(path) + ": cannot open source " + showPath(source), errno);
       Fd input(fd);
       struct stat st {};
       if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        throw Failure("ESOURCE", showPath(path) + ": source '" + showPath(source) + "' is not a regular file");
+        throw Failure("ESOURCE", showPath(path) + ": source " + showPath(source) + " is not a regular file");
       }
       checkAt(sqfs_block_processor_begin_file(processor_.get(), &node.fileInode, nullptr, 0), path);
       for (;;) {
         const ssize_t n = read(fd, chunk.data(), chunk.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throwErrno("ESOURCE", showPath(path) + ": cannot read source '" + showPath(source) + "'", errno);
+        if (n < 0) throwErrno("ESOURCE", showPath(path) + ": cannot read source " + showPath(source), errno);
         if (n == 0) break;
         checkAt(sqfs_block_processor_append(processor_.get(), chunk.data(), static_cast<size_t>(n)), path);
       }

@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 /** The cpio newc ("SVR4 with no CRC") and crc header layout: 13 eight-digit hex fields. */
 
 export const NEWC_MAGIC = '070701';
@@ -41,7 +42,7 @@ export function decodeNewcHeader(block: Buffer): NewcHeader {
   const fields: Record<string, number> = {};
   FIELD_NAMES.forEach((field, i) => {
     const text = block.toString('latin1', 6 + i * 8, 14 + i * 8);
-    if (!/^[0-9a-fA-F]{8}$/.test(text)) throw new Error(`cpio header field ${field} is not hex: '${text}'`);
+    if (!/^[0-9a-fA-F]{8}$/.test(text)) throw new Error(`cpio header field ${field} is not hex: ${quoted(text)}`);
     fields[field] = Number.parseInt(text, 16);
   });
   return { format: magic === CRC_MAGIC ? 'crc' : 'newc', ...(fields as NewcFields) };

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { quoted } from '../config/quote.js';
 import { writeFileAtomically } from './atomic.js';
 import { encodeNewcRecord, type NewcFields, pad4, TRAILER_NAME } from './cpio-header.js';
 import type { ArchiveEntry, FileEntry, HardlinkEntry } from './entry.js';
@@ -6,7 +7,7 @@ import type { EntrySource } from './entry-source.js';
 import { fileChunks } from './file-data.js';
 import { gzipStream } from './gzip.js';
 import { PERMISSIONS, typeBits } from './mode.js';
-import { displayName, entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
+import { entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
 
 export interface CpioWriteOptions {
   /** SOURCE_DATE_EPOCH: mtimes later than it are clamped to it. */
@@ -114,11 +115,7 @@ class CpioWriter {
       if (group.ino !== undefined) continue;
       const first = group.held[0] as FileEntry | HardlinkEntry;
       if (group.file === undefined) {
-        throw entryError(
-          this.name,
-          first.path,
-          `hard link target '${displayName(group.target)}' is not in the archive`,
-        );
+        throw entryError(this.name, first.path, `hard link target ${quoted(group.target)} is not in the archive`);
       }
       yield* this.#flush(group);
     }
@@ -158,7 +155,7 @@ class CpioWriter {
     let group = this.#groups.get(entry.target);
     if (group === undefined) {
       if (this.#paths.has(entry.target)) {
-        throw entryError(this.name, entry.path, `hard link target '${displayName(entry.target)}' is not a file`);
+        throw entryError(this.name, entry.path, `hard link target ${quoted(entry.target)} is not a file`);
       }
       group = { target: entry.target, held: [] };
       this.#groups.set(entry.target, group);
@@ -174,7 +171,7 @@ class CpioWriter {
       throw entryError(
         this.name,
         entry.path,
-        `hard link to '${displayName(entry.target)}', whose header was written with nlink 1: give the file its nlink, pass the entries as an array, or put hard links first`,
+        `hard link to ${quoted(entry.target)}, whose header was written with nlink 1: give the file its nlink, pass the entries as an array, or put hard links first`,
       );
     }
     yield this.#record({ ...entry, ...inode(file) }, { ino: group.ino, nlink });

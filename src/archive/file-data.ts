@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { quoted } from '../config/quote.js';
 import { ArchiveError, InputError } from '../errors.js';
 import type { FileEntry } from './entry.js';
-import { displayName, entryError } from './safe-path.js';
+import { entryError } from './safe-path.js';
 
 /**
  * The bytes of a file entry, checked against its declared size: writers put
@@ -26,10 +27,8 @@ export async function* fileChunks(archive: string, entry: FileEntry): AsyncGener
     }
   } catch (error) {
     if (error instanceof ArchiveError) throw error;
-    throw new InputError(
-      `${archive}: ${displayName(entry.path)}: cannot read data: ${(error as Error).message ?? error}`,
-      { cause: error },
-    );
+    const why = (error as NodeJS.ErrnoException).code ?? quoted(String(error));
+    throw new InputError(`${archive}: ${quoted(entry.path)}: cannot read data: ${why}`, { cause: error });
   }
   checkSize(archive, entry, seen);
 }

@@ -6,6 +6,7 @@ import { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { execa } from 'execa';
+import { quoted } from '../config/quote.js';
 import { temporaryName } from './atomic.js';
 
 /** Header byte 9: zlib writes its build OS there (3 = Unix on Linux); fixed so output does not depend on the host. */
@@ -74,7 +75,7 @@ export async function recompress(file: string, options: RecompressOptions = {}):
     const run = await execa(program, ['-z', '-4', '-q', temp], { reject: false, stdin: 'ignore' });
     if (run.failed) {
       const detail = String(run.stderr).split('\n')[0] || run.shortMessage;
-      return { status: 'kept', before, reason: `advdef failed: ${detail}` };
+      return { status: 'kept', before, reason: `advdef failed: ${quoted(String(detail))}` };
     }
     const after = (await stat(temp)).size;
     if (after >= before) return { status: 'kept', before, reason: `advdef output is not smaller (${after} bytes)` };

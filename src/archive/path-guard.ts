@@ -1,5 +1,6 @@
+import { quoted } from '../config/quote.js';
 import type { EntryKind } from './entry.js';
-import { ancestors, displayName, entryError, ROOT_PATH } from './safe-path.js';
+import { ancestors, entryError, ROOT_PATH } from './safe-path.js';
 
 /**
  * Remembers what an archive has put where, so that readers can refuse
@@ -18,7 +19,7 @@ export class PathGuard {
     for (const dir of ancestors(path)) {
       const target = this.#symlinkTargets.get(dir);
       if (target !== undefined) {
-        throw entryError(this.archive, path, `written through symlink '${dir}' -> '${displayName(target)}'`);
+        throw entryError(this.archive, path, `written through symlink ${quoted(dir)} -> ${quoted(target)}`);
       }
     }
     if (kind === 'dir' && this.#symlinkTargets.has(path)) {
@@ -30,7 +31,7 @@ export class PathGuard {
   checkHardlink(path: string, target: string): void {
     const kind = this.#kinds.get(target);
     if (kind !== 'file' && kind !== 'hardlink') {
-      throw entryError(this.archive, path, `hard link target '${displayName(target)}' is not a file of the archive`);
+      throw entryError(this.archive, path, `hard link target ${quoted(target)} is not a file of the archive`);
     }
   }
 

@@ -1,16 +1,12 @@
+import { quoted } from '../config/quote.js';
 import { ArchiveError } from '../errors.js';
 
 /** The path of an archive's root directory entry (`.` in cpio, `./` in tar). */
 export const ROOT_PATH = '.';
 
-/** Shows a name in an error message with control characters escaped. */
-export function displayName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
-  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-export function entryError(archive: string, name: string, problem: string): ArchiveError {
-  return new ArchiveError(`${archive}: ${displayName(name)}: ${problem}`);
+/** `ARCHIVE: 'NAME': PROBLEM`, the entry's name quoted. */
+export function entryError(archive: string, name: string | Uint8Array, problem: string): ArchiveError {
+  return new ArchiveError(`${archive}: ${quoted(name)}: ${problem}`);
 }
 
 /**
@@ -38,7 +34,7 @@ export function normaliseMemberName(archive: string, name: string): string {
 export function normaliseHardlinkTarget(archive: string, name: string, target: string): string {
   if (target.includes('\0')) throw entryError(archive, name, 'hard link target contains NUL');
   if (target.startsWith('/') || target.split('/').includes('..')) {
-    throw entryError(archive, name, `hard link target '${displayName(target)}' escapes the destination`);
+    throw entryError(archive, name, `hard link target ${quoted(target)} escapes the destination`);
   }
   const normal = normaliseMemberName(archive, target);
   if (normal === ROOT_PATH) throw entryError(archive, name, 'hard link to the root directory');
@@ -86,6 +82,6 @@ export function decodeName(archive: string, bytes: Buffer): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new ArchiveError(`${archive}: ${displayName(bytes.toString('latin1'))}: name is not valid UTF-8`);
+    throw entryError(archive, bytes, 'name is not valid UTF-8');
   }
 }

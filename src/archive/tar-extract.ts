@@ -3,11 +3,12 @@ import { chmod, link, lstat, lutimes, mkdir, rename, rm, symlink, utimes } from 
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { quoted } from '../config/quote.js';
 import { ArchiveError, InputError } from '../errors.js';
 import { temporaryName } from './atomic.js';
 import type { ArchiveEntry, DirEntry, FileEntry, HardlinkEntry, SymlinkEntry } from './entry.js';
 import { fileChunks } from './file-data.js';
-import { ancestors, displayName, entryError, ROOT_PATH } from './safe-path.js';
+import { ancestors, entryError, ROOT_PATH } from './safe-path.js';
 import { type ArchiveSource, archiveName } from './source.js';
 import { readTar } from './tar-read.js';
 
@@ -87,10 +88,9 @@ class SafeDisk {
       await step();
     } catch (error) {
       if (error instanceof ArchiveError || error instanceof InputError) throw error;
-      throw new InputError(
-        `${this.archive}: ${displayName(entry.path)}: cannot extract: ${(error as Error).message ?? error}`,
-        { cause: error },
-      );
+      // The code, not the message: the message repeats the destination path, entry name and all.
+      const why = (error as NodeJS.ErrnoException).code ?? quoted(String(error));
+      throw new InputError(`${this.archive}: ${quoted(entry.path)}: cannot extract: ${why}`, { cause: error });
     }
   }
 
@@ -124,7 +124,7 @@ class SafeDisk {
     await this.#parents(entry.target);
     const source = join(this.root, entry.target);
     if (!(await lstatOrUndefined(source))?.isFile()) {
-      throw entryError(this.archive, entry.path, `hard link target '${displayName(entry.target)}' is not a file`);
+      throw entryError(this.archive, entry.path, `hard link target ${quoted(entry.target)} is not a file`);
     }
     await this.#place(entry.path, (temp) => link(source, temp));
   }
@@ -153,9 +153,9 @@ class SafeDisk {
       const existing = await lstatOrUndefined(full);
       if (existing === undefined) await mkdir(full, 0o755);
       else if (existing.isSymbolicLink()) {
-        throw entryError(this.archive, path, `would be written through the symlink '${dir}' in the destination`);
+        throw entryError(this.archive, path, `would be written through the symlink ${quoted(dir)} in the destination`);
       } else if (!existing.isDirectory()) {
-        throw entryError(this.archive, path, `'${dir}' exists and is not a directory`);
+        throw entryError(this.archive, path, `${quoted(dir)} exists and is not a directory`);
       }
       this.#dirs.add(dir);
     }

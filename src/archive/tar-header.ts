@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 /** The ustar header block (POSIX.1-1988, with GNU and pax extensions on the read side). */
 
 export const BLOCK = 512;
@@ -141,7 +142,7 @@ function numeric(block: Buffer, start: number, length: number, name: string): nu
   }
   const text = field(block, start, length).toString('latin1').trim();
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new Error(`bad ${name} in tar header: '${text}'`);
+  if (!/^[0-7]+$/.test(text)) throw new Error(`bad ${name} in tar header: ${quoted(text)}`);
   return Number.parseInt(text, 8);
 }
 

@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { ArchiveError } from '../errors.js';
 import type { ByteReader } from './byte-reader.js';
 import type { ArchiveEntry } from './entry.js';
@@ -102,7 +103,7 @@ class TarParser {
       const text = nonEmpty(pax.get(key));
       if (text === undefined) return fallback;
       const value = Math.floor(Number(text));
-      if (!Number.isSafeInteger(value)) throw entryError(this.#name, rawName, `bad pax ${key} '${text}'`);
+      if (!Number.isSafeInteger(value)) throw entryError(this.#name, rawName, `bad pax ${key} ${quoted(text)}`);
       return value;
     };
     const size = number('size', header.size);
@@ -115,7 +116,7 @@ class TarParser {
     };
     const kind = kindOf(header.typeflag, rawName);
     if (kind === undefined) {
-      throw entryError(this.#name, rawName, `unsupported tar entry type '${header.typeflag}'`);
+      throw entryError(this.#name, rawName, `unsupported tar entry type ${quoted(header.typeflag)}`);
     }
     if (path === ROOT_PATH && kind !== 'dir') throw entryError(this.#name, rawName, 'root entry is not a directory');
     this.#guard.check(path, kind);
@@ -169,7 +170,9 @@ class TarParser {
 
   async #extension(header: TarHeader): Promise<Buffer> {
     if (header.size > MAX_EXTENSION) {
-      throw new ArchiveError(`${this.#name}: oversized '${header.typeflag}' extension header (${header.size} bytes)`);
+      throw new ArchiveError(
+        `${this.#name}: oversized ${quoted(header.typeflag)} extension header (${header.size} bytes)`,
+      );
     }
     const body = await this.#reader.read(header.size);
     if (body === undefined) throw new ArchiveError(`${this.#name}: archive is truncated`);

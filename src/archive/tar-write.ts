@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { quoted } from '../config/quote.js';
 import { writeFileAtomically } from './atomic.js';
 import type { ArchiveEntry, FileEntry } from './entry.js';
 import type { EntrySource } from './entry-source.js';
@@ -6,7 +7,7 @@ import { fileChunks } from './file-data.js';
 import { gzipStream } from './gzip.js';
 import { PERMISSIONS } from './mode.js';
 import { compareArchivePaths } from './order.js';
-import { displayName, entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
+import { entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
 import {
   BLOCK,
   encodeUstarHeader,
@@ -115,7 +116,7 @@ function resolveLink(name: string, byPath: ReadonlyMap<string, ArchiveEntry>, pa
   for (let hops = 0; entry?.kind === 'hardlink' && hops <= byPath.size; hops += 1) entry = byPath.get(entry.target);
   if (entry?.kind !== 'file') {
     const target = (byPath.get(path) as { target: string }).target;
-    throw entryError(name, path, `hard link target '${displayName(target)}' is not a file of the archive`);
+    throw entryError(name, path, `hard link target ${quoted(target)} is not a file of the archive`);
   }
   return entry;
 }

@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import type { CliArgs } from '../config/options.js';
+import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 
 export type Invocation =
@@ -117,7 +118,7 @@ export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
   const jobs = last(parsed.jobs);
   if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError('--jobs: expected a whole number');
   const stray = parsed._;
-  if (stray.length > 0) throw new UsageError(`unexpected argument '${stray[0]}'`);
+  if (stray.length > 0) throw new UsageError(`unexpected argument ${quoted(String(stray[0]))}`);
   const pick = <K extends keyof CliArgs>(key: K, value: unknown): Partial<CliArgs> =>
     last(value) === undefined ? {} : ({ [key]: last(value) } as Partial<CliArgs>);
   const args: CliArgs = {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { escapeUnsafe, jsonText } from '../config/quote.js';
 import { MkbundleError, UsageError } from '../errors.js';
 import { type IsoResult, runIso } from '../rebuild/run.js';
 import { type IsoProgram, isoUsage, parseIsoArgv } from './iso-args.js';
@@ -17,7 +18,7 @@ function errorLine(error: unknown, verbose: boolean): string {
   const causes: string[] = [];
   let cause: unknown = error.cause;
   while (cause instanceof Error) {
-    causes.push(`  caused by: ${cause.message}`);
+    causes.push(`  caused by: ${escapeUnsafe(cause.message)}`);
     cause = cause.cause;
   }
   return causes.length > 0 ? `${causes.join('\n')}\n` : '';
@@ -55,11 +56,15 @@ export async function iso(program: IsoProgram, argv: readonly string[], io: Io):
     // Before the summary or the error line: nothing is drawn after either.
     report.close();
   }
-  io.stdout.write(args.json ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n` : isoSummary(result));
+  io.stdout.write(args.json ? `${jsonText({ ok: true, ...result }, 2)}\n` : isoSummary(result));
   return 0;
 }
 
-/** Maps an error to one line on stderr (and the usage for a UsageError) and an exit status. */
+/**
+ * Maps an error to one line on stderr (and the usage for a UsageError) and an exit status.
+ * Call sites quote what they cite; escapeUnsafe is the guard for messages that are not
+ * ours (a library's, an unexpected error's).
+ */
 export async function failure(
   error: unknown,
   argv: readonly string[],
@@ -68,20 +73,22 @@ export async function failure(
 ): Promise<number> {
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const name = io.program ?? 'mkbundle';
+  const message = escapeUnsafe(error instanceof Error ? error.message : String(error));
   if (argv.includes('--json')) {
-    const message = error instanceof Error ? error.message : String(error);
     const kind = error instanceof Error ? error.name : 'Error';
-    io.stdout.write(`${JSON.stringify({ ok: false, error: message, kind })}\n`);
+    io.stdout.write(`${jsonText({ ok: false, error: message, kind })}\n`);
   }
   if (error instanceof UsageError) {
-    io.stderr.write(`${name}: error: ${error.message}\n\n${await usage()}\n`);
+    io.stderr.write(`${name}: error: ${message}\n\n${await usage()}\n`);
     return error.exitCode;
   }
   if (error instanceof MkbundleError) {
-    io.stderr.write(`${name}: ${error.message}\n${errorLine(error, verbose)}`);
+    io.stderr.write(`${name}: ${message}\n${errorLine(error, verbose)}`);
     return error.exitCode;
   }
-  const detail = error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  // A stack keeps its lines; each is guarded.
+  const stack = verbose && error instanceof Error ? error.stack : undefined;
+  const detail = stack === undefined ? message : stack.split('\n').map(escapeUnsafe).join('\n');
   io.stderr.write(`${name}: internal error: ${detail}\n`);
   return 70;
 }

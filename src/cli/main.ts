@@ -4,6 +4,7 @@ import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
 import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
 import { resolveBundleOptions } from '../config/options.js';
 import { formatOrigins } from '../config/origins.js';
+import { jsonText, quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { formatPlan } from '../plan/format.js';
 import { bundleUsage, type Invocation, parseArgv } from './args.js';
@@ -28,7 +29,7 @@ async function readCfg(file: string | undefined): Promise<CfgFile | CfgValues> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new UsageError(`the config file '${file}' is not a readable file`);
+    throw new UsageError(`the config file ${quoted(file)} is not a readable file`);
   }
   return parseBundleCfg(text, file);
 }
@@ -41,7 +42,7 @@ async function loadOptions(invocation: Extract<Invocation, { command: 'bundle' }
     ['mirror-list', options.mirrorList],
   ] as const) {
     if (!(await readable(file))) {
-      throw new UsageError(`the '${what}' value must be a readable file: '${file}'`);
+      throw new UsageError(`the '${what}' value must be a readable file: ${quoted(file)}`);
     }
   }
   return options;
@@ -61,7 +62,7 @@ function summary(result: BundleResult): string {
 
 /** The json result: everything but the password, which never leaves the image. */
 function jsonResult(result: BundleResult): string {
-  return `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`;
+  return `${jsonText({ ok: true, ...result }, 2)}\n`;
 }
 
 async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io: Io): Promise<number> {
@@ -75,7 +76,7 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
       const image = { flavour: plan.flavour };
       io.stdout.write(
         options.json
-          ? `${JSON.stringify({ ok: true, plan: { ...plan, image }, origins: options.origins }, null, 2)}\n`
+          ? `${jsonText({ ok: true, plan: { ...plan, image }, origins: options.origins }, 2)}\n`
           : `${formatOrigins(options, plan.tree.era)}\n${formatPlan(plan)}`,
       );
       return 0;

@@ -2,7 +2,7 @@ import { redactUrl } from '../fetch/redact.js';
 import { formatSize } from '../fetch/size-limit.js';
 import type { Era } from '../overlay/era.js';
 import type { BundleOptions, Setting } from './options.js';
-import { quoted } from './quote.js';
+import { printable, quoted } from './quote.js';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 const shownUrl = (url: string | undefined) => (url === undefined ? undefined : redactUrl(url));
@@ -41,7 +41,7 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
 const ERA_ONLY: Partial<Record<Setting, Era>> = { 'urls.mcollective': '2012' };
 
 /** A value as it is, unless it holds something that would not print on one line. */
-const shown = (value: string) => (/^[^\p{Cc}\p{Zl}\p{Zp}\p{Cs}]*$/u.test(value) ? value : quoted(value));
+const shown = (value: string) => (printable(value) ? value : quoted(value));
 
 /** The `--dry-run` block that says what each setting of a build of an `era` tree is and where it came from. */
 export function formatOrigins(options: BundleOptions, era: Era): string {

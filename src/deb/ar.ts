@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ByteReader } from '../archive/byte-reader.js';
 import { EntryBody } from '../archive/entry-body.js';
-import { displayName, entryError } from '../archive/safe-path.js';
+import { entryError } from '../archive/safe-path.js';
 import { wrapReadError } from '../archive/source.js';
+import { quoted } from '../config/quote.js';
 import { ArchiveError } from '../errors.js';
 
 export interface ArMember {
@@ -115,7 +116,7 @@ class ArParser {
       if (text === '' && !required) return 0;
       const digits = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
       if (!digits.test(text)) {
-        throw entryError(this.archive, rawName, `bad ${field} '${displayName(text)}' in member header at byte ${at}`);
+        throw entryError(this.archive, rawName, `bad ${field} ${quoted(text)} in member header at byte ${at}`);
       }
       return Number.parseInt(text, radix);
     };

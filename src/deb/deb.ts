@@ -1,8 +1,8 @@
 import { type Duplex, pipeline, type Readable } from 'node:stream';
 import { createXzDecompressor, createZstdDecompressor } from '../archive/decompress.js';
 import type { ArchiveEntry } from '../archive/entry.js';
-import { displayName } from '../archive/safe-path.js';
 import { readTar } from '../archive/tar-read.js';
+import { quoted } from '../config/quote.js';
 import { ArchiveError } from '../errors.js';
 import { type ArMember, readAr } from './ar.js';
 
@@ -43,7 +43,7 @@ export async function readDeb(debPath: string, handlers: DebHandlers): Promise<v
     if (member.name.startsWith('_')) continue;
     const match = TARBALL.exec(member.name);
     if (match?.[1] !== stage) {
-      throw new ArchiveError(`${debPath}: ${displayName(member.name)}: unexpected member (wanted ${stage}.tar)`);
+      throw new ArchiveError(`${debPath}: ${quoted(member.name)}: unexpected member (wanted ${stage}.tar)`);
     }
     const tarball = openTarball(debPath, member, match[2]);
     try {
@@ -61,14 +61,14 @@ export async function readDeb(debPath: string, handlers: DebHandlers): Promise<v
 
 async function checkVersion(debPath: string, member: ArMember): Promise<void> {
   if (member.name !== 'debian-binary') {
-    throw new ArchiveError(`${debPath}: not a Debian package (first member is '${displayName(member.name)}')`);
+    throw new ArchiveError(`${debPath}: not a Debian package (first member is ${quoted(member.name)})`);
   }
   if (member.size > MAX_VERSION_MEMBER) throw new ArchiveError(`${debPath}: debian-binary: oversized member`);
   const chunks: Buffer[] = [];
   for await (const chunk of member.open()) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('latin1');
   if (!/^2\.[0-9]+\n/.test(text)) {
-    throw new ArchiveError(`${debPath}: debian-binary: unsupported package format '${displayName(text.trim())}'`);
+    throw new ArchiveError(`${debPath}: debian-binary: unsupported package format ${quoted(text.trim())}`);
   }
 }
 

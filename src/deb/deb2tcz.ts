@@ -6,8 +6,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveEntry, FileEntry } from '../archive/entry.js';
 import { fileChunks } from '../archive/file-data.js';
-import { ancestors, displayName, entryError, ROOT_PATH, symlinkEscapes } from '../archive/safe-path.js';
+import { ancestors, entryError, ROOT_PATH, symlinkEscapes } from '../archive/safe-path.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
+import { quoted } from '../config/quote.js';
 import { ArchiveError, InputError } from '../errors.js';
 import type { SquashfsInputEntry } from '../squashfs/write.js';
 import { writeSquashfs } from '../squashfs/write.js';
@@ -60,7 +61,7 @@ export interface PostinstFiles {
  */
 export async function debToTcz(debPath: string, outTcz: string, options: DebToTczOptions): Promise<TczResult> {
   const problem = extensionNameProblem(`${options.name}.tcz`);
-  if (problem !== null) throw new InputError(`extension name '${displayName(options.name)}': ${problem}`);
+  if (problem !== null) throw new InputError(`extension name ${quoted(options.name)}: ${problem}`);
   const work = await scratchDir('deb2tcz', options.scratch);
   try {
     const files = new UnpackedFiles(work);
@@ -130,7 +131,7 @@ export function tczEntries(
       byPath.set(path, dir);
       out.push(dir);
     } else if (existing.kind !== 'dir') {
-      throw new ArchiveError(`${debPath}: '${displayName(path)}' is a ${existing.kind}, but must be a directory`);
+      throw new ArchiveError(`${debPath}: ${quoted(path)} is a ${existing.kind}, but must be a directory`);
     }
   };
   for (const path of occupied) ensureDir(path, 0o755);
@@ -181,11 +182,7 @@ class UnpackedFiles {
       case 'symlink':
         // Absolute targets are normal in packages (`/etc/alternatives/…`); relative ones stay inside.
         if (!entry.target.startsWith('/') && symlinkEscapes(path, entry.target)) {
-          throw entryError(
-            label,
-            entry.path,
-            `symlink target '${displayName(entry.target)}' climbs out of the package`,
-          );
+          throw entryError(label, entry.path, `symlink target ${quoted(entry.target)} climbs out of the package`);
         }
         this.entries.push({ kind: 'symlink', path, mode: 0o777, target: entry.target });
         return;

@@ -9,7 +9,8 @@ import {
   createZstdDecompressor,
   sniffCompression,
 } from '../archive/decompress.js';
-import { displayName } from '../archive/safe-path.js';
+import { quoted } from '../config/quote.js';
+
 import { ArchiveError, InputError } from '../errors.js';
 
 /** The fields of one binary package's stanza that fetching and checking its `.deb` needs. */
@@ -51,7 +52,7 @@ export function findPackage(indexes: readonly PackagesIndex[], name: string): Fo
     if (stanza !== undefined) return { stanza, index };
   }
   const searched = indexes.length === 0 ? 'no index was given' : indexes.map((index) => index.url).join(', ');
-  throw new InputError(`Debian package '${displayName(name)}' is in none of the package indexes (${searched})`);
+  throw new InputError(`Debian package ${quoted(name)} is in none of the package indexes (${searched})`);
 }
 
 const SUFFIXES: readonly [string, Exclude<Compression, 'none'>][] = [
@@ -164,9 +165,9 @@ class StanzaParser {
       return undefined;
     }
     const match = FIELD.exec(line);
-    if (!match) this.#fail(`not a 'Field: value' line: '${displayName(line.slice(0, 80))}'`);
+    if (!match) this.#fail(`not a 'Field: value' line: ${quoted(line)}`);
     const key = (match[1] as string).toLowerCase();
-    if (this.#fields.has(key)) this.#fail(`field '${match[1]}' appears twice in one stanza`);
+    if (this.#fields.has(key)) this.#fail(`field ${quoted(match[1] as string)} appears twice in one stanza`);
     this.#fields.set(key, (match[2] as string).trim());
     this.#last = key;
     return undefined;
@@ -189,19 +190,19 @@ class StanzaParser {
       return value;
     };
     const name = required('package');
-    const problem = (what: string) => this.#fail(`package '${displayName(name)}': ${what}`);
+    const problem = (what: string) => this.#fail(`package ${quoted(name)}: ${what}`);
     if (/\s/.test(name)) problem('the name contains whitespace');
     const filename = required('filename');
     if (filename.startsWith('/') || filename.split('/').some((s) => s === '..' || s === '' || s === '.')) {
-      problem(`Filename '${displayName(filename)}' is not a relative path inside the archive`);
+      problem(`Filename ${quoted(filename)} is not a relative path inside the archive`);
     }
     const sizeText = required('size');
     const size = Number(sizeText);
-    if (!/^[0-9]+$/.test(sizeText) || !Number.isSafeInteger(size)) problem(`bad Size '${displayName(sizeText)}'`);
+    if (!/^[0-9]+$/.test(sizeText) || !Number.isSafeInteger(size)) problem(`bad Size ${quoted(sizeText)}`);
     const sha256 = fields.get('sha256');
-    if (sha256 !== undefined && !SHA256.test(sha256)) problem(`bad SHA256 '${displayName(sha256)}'`);
+    if (sha256 !== undefined && !SHA256.test(sha256)) problem(`bad SHA256 ${quoted(sha256)}`);
     const md5 = fields.get('md5sum');
-    if (md5 !== undefined && !MD5.test(md5)) problem(`bad MD5sum '${displayName(md5)}'`);
+    if (md5 !== undefined && !MD5.test(md5)) problem(`bad MD5sum ${quoted(md5)}`);
     const architecture = fields.get('architecture');
     return {
       package: name,

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { quoted } from '../config/quote.js';
 import { FetchError } from '../errors.js';
 import { hasUserinfo, redactUrl } from './redact.js';
 import { formatSize, KIND_TEXT, limitFlag, type SizeLimit } from './size-limit.js';
@@ -62,7 +63,10 @@ export function statusFailure(status: number, statusMessage: string | undefined)
 export function describeFailure(failure: Failure): string {
   switch (failure.kind) {
     case 'status':
-      return `${failure.status} ${failure.statusText}`;
+      // The server's own reason phrase is content; the standard one is ours.
+      return failure.statusText === (STATUS_CODES[failure.status] ?? 'Unknown Status')
+        ? `${failure.status} ${failure.statusText}`
+        : `${failure.status} ${quoted(failure.statusText)}`;
     case 'timeout':
       return `timed out after ${formatMs(failure.ms)} ${PHASE_TEXT[failure.phase]}`;
     case 'reset':

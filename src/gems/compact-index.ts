@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError, MkbundleError } from '../errors.js';
 import { GEM_NAME } from './gem-list.js';
 import { ANY, parseRequirement, type Requirement } from './requirement.js';
@@ -48,7 +49,7 @@ function parseLines<T>(body: string, url: string, parseLine: (line: string) => T
       return parseLine(line);
     } catch (error) {
       if (!(error instanceof MkbundleError)) throw error;
-      throw new InputError(`${url} line ${number}: ${error.message}: '${line}'`, { cause: error });
+      throw new InputError(`${url} line ${number}: ${error.message}: ${quoted(line)}`, { cause: error });
     }
   });
 }
@@ -70,7 +71,7 @@ function parseInfoLine(line: string): IndexEntry {
       .map((field) => splitOnce(field, ':')),
   );
   const sha256 = fields.get('checksum')?.toLowerCase();
-  if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) throw new InputError(`bad checksum '${sha256}'`);
+  if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) throw new InputError(`bad checksum ${quoted(sha256)}`);
   return {
     version: parseVersion(versionText),
     platform,
@@ -83,7 +84,7 @@ function parseInfoLine(line: string): IndexEntry {
 
 function parseDependency(text: string): IndexDependency {
   const [name = '', requirement] = splitOnce(text, ':');
-  if (!GEM_NAME.test(name) || requirement === undefined) throw new InputError(`bad dependency '${text}'`);
+  if (!GEM_NAME.test(name) || requirement === undefined) throw new InputError(`bad dependency ${quoted(text)}`);
   return { name, requirement: parseRequirement(requirement) };
 }
 

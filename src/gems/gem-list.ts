@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError, MkbundleError } from '../errors.js';
 import { ANY, parseRequirement, type Requirement } from './requirement.js';
 
@@ -24,7 +25,7 @@ export function parseGemList(text: string, file: string): GemRequest[] {
     const line = raw.replace(/#.*/, '').trim();
     if (line === '') return;
     const [name = '', ...rest] = line.split(/\s+/);
-    if (!GEM_NAME.test(name)) throw new InputError(`${from}: '${name}' is not a gem name`);
+    if (!GEM_NAME.test(name)) throw new InputError(`${from}: ${quoted(name)} is not a gem name`);
     requests.push({ name, requirement: rest.length === 0 ? ANY : lineRequirement(rest.join(' '), from), from });
   });
   return requests;

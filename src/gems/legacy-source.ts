@@ -1,4 +1,5 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
+import { quoted } from '../config/quote.js';
 import { ArchiveError, FetchError, InputError } from '../errors.js';
 import { isOverLimit } from '../fetch/failure.js';
 import type { DownloadKind } from '../fetch/size-limit.js';
@@ -52,7 +53,7 @@ export function legacyIndexSource(baseUrl: string, fetchBytes: FetchBytes, specs
     const url = `${base}/${QUICK_DIR}/${file}.gemspec.rz`;
     const spec = readQuickSpec(await fetchBytes(url, 'metadata'), url);
     if (spec.name !== name || !versionsEqual(spec.version, listed.version) || spec.platform !== listed.platform) {
-      throw new InputError(`${url}: gemspec is for ${spec.name} ${spec.version.text} ${spec.platform}`);
+      throw new InputError(`${url}: gemspec is for ${quoted(`${spec.name} ${spec.version.text} ${spec.platform}`)}`);
     }
     return {
       version: listed.version,

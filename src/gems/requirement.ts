@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { bump, compareVersions, parseVersion, release, VERSION_PATTERN, type Version, WS } from './version.js';
 
@@ -36,7 +37,7 @@ export function parseRequirement(text: string): Requirement {
   const constraints = text.split(/[,&]/).map((part) => {
     const match = CONSTRAINT.exec(part);
     const op = match?.[1] ?? '=';
-    if (!match?.[2] || !isOperator(op)) throw new InputError(`malformed requirement '${text}'`);
+    if (!match?.[2] || !isOperator(op)) throw new InputError(`malformed requirement ${quoted(text)}`);
     return { op, version: parseVersion(match[2]) };
   });
   return { constraints };

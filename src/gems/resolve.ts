@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError, IntegrityError } from '../errors.js';
 import type { IndexEntry } from './compact-index.js';
 import type { GemRequest } from './gem-list.js';
@@ -147,7 +148,7 @@ function unsatisfiable(
   const newest = [...entries]
     .sort((a, b) => compareVersions(b.version, a.version))
     .slice(0, 5)
-    .map((e) => (e.platform ? `${e.version.text}-${e.platform}` : e.version.text));
+    .map((e) => (e.platform ? `${e.version.text}-${quoted(e.platform)}` : e.version.text));
   const has = entries.length === 0 ? 'no versions' : `${entries.length} versions, newest ${newest.join(', ')}`;
   return new InputError(
     `no ${limits.join(', ')} version of ${name} satisfies ${describe(needs)}; the index has ${has}`,

@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 
 /**
@@ -29,7 +30,7 @@ export function isVersion(text: string): boolean {
 }
 
 export function parseVersion(text: string): Version {
-  if (!isVersion(text)) throw new InputError(`malformed version '${text}'`);
+  if (!isVersion(text)) throw new InputError(`malformed version ${quoted(text)}`);
   const stripped = text.replace(TRIM, '');
   return fromText(stripped === '' ? '0' : stripped.replaceAll('-', '.pre.'));
 }

@@ -6,6 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import type { FileEntry } from '../archive/entry.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
+import { quoted } from '../config/quote.js';
 import { ArchiveError, InputError, ToolMissingError } from '../errors.js';
 import { requireTool, TOOLS } from '../tools/which.js';
 import { mapIndexValues, readIndex, writeIndex } from './kmod-index.js';
@@ -67,7 +68,7 @@ export async function runDepmod(stagingDir: string, kver: string, options: Depmo
     const warnings = lines(String(run.stderr)).map((line) => line.replaceAll(root, stagingDir));
     if (run.exitCode !== 0) {
       const detail = warnings.find((w) => /error|fatal/i.test(w)) ?? warnings[0] ?? run.shortMessage;
-      throw new ArchiveError(`${moduleDir}: depmod failed: ${detail}`);
+      throw new ArchiveError(`${moduleDir}: depmod failed: ${quoted(String(detail))}`);
     }
     const gz = await gzipNames(shadowModules, gunzipped);
     const regzip = (path: string) => gz.get(path) ?? path;
@@ -97,7 +98,7 @@ export async function runDepmod(stagingDir: string, kver: string, options: Depmo
  */
 function checkKernelVersion(kver: string): void {
   if (!/^\d+\.\d+/.test(kver) || kver.includes('/') || kver.includes('\0')) {
-    throw new InputError(`invalid kernel version '${kver}': expected something like 6.6.8-tinycore64`);
+    throw new InputError(`invalid kernel version ${quoted(kver)}: expected something like 6.6.8-tinycore64`);
   }
 }
 
@@ -143,7 +144,7 @@ async function gunzip(source: string, target: string): Promise<void> {
   try {
     await pipeline(createReadStream(source), createGunzip(), createWriteStream(target));
   } catch (error) {
-    throw new ArchiveError(`${source}: cannot gunzip module: ${(error as Error).message}`, { cause: error });
+    throw new ArchiveError(`${quoted(source)}: cannot gunzip module: ${(error as Error).message}`, { cause: error });
   }
 }
 

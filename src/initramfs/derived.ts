@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
+import { quoted } from '../config/quote.js';
 import { runDepmod } from './depmod.js';
 import { buildLdCache } from './ldcache.js';
 import { type MergeSources, mergeEntries } from './merge.js';
@@ -76,7 +77,7 @@ export async function deriveIndexes(sources: MergeSources, kver: string, mtime: 
     if (needs.depmod) {
       const depmod = await runDepmod(dir, kver, { mtime });
       entries.push(...depmod.entries);
-      warnings.push(...depmod.warnings);
+      warnings.push(...depmod.warnings.map((line) => quoted(line)));
     }
     if (needs.ldconfig) {
       const ld = await buildLdCache(dir, { mtime });

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { parseLdSoConf } from './ld-so-conf.js';
 import { follow, type Tree } from './ld-tree.js';
@@ -32,7 +33,7 @@ export async function libraryDirs(tree: Tree, config: string, trusted: readonly 
     else known.libType = libType;
   };
   const parse = async (file: string, depth: number): Promise<void> => {
-    if (depth > MAX_INCLUDE_DEPTH) throw new InputError(`${file}: ld.so.conf includes nest too deep (a loop?)`);
+    if (depth > MAX_INCLUDE_DEPTH) throw new InputError(`${quoted(file)}: ld.so.conf includes nest too deep (a loop?)`);
     const found = await follow(tree, file);
     if (found?.node.kind !== 'file') return;
     for (const line of parseLdSoConf((await tree.readFile(found.path)).toString('utf8'))) {

@@ -1,5 +1,6 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 
 /**
@@ -132,5 +133,7 @@ function isMissing(error: unknown): boolean {
 }
 
 function unreadable(root: string, path: string, error: unknown): InputError {
-  return new InputError(`${join(root, path)}: cannot read: ${(error as Error).message}`, { cause: error });
+  // The code, not the message, which repeats the path unquoted.
+  const why = (error as NodeJS.ErrnoException).code ?? quoted(String(error));
+  return new InputError(`${quoted(join(root, path))}: cannot read: ${why}`, { cause: error });
 }

@@ -1,8 +1,8 @@
 import { readCpio } from '../archive/cpio-read.js';
 import type { ArchiveEntry } from '../archive/entry.js';
-import { ancestors, ROOT_PATH } from '../archive/safe-path.js';
+import { ancestors, entryError, ROOT_PATH } from '../archive/safe-path.js';
 import { readTar } from '../archive/tar-read.js';
-import { ArchiveError } from '../errors.js';
+import { quoted } from '../config/quote.js';
 import { isTclocal, relativeTarget } from './links.js';
 import type { OverlayIndex, OverlayTarball } from './overlay-index.js';
 
@@ -39,8 +39,10 @@ export async function* mergeEntries(sources: MergeSources): AsyncGenerator<Archi
     }
     // GNU cpio puts a link group's data on its last name, so the target may still be ahead.
     if (entry.kind === 'hardlink' && (index.winner.has(entry.target) || underReplaced(entry.target))) {
-      throw new ArchiveError(
-        `${sources.core.name}: ${entry.path}: an overlay replaces ${entry.target}, which this name is a hard link to`,
+      throw entryError(
+        sources.core.name,
+        entry.path,
+        `an overlay replaces ${quoted(entry.target)}, which this name is a hard link to`,
       );
     }
     kinds.set(entry.path, entry.kind);
@@ -56,7 +58,7 @@ export async function* mergeEntries(sources: MergeSources): AsyncGenerator<Archi
       if (entry.kind === 'dir' && kinds.get(entry.path) === 'dir') continue;
       const through = ancestors(entry.path).find((dir) => kinds.get(dir) === 'symlink');
       if (through !== undefined) {
-        throw new ArchiveError(`${tarball.name}: ${entry.path}: would be written through the symlink ${through}`);
+        throw entryError(tarball.name, entry.path, `would be written through the symlink ${quoted(through)}`);
       }
       kinds.set(entry.path, entry.kind);
       yield { ...entry, uid: 0, gid: 0 };

@@ -1,5 +1,5 @@
 import type { Flavour } from '../config/flavour.js';
-import { quoted } from '../config/quote.js';
+import { printable, quoted } from '../config/quote.js';
 import { InputError, UsageError } from '../errors.js';
 
 /** VERSION ends up in a file name, the volume id and iso-metadata.yaml; measured in UTF-8 bytes. */
@@ -22,16 +22,17 @@ export function versionProblem(version: string): string | undefined {
   const bytes = utf8Length(version);
   if (bytes > MAX_VERSION_BYTES) return `VERSION is too long: ${bytes} bytes (at most ${MAX_VERSION_BYTES}, UTF-8)`;
   const chars = [...version];
-  // Line and paragraph separators are line breaks to YAML; lone surrogates are not text at all.
-  const bad = chars.findIndex((c) => /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]/u.test(c));
+  // Line and paragraph separators are line breaks to YAML, bidi controls reorder the file name on screen,
+  // lone surrogates are not text at all.
+  const bad = chars.findIndex((c) => !printable(c));
   if (bad >= 0) {
     const char = chars[bad] ?? '';
     const what = /\p{Cs}/u.test(char) ? 'a lone surrogate' : 'a control character';
     return `VERSION contains ${what} (${codePoint(char)} at character ${bad + 1})`;
   }
-  if (version.includes('/')) return `VERSION '${version}' contains '/' (it becomes part of the ISO's file name)`;
-  if (version.startsWith('-')) return `VERSION '${version}' starts with '-' (it would read as an option)`;
-  if (/^\s|\s$/u.test(version)) return `VERSION '${version}' has leading or trailing white space`;
+  if (version.includes('/')) return `VERSION ${quoted(version)} contains '/' (it becomes part of the ISO's file name)`;
+  if (version.startsWith('-')) return `VERSION ${quoted(version)} starts with '-' (it would read as an option)`;
+  if (/^\s|\s$/u.test(version)) return `VERSION ${quoted(version)} has leading or trailing white space`;
   return undefined;
 }
 

@@ -1,3 +1,5 @@
+import { QUOTE_LIMIT, quoted } from '../config/quote.js';
+
 /**
  * xorriso reports problems as `PROGRAM : SEVERITY : text` lines on stderr,
  * e.g. `libburn : SORRY : Failed to open device (a pseudo-drive) : Permission denied`.
@@ -6,9 +8,9 @@
 const PROBLEM = /^\s*(?:xorriso|libisofs|libburn|libisoburn)\s*:\s*(?:SORRY|MISHAP|FAILURE|FATAL|ABORT)\s*:\s*(.+)$/;
 
 /**
- * The first two problem lines of a failed run, joined into one line: the
- * first is the cause (a library's own message), the second usually says
- * which file or option it was about.
+ * The first two problem lines of a failed run, each quoted, joined into one
+ * line: the first is the cause (a library's own message), the second
+ * usually says which file or option it was about.
  */
 export function xorrisoProblem(stderr: string): string | undefined {
   const problems = stderr
@@ -16,7 +18,8 @@ export function xorrisoProblem(stderr: string): string | undefined {
     .map((line) => PROBLEM.exec(line)?.[1]?.trim())
     .filter((text): text is string => text !== undefined && text !== '');
   const unique = [...new Set(problems)].slice(0, 2);
-  return unique.length > 0 ? unique.join('; ') : undefined;
+  // Longer than other quotes: these lines name our own paths, which may be long.
+  return unique.length > 0 ? unique.map((text) => quoted(text, 2 * QUOTE_LIMIT)).join('; ') : undefined;
 }
 
 /** The problem lines appended to `message`, in parentheses, when there are any. */

@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 
 /** The crypt(3) base-64 alphabet: same 64 symbols as RFC 4648, different order. */
@@ -37,7 +38,7 @@ export function bytesToSalt(bytes: Buffer, length: number): string {
  */
 export function normaliseSalt(salt: string, maxLength: number): string {
   if (!SALT_PATTERN.test(salt)) {
-    throw new UsageError(`invalid password salt '${salt}': use only the characters [./0-9A-Za-z]`);
+    throw new UsageError(`invalid password salt ${quoted(salt)}: use only the characters [./0-9A-Za-z]`);
   }
   return salt.slice(0, maxLength);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { extractTar } from '../archive/tar-extract.js';
 import { type BundleManifest, MANIFEST_FORMAT, MANIFEST_NAME } from '../bundle/manifest.js';
 import { isFlavour } from '../config/flavour.js';
+import { printable, quoted } from '../config/quote.js';
 import { errorText, isSystemError } from '../errno.js';
 import { InputError } from '../errors.js';
 import { bootFiles } from '../tce/mirror.js';
@@ -19,7 +20,7 @@ function check(manifest: unknown, file: string): BundleManifest {
   if (m === null || typeof m !== 'object') throw new InputError(`${file}: not a bundle manifest`);
   if (m.format !== MANIFEST_FORMAT) {
     throw new InputError(
-      `${file}: bundle format ${String(m.format)} is not supported (this mkbundle reads ${MANIFEST_FORMAT})`,
+      `${file}: bundle format ${quoted(String(m.format))} is not supported (this mkbundle reads ${MANIFEST_FORMAT})`,
     );
   }
   if (typeof m.flavour !== 'string' || !isFlavour(m.flavour)) throw new InputError(`${file}: unknown flavour`);
@@ -31,7 +32,9 @@ function check(manifest: unknown, file: string): BundleManifest {
     !t ||
     typeof t.iso !== 'string' ||
     t.iso.includes('/') ||
+    !printable(t.iso) ||
     typeof t.kernelVersion !== 'string' ||
+    !printable(t.kernelVersion) ||
     (t.arch !== 'x86' && t.arch !== 'x86_64')
   ) {
     throw new InputError(`${file}: the tinycore section is incomplete`);
@@ -40,9 +43,10 @@ function check(manifest: unknown, file: string): BundleManifest {
   if (t.kernel !== boot.kernel || t.initrd !== boot.initrd) {
     throw new InputError(`${file}: expected ${boot.kernel} and ${boot.initrd} for ${t.arch}`);
   }
-  if (!Array.isArray(m.dependencies) || m.dependencies.some((d) => typeof d !== 'string' || d.includes('..'))) {
-    throw new InputError(`${file}: bad dependencies list`);
-  }
+  if (!Array.isArray(m.dependencies)) throw new InputError(`${file}: bad dependencies list`);
+  // Dependency names label every message about their archives: nothing unprintable in them.
+  const bad = m.dependencies.find((d) => typeof d !== 'string' || d.includes('..') || !printable(d));
+  if (bad !== undefined) throw new InputError(`${file}: bad dependency ${quoted(String(bad))}`);
   return m as BundleManifest;
 }
 
@@ -79,7 +83,7 @@ export async function openBundle(bundle: string, scratch: string): Promise<Opene
   }
   const manifest = check(parsed, `${bundle}: ${MANIFEST_NAME}`);
   for (const part of [manifest.tinycore.iso, ...manifest.dependencies]) {
-    if (!existsSync(join(dir, part))) throw new InputError(`${bundle}: ${part} is missing`);
+    if (!existsSync(join(dir, part))) throw new InputError(`${bundle}: ${quoted(part)} is missing`);
   }
   return { dir, manifest };
 }

@@ -2,8 +2,19 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quoted } from '../config/quote.js';
 import { SquashfsError } from '../errors.js';
 import type { ExtractResult, SquashfsEntry, Superblock } from './types.js';
+
+/** A path the addon marks in a message (native/src/errors.h): its bytes in hex between U+001E and U+001F. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the markers are control characters on purpose
+const MARKED_PATH = /\u001e([0-9a-f]*)\u001f/g;
+
+/** An addon error's message, each marked path shown with quoted(). */
+export function nativeMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(MARKED_PATH, (_, hex: string) => quoted(Buffer.from(hex, 'hex')));
+}
 
 /** A regular file opened for streaming, read piece by piece (a block, or the fragment tail). */
 export interface NativeFile {

@@ -1,15 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SquashfsError } from '../errors.js';
-import { binding, type NativeImage } from './binding.js';
+import { binding, type NativeImage, nativeMessage } from './binding.js';
 import { normaliseImagePath } from './paths.js';
 import { PieceStream } from './read-stream.js';
 import type { ExtractOptions, ExtractResult, ListOptions, SquashfsEntry, Superblock } from './types.js';
 
 function asSquashfsError(image: string, error: unknown): SquashfsError {
   if (error instanceof SquashfsError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new SquashfsError(`${image}: ${message}`, { cause: error });
+  return new SquashfsError(`${image}: ${nativeMessage(error)}`, { cause: error });
 }
 
 /**

@@ -2,7 +2,7 @@ import { rename, rm } from 'node:fs/promises';
 import { temporaryName } from '../archive/atomic.js';
 import { removeOnInterrupt } from '../cleanup.js';
 import { SquashfsError } from '../errors.js';
-import { binding } from './binding.js';
+import { binding, nativeMessage } from './binding.js';
 
 interface Common {
   /** Relative, `/`-separated, no `.`, `..` or empty segments; `''` is the root directory. */
@@ -49,8 +49,7 @@ export async function writeSquashfs(
   } catch (error) {
     await rm(temp, { force: true });
     if (error instanceof SquashfsError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SquashfsError(`${outPath}: ${message}`, { cause: error });
+    throw new SquashfsError(`${outPath}: ${nativeMessage(error)}`, { cause: error });
   } finally {
     untrack();
   }

@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { limiter } from '../fetch/limit.js';
 import { parseDepFile, substituteKernel } from './deps.js';
@@ -75,7 +76,7 @@ export async function depClosure(
   const starts = roots.map((root) => {
     const name = substituteKernel(root, kernelVersion);
     const problem = extensionNameProblem(name);
-    if (problem !== null) throw new InputError(`bad extension name '${root}' (${problem})`);
+    if (problem !== null) throw new InputError(`bad extension name ${quoted(root)} (${problem})`);
     return name;
   });
   const deps = new Map<string, readonly string[]>();

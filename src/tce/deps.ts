@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { extensionNameProblem, withTczSuffix } from './name.js';
 
@@ -24,7 +25,7 @@ export function parseDepNames(text: string, source: string): string[] {
     if (line === '' || line.startsWith('#')) return;
     const name = withTczSuffix(line);
     const problem = extensionNameProblem(substituteKernel(name, '0'));
-    if (problem !== null) throw new InputError(`${source}:${index + 1}: bad dependency '${line}' (${problem})`);
+    if (problem !== null) throw new InputError(`${source}:${index + 1}: bad dependency ${quoted(line)} (${problem})`);
     deps.add(name);
   });
   return [...deps];

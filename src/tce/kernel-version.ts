@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { ArchiveError } from '../errors.js';
 
 const KERNEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -22,11 +23,13 @@ export function kernelVersionFromPaths(paths: Iterable<string>, source: string):
   const [only] = names;
   if (only === undefined) throw new ArchiveError(`${source}: no kernel modules directory (lib/modules/VERSION/)`);
   if (names.length > 1) {
-    throw new ArchiveError(`${source}: several kernel modules directories under lib/modules/: ${names.join(', ')}`);
+    throw new ArchiveError(
+      `${source}: several kernel modules directories under lib/modules/: ${names.map((name) => quoted(name)).join(', ')}`,
+    );
   }
   // The version becomes part of extension names, URLs and paths.
   if (!KERNEL_VERSION.test(only) || only.includes('..')) {
-    throw new ArchiveError(`${source}: unusable kernel version '${only}' under lib/modules/`);
+    throw new ArchiveError(`${source}: unusable kernel version ${quoted(only)} under lib/modules/`);
   }
   return only;
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { extensionNameProblem, withTczSuffix } from './name.js';
 
@@ -38,10 +39,10 @@ export function parseExtensionList(text: string, file: string): ListEntry[] {
     if (line === '' || line.startsWith('#')) return;
     const where = `${file}:${index + 1}`;
     const entry = parseLine(line);
-    if (typeof entry === 'string') throw new InputError(`${where}: bad extension name '${line}' (${entry})`);
+    if (typeof entry === 'string') throw new InputError(`${where}: bad extension name ${quoted(line)} (${entry})`);
     const earlier = entries.get(entry.name);
     if (earlier !== undefined && earlier.kind !== entry.kind) {
-      throw new InputError(`${where}: '${line}' and an earlier line both make ${entry.name}`);
+      throw new InputError(`${where}: ${quoted(line)} and an earlier line both make ${entry.name}`);
     }
     if (earlier === undefined) entries.set(entry.name, entry);
   });

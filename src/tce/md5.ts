@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { quoted } from '../config/quote.js';
 import { IntegrityError } from '../errors.js';
 
 const MD5_LINE = /^([0-9A-Fa-f]{32})[ \t]+\*?(.+)$/;
@@ -17,7 +18,7 @@ export function parseMd5Txt(text: string, name: string, source: string): string 
   if (lines.length === 0) throw new IntegrityError(`${source}: empty checksum file`);
   for (const line of lines) {
     const match = MD5_LINE.exec(line);
-    if (!match?.[1] || !match[2]) throw new IntegrityError(`${source}: not an md5sum line: '${line}'`);
+    if (!match?.[1] || !match[2]) throw new IntegrityError(`${source}: not an md5sum line: ${quoted(line)}`);
     const named = match[2].trim();
     // Some mirrors' files name the path they were made from; the file name is what counts.
     if (named === name || named.endsWith(`/${name}`)) return match[1].toLowerCase();

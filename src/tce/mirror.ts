@@ -1,3 +1,4 @@
+import { quoted } from '../config/quote.js';
 import { httpUrl } from '../config/url.js';
 import { UsageError } from '../errors.js';
 import { extensionNameProblem } from './name.js';
@@ -41,13 +42,14 @@ export type ExtensionFile = (typeof EXTENSION_FILES)[number];
 /** Accepts `4`, `4.x`, `16.x`; anything else is a UsageError. */
 export function parseTcVersion(value: string): TcVersion {
   const match = /^([1-9][0-9]?)(?:\.x)?$/.exec(value);
-  if (!match) throw new UsageError(`Tiny Core version: expected a major version like 4.x or 16.x, got '${value}'`);
+  if (!match)
+    throw new UsageError(`Tiny Core version: expected a major version like 4.x or 16.x, got ${quoted(value)}`);
   return `${Number(match[1])}.x`;
 }
 
 export function parseTcArch(value: string): TcArch {
   if (value === 'x86' || value === 'x86_64') return value;
-  throw new UsageError(`Tiny Core architecture: expected x86 or x86_64, got '${value}'`);
+  throw new UsageError(`Tiny Core architecture: expected x86 or x86_64, got ${quoted(value)}`);
 }
 
 export function bootFiles(arch: TcArch): BootFiles {
@@ -92,7 +94,7 @@ export function extensionFileName(name: string, file: ExtensionFile): string {
 export function extensionUrl(tczUrl: string, name: string, file: ExtensionFile = 'tcz'): string {
   // Names reach URLs and overlay paths: never let an unchecked one through.
   const problem = extensionNameProblem(name);
-  if (problem !== null) throw new UsageError(`bad extension name '${name}' (${problem})`);
+  if (problem !== null) throw new UsageError(`bad extension name ${quoted(name)} (${problem})`);
   return `${tczUrl.replace(/\/+$/, '')}/${extensionFileName(name, file)}`;
 }
 

@@ -72,7 +72,7 @@ describe('readCpio on GNU cpio output', () => {
   it('refuses device nodes unless asked', async () => {
     const archive = rawCpio([{ name: 'dev/console', mode: 0o20600, rdev: [5, 1] }]);
     await expect(collect(readCpio(streamOf(archive), { name: 'core.gz' }))).rejects.toThrow(
-      'core.gz: dev/console: chardev entries are not allowed',
+      "core.gz: 'dev/console': chardev entries are not allowed",
     );
     const [entry] = await collect(readCpio(streamOf(archive), { allowDevices: true }));
     expect(entry).toMatchObject({ kind: 'chardev', major: 5, minor: 1, mode: 0o600 });
@@ -230,19 +230,19 @@ describe('writeCpio', () => {
       yield hardlink('b', 'a');
     })();
     await expect(collect(readCpio(cpioStream(stream, { name: 'core.gz' })))).rejects.toThrow(
-      /core\.gz: b: hard link to 'a', whose header was written with nlink 1/,
+      /core\.gz: 'b': hard link to 'a', whose header was written with nlink 1/,
     );
   });
 
   it.each([
-    [[hardlink('b', 'missing')], "b: hard link target 'missing' is not in the archive"],
-    [[dir('d'), hardlink('b', 'd')], "b: hard link target 'd' is not a file"],
-    [[file('a', 'x'), file('a', 'y')], 'a: duplicate path'],
-    [[file('./a', 'x')], './a: path is not normalised'],
-    [[file('/etc/passwd', 'x')], '/etc/passwd: entry escapes the destination'],
-    [[file('../x', 'x')], '../x: entry escapes the destination'],
-    [[{ ...file('a', 'x'), size: 2 } as ArchiveEntry], 'a: data size changed: expected 2 bytes, got 1'],
-    [[file('.', 'x')], '.: root is not a directory'],
+    [[hardlink('b', 'missing')], "'b': hard link target 'missing' is not in the archive"],
+    [[dir('d'), hardlink('b', 'd')], "'b': hard link target 'd' is not a file"],
+    [[file('a', 'x'), file('a', 'y')], "'a': duplicate path"],
+    [[file('./a', 'x')], "'./a': path is not normalised"],
+    [[file('/etc/passwd', 'x')], "'/etc/passwd': entry escapes the destination"],
+    [[file('../x', 'x')], "'../x': entry escapes the destination"],
+    [[{ ...file('a', 'x'), size: 2 } as ArchiveEntry], "'a': data size changed: expected 2 bytes, got 1"],
+    [[file('.', 'x')], "'.': root is not a directory"],
   ])('refuses bad input %#', async (entries, message) => {
     const root = await tempDir();
     const dest = join(root, 'x.cpio');
@@ -280,12 +280,12 @@ describe('hostile and broken cpio archives', () => {
     [
       'dot-dot',
       rawCpio([{ name: '../x', mode: 0o100644, data: Buffer.from('x') }]),
-      'core.gz: ../x: entry escapes the destination',
+      "core.gz: '../x': entry escapes the destination",
     ],
     [
       'absolute',
       rawCpio([{ name: '/etc/passwd', mode: 0o100644 }]),
-      'core.gz: /etc/passwd: entry escapes the destination',
+      "core.gz: '/etc/passwd': entry escapes the destination",
     ],
     [
       'write through symlink',
@@ -293,7 +293,7 @@ describe('hostile and broken cpio archives', () => {
         { name: 'link', mode: 0o120777, data: Buffer.from('/etc') },
         { name: 'link/passwd', mode: 0o100644, data: Buffer.from('root::0:0::/:/bin/sh\n') },
       ]),
-      "core.gz: link/passwd: written through symlink 'link' -> '/etc'",
+      "core.gz: 'link/passwd': written through symlink 'link' -> '/etc'",
     ],
     [
       'write through relative symlink',
@@ -301,7 +301,7 @@ describe('hostile and broken cpio archives', () => {
         { name: 'up', mode: 0o120777, data: Buffer.from('../..') },
         { name: 'up/x/y', mode: 0o100644 },
       ]),
-      "core.gz: up/x/y: written through symlink 'up' -> '../..'",
+      "core.gz: 'up/x/y': written through symlink 'up' -> '../..'",
     ],
     [
       'directory over symlink',
@@ -309,7 +309,7 @@ describe('hostile and broken cpio archives', () => {
         { name: 'etc', mode: 0o120777, data: Buffer.from('/etc') },
         { name: 'etc', mode: 0o40755 },
       ]),
-      'core.gz: etc: directory replaces a symlink',
+      "core.gz: 'etc': directory replaces a symlink",
     ],
     [
       'odc',
@@ -322,7 +322,7 @@ describe('hostile and broken cpio archives', () => {
     [
       'truncated body',
       rawCpio([{ name: 'a', mode: 0o100644, data: Buffer.from('abcdefgh') }]).subarray(0, 116),
-      'core.gz: a: archive is truncated',
+      "core.gz: 'a': archive is truncated",
     ],
     [
       'bad hex',
@@ -337,19 +337,19 @@ describe('hostile and broken cpio archives', () => {
     [
       'crc mismatch',
       rawCpio([{ name: 'a', mode: 0o100644, data: Buffer.from('abc'), magic: '070702', check: 1 }]),
-      'core.gz: a: cpio crc checksum mismatch',
+      "core.gz: 'a': cpio crc checksum mismatch",
     ],
-    ['unknown type', rawCpio([{ name: 'a', mode: 0o170644 }]), 'core.gz: a: unknown file type in mode 170644'],
-    ['data on a directory', rawCpio([{ name: 'd', mode: 0o40755, data: Buffer.from('x') }]), 'd: unexpected data'],
+    ['unknown type', rawCpio([{ name: 'a', mode: 0o170644 }]), "core.gz: 'a': unknown file type in mode 170644"],
+    ['data on a directory', rawCpio([{ name: 'd', mode: 0o40755, data: Buffer.from('x') }]), "'d': unexpected data"],
     [
       'two copies of a linked file',
       rawCpio([
         { name: 'a', mode: 0o100644, ino: 9, nlink: 2, data: Buffer.from('x') },
         { name: 'b', mode: 0o100644, ino: 9, nlink: 2, data: Buffer.from('y') },
       ]),
-      'core.gz: b: second copy of a hard-linked file',
+      "core.gz: 'b': second copy of a hard-linked file",
     ],
-    ['root not a dir', rawCpio([{ name: '.', mode: 0o100644 }]), 'core.gz: .: root entry is not a directory'],
+    ['root not a dir', rawCpio([{ name: '.', mode: 0o100644 }]), "core.gz: '.': root entry is not a directory"],
     [
       'not UTF-8',
       Buffer.from(

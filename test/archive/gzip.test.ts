@@ -87,11 +87,12 @@ describe('recompress', () => {
       reason: 'advdef output does not decompress to the same bytes',
     });
     const failing = join(root, 'failing-advdef');
-    await writeFile(failing, '#!/bin/sh\necho "cannot open file" >&2\nexit 1\n');
+    // What it says is quoted: a terminal title change in its stderr stays text.
+    await writeFile(failing, '#!/bin/sh\nprintf "\\033]0;pwned\\007 cannot open file\\n" >&2\nexit 1\n');
     await chmod(failing, 0o755);
     expect(await recompress(path, { advdef: failing })).toMatchObject({
       status: 'kept',
-      reason: 'advdef failed: cannot open file',
+      reason: "advdef failed: '\\u{1b}]0;pwned\\u{7} cannot open file'",
     });
     expect((await readFile(path)).equals(original)).toBe(true);
     expect(await sh('ls', root)).toBe('core.gz\nfailing-advdef\nfake-advdef\n');

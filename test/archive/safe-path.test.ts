@@ -25,7 +25,7 @@ describe('normaliseMemberName', () => {
 
   it('names the archive and the entry when a name escapes', () => {
     expect(() => normaliseMemberName(archive, '../etc/passwd')).toThrow(
-      new ArchiveError('mcollective-2.0.0.tgz: ../etc/passwd: entry escapes the destination'),
+      new ArchiveError("mcollective-2.0.0.tgz: '../etc/passwd': entry escapes the destination"),
     );
   });
 
@@ -44,8 +44,8 @@ describe('normaliseMemberName', () => {
     expect(() => normaliseMemberName(archive, name)).toThrow(problem);
   });
 
-  it('escapes control characters in messages', () => {
-    expect(() => normaliseMemberName(archive, 'a\0b')).toThrow('a\\x00b: name contains NUL');
+  it('quotes the name in messages, control characters escaped', () => {
+    expect(() => normaliseMemberName(archive, 'a\0b')).toThrow("'a\\u{0}b': name contains NUL");
   });
 
   it('returns only safe, idempotent paths (property)', () => {
@@ -81,7 +81,7 @@ describe('normaliseHardlinkTarget', () => {
 
   it('names the link in the message', () => {
     expect(() => normaliseHardlinkTarget(archive, 'link', '/etc/passwd')).toThrow(
-      "mcollective-2.0.0.tgz: link: hard link target '/etc/passwd' escapes the destination",
+      "mcollective-2.0.0.tgz: 'link': hard link target '/etc/passwd' escapes the destination",
     );
   });
 });

@@ -51,11 +51,11 @@ describe('extractTar', () => {
     await makeSymlink(outside, join(dest, 'etc'));
     const archive = tarStream([dir('etc'), file('etc/passwd', 'root::0:0::/:/bin/sh\n')]);
     await expect(extractTar(archive, dest, { name: 'mco.tgz' })).rejects.toThrow(
-      new ArchiveError('mco.tgz: etc: exists and is not a directory'),
+      new ArchiveError("mco.tgz: 'etc': exists and is not a directory"),
     );
     const nested = tarStream([file('etc/passwd', 'x')]);
     await expect(extractTar(nested, dest, { name: 'mco.tgz' })).rejects.toThrow(
-      "mco.tgz: etc/passwd: would be written through the symlink 'etc' in the destination",
+      "mco.tgz: 'etc/passwd': would be written through the symlink 'etc' in the destination",
     );
     expect(await sh('ls -A', outside)).toBe('');
   });
@@ -98,7 +98,7 @@ describe('extractTar', () => {
       { header: rawTarHeader('d', '0', { size: 1 }), data: Buffer.from('y') },
     );
     await expect(extractTar(streamOf(archive), root, { name: 'mco.tgz' })).rejects.toThrow(
-      'mco.tgz: d: would replace a directory',
+      "mco.tgz: 'd': would replace a directory",
     );
   });
 

@@ -88,27 +88,27 @@ describe('hostile and broken tar archives', () => {
     [
       'dot-dot',
       rawTar({ header: rawTarHeader('../etc/passwd', '0', { size: data.length }), data }),
-      'mco.tgz: ../etc/passwd: entry escapes the destination',
+      "mco.tgz: '../etc/passwd': entry escapes the destination",
     ],
     [
       'absolute',
       rawTar({ header: rawTarHeader('/etc/passwd', '0', { size: data.length }), data }),
-      'mco.tgz: /etc/passwd: entry escapes the destination',
+      "mco.tgz: '/etc/passwd': entry escapes the destination",
     ],
     [
       'hard link climbing out',
       rawTar({ header: rawTarHeader('x', '1', { linkname: '../../etc/shadow' }) }),
-      "mco.tgz: x: hard link target '../../etc/shadow' escapes the destination",
+      "mco.tgz: 'x': hard link target '../../etc/shadow' escapes the destination",
     ],
     [
       'hard link to an absolute path',
       rawTar({ header: rawTarHeader('x', '1', { linkname: '/etc/shadow' }) }),
-      "mco.tgz: x: hard link target '/etc/shadow' escapes the destination",
+      "mco.tgz: 'x': hard link target '/etc/shadow' escapes the destination",
     ],
     [
       'hard link to a name not in the archive',
       rawTar({ header: rawTarHeader('x', '1', { linkname: 'etc/shadow' }) }),
-      "mco.tgz: x: hard link target 'etc/shadow' is not a file of the archive",
+      "mco.tgz: 'x': hard link target 'etc/shadow' is not a file of the archive",
     ],
     [
       'hard link to a symlink',
@@ -116,7 +116,7 @@ describe('hostile and broken tar archives', () => {
         { header: rawTarHeader('s', '2', { linkname: '/etc/shadow' }) },
         { header: rawTarHeader('x', '1', { linkname: 's' }) },
       ),
-      "mco.tgz: x: hard link target 's' is not a file of the archive",
+      "mco.tgz: 'x': hard link target 's' is not a file of the archive",
     ],
     [
       'hard link through a symlink',
@@ -124,7 +124,7 @@ describe('hostile and broken tar archives', () => {
         { header: rawTarHeader('s', '2', { linkname: '/etc' }) },
         { header: rawTarHeader('x', '1', { linkname: 's/shadow' }) },
       ),
-      "mco.tgz: s/shadow: written through symlink 's' -> '/etc'",
+      "mco.tgz: 's/shadow': written through symlink 's' -> '/etc'",
     ],
     [
       'write through symlink',
@@ -132,7 +132,7 @@ describe('hostile and broken tar archives', () => {
         { header: rawTarHeader('link', '2', { linkname: '/etc' }) },
         { header: rawTarHeader('link/passwd', '0', { size: data.length }), data },
       ),
-      "mco.tgz: link/passwd: written through symlink 'link' -> '/etc'",
+      "mco.tgz: 'link/passwd': written through symlink 'link' -> '/etc'",
     ],
     [
       'write through nested symlink',
@@ -141,22 +141,22 @@ describe('hostile and broken tar archives', () => {
         { header: rawTarHeader('a/up', '2', { linkname: '../..' }) },
         { header: rawTarHeader('a/up/b/c', '0') },
       ),
-      "mco.tgz: a/up/b/c: written through symlink 'a/up' -> '../..'",
+      "mco.tgz: 'a/up/b/c': written through symlink 'a/up' -> '../..'",
     ],
     [
       'device node',
       rawTar({ header: rawTarHeader('dev/sda', '4') }),
-      'mco.tgz: dev/sda: blockdev entries are not allowed',
+      "mco.tgz: 'dev/sda': blockdev entries are not allowed",
     ],
-    ['fifo', rawTar({ header: rawTarHeader('p', '6') }), 'mco.tgz: p: fifo entries are not allowed'],
-    ['sparse', rawTar({ header: rawTarHeader('s', 'S') }), "mco.tgz: s: unsupported tar entry type 'S'"],
+    ['fifo', rawTar({ header: rawTarHeader('p', '6') }), "mco.tgz: 'p': fifo entries are not allowed"],
+    ['sparse', rawTar({ header: rawTarHeader('s', 'S') }), "mco.tgz: 's': unsupported tar entry type 'S'"],
     [
       'pax path escaping',
       rawTar(
         { header: rawTarHeader('PaxHeaders/x', 'x', { size: 19 }), data: Buffer.from('19 path=../../../x\n') },
         { header: rawTarHeader('x', '0') },
       ),
-      'mco.tgz: ../../../x: entry escapes the destination',
+      "mco.tgz: '../../../x': entry escapes the destination",
     ],
     [
       'GNU long name escaping',
@@ -164,7 +164,7 @@ describe('hostile and broken tar archives', () => {
         { header: rawTarHeader('././@LongLink', 'L', { size: 9 }), data: Buffer.from('/etc/rc\0\0') },
         { header: rawTarHeader('x', '0') },
       ),
-      'mco.tgz: /etc/rc: entry escapes the destination',
+      "mco.tgz: '/etc/rc': entry escapes the destination",
     ],
     [
       'bad checksum',
@@ -174,7 +174,7 @@ describe('hostile and broken tar archives', () => {
     [
       'truncated body',
       rawTar({ header: rawTarHeader('big', '0', { size: 5000 }), data: Buffer.alloc(5000) }).subarray(0, 2048),
-      'mco.tgz: big: archive is truncated',
+      "mco.tgz: 'big': archive is truncated",
     ],
     ['truncated header', Buffer.alloc(100, 1), 'mco.tgz: archive is truncated'],
     [
@@ -337,12 +337,12 @@ describe('writeTarGz', () => {
   });
 
   it.each([
-    [[file('a', 'x'), file('a', 'y')], 'a: duplicate path'],
-    [[{ ...file('s', ''), kind: 'socket' } as ArchiveEntry], 's: tar cannot hold sockets'],
-    [[hardlink('h', 'missing')], "h: hard link target 'missing' is not a file of the archive"],
-    [[file('x/', 'y')], 'x/: path is not normalised'],
-    [[file('../up', 'y')], '../up: entry escapes the destination'],
-    [[{ ...file('a', 'xy'), size: 5 } as ArchiveEntry], 'a: data size changed: expected 5 bytes, got 2'],
+    [[file('a', 'x'), file('a', 'y')], "'a': duplicate path"],
+    [[{ ...file('s', ''), kind: 'socket' } as ArchiveEntry], "'s': tar cannot hold sockets"],
+    [[hardlink('h', 'missing')], "'h': hard link target 'missing' is not a file of the archive"],
+    [[file('x/', 'y')], "'x/': path is not normalised"],
+    [[file('../up', 'y')], "'../up': entry escapes the destination"],
+    [[{ ...file('a', 'xy'), size: 5 } as ArchiveEntry], "'a': data size changed: expected 5 bytes, got 2"],
   ])('refuses bad input %#', async (entries, message) => {
     const root = await tempDir();
     await expect(writeTarGz(join(root, 'o.tgz'), entries, { name: 'overlay.tgz' })).rejects.toThrow(

@@ -123,26 +123,26 @@ describe('readAr refuses malformed and hostile archives', () => {
     [
       'a bad size',
       arArchive([{ ...good, size: '12x' }]),
-      "test.a: debian-binary: bad size '12x' in member header at byte 8",
+      "test.a: 'debian-binary': bad size '12x' in member header at byte 8",
     ],
     ['a negative size', arArchive([{ ...good, size: '-4' }]), "bad size '-4'"],
-    ['a size past the end', arArchive([{ ...good, size: '400' }]), 'test.a: debian-binary: archive is truncated'],
+    ['a size past the end', arArchive([{ ...good, size: '400' }]), "test.a: 'debian-binary': archive is truncated"],
     [
       'a missing pad byte',
       arArchive([{ header: 'odd', data: Buffer.from('abc') }]).subarray(0, 71),
-      'test.a: odd: archive is truncated',
+      "test.a: 'odd': archive is truncated",
     ],
-    ['a slash in a name', arArchive([{ header: 'a/b/', data: Buffer.alloc(0) }]), 'test.a: a/b: bad member name'],
-    ['a dot-dot name', arArchive([{ header: '../', data: Buffer.alloc(0) }]), 'test.a: ..: bad member name'],
+    ['a slash in a name', arArchive([{ header: 'a/b/', data: Buffer.alloc(0) }]), "test.a: 'a/b': bad member name"],
+    ['a dot-dot name', arArchive([{ header: '../', data: Buffer.alloc(0) }]), "test.a: '..': bad member name"],
     [
       'a control byte in a name',
       arArchive([{ header: 'a\u0001b', data: Buffer.alloc(0) }]),
-      'test.a: a\\x01b: bad member name',
+      "test.a: 'a\\u{1}b': bad member name",
     ],
     [
       'a long name without table',
       arArchive([{ header: '/0', data: Buffer.alloc(0) }]),
-      'test.a: /0: long-name reference without a // table',
+      "test.a: '/0': long-name reference without a // table",
     ],
     [
       'a long name out of range',
@@ -150,7 +150,7 @@ describe('readAr refuses malformed and hostile archives', () => {
         { header: '//', data: Buffer.from('long-name-here/\n') },
         { header: '/99', data: Buffer.alloc(0) },
       ]),
-      'test.a: /99: long-name reference out of range',
+      "test.a: '/99': long-name reference out of range",
     ],
     [
       'a long name with a slash',
@@ -158,17 +158,17 @@ describe('readAr refuses malformed and hostile archives', () => {
         { header: '//', data: Buffer.from('../../etc/passwd/\n') },
         { header: '/0', data: Buffer.alloc(0) },
       ]),
-      'test.a: ../../etc/passwd: bad member name',
+      "test.a: '../../etc/passwd': bad member name",
     ],
     [
       'a BSD long name',
       arArchive([{ header: '#1/20', data: Buffer.alloc(20) }]),
-      'test.a: #1/20: BSD long member names are not supported',
+      "test.a: '#1/20': BSD long member names are not supported",
     ],
     [
       'an oversized name table',
       arArchive([{ header: '//', data: Buffer.alloc(4), size: '9999999' }]),
-      'test.a: //: oversized long-name table',
+      "test.a: '//': oversized long-name table",
     ],
   ];
 

@@ -173,31 +173,35 @@ describe('debToTcz refuses hostile and broken packages', () => {
     [
       'a member climbing out',
       () => dataOf([file('./../../etc/evil')]),
-      'data.tar: ./../../etc/evil: entry escapes the destination',
+      "data.tar: './../../etc/evil': entry escapes the destination",
     ],
-    ['an absolute member', () => dataOf([file('/etc/passwd')]), 'data.tar: /etc/passwd: entry escapes the destination'],
+    [
+      'an absolute member',
+      () => dataOf([file('/etc/passwd')]),
+      "data.tar: '/etc/passwd': entry escapes the destination",
+    ],
     [
       'a member written through a symlink',
       () => dataOf([dirEntry('./usr/'), { name: './usr/lib', type: '2', linkname: '/etc' }, file('./usr/lib/passwd')]),
-      "data.tar: usr/lib/passwd: written through symlink 'usr/lib' -> '/etc'",
+      "data.tar: 'usr/lib/passwd': written through symlink 'usr/lib' -> '/etc'",
     ],
     [
       'a symlink climbing out',
       () => dataOf([dirEntry('./usr/'), { name: './usr/x', type: '2', linkname: '../../etc/shadow' }]),
-      "data.tar: usr/x: symlink target '../../etc/shadow' climbs out of the package",
+      "data.tar: 'usr/x': symlink target '../../etc/shadow' climbs out of the package",
     ],
     [
       'a device node',
       () => dataOf([dirEntry('./dev/'), { name: './dev/null', type: '3' }]),
-      'data.tar: dev/null: chardev entries are not allowed',
+      "data.tar: 'dev/null': chardev entries are not allowed",
     ],
     [
       'a hard link to nothing',
       () => dataOf([{ name: './a', type: '1', linkname: './b' }]),
       "hard link target 'b' is not a file of the archive",
     ],
-    ['a path twice', () => dataOf([file('./a'), file('./a')]), 'data.tar: a: appears twice in the package'],
-    ['a truncated package', async () => (await readFile(lshw.deb)).subarray(0, 150_000), 'data.tar.xz: '],
+    ['a path twice', () => dataOf([file('./a'), file('./a')]), "data.tar: 'a': appears twice in the package"],
+    ['a truncated package', async () => (await readFile(lshw.deb)).subarray(0, 150_000), "'data.tar.xz': "],
     [
       'a package cut inside a member header',
       async () => {
@@ -210,7 +214,7 @@ describe('debToTcz refuses hostile and broken packages', () => {
     [
       'a traversal inside data.tar.xz',
       async () => xzData([file('./../evil')]),
-      'data.tar.xz: ./../evil: entry escapes the destination',
+      "data.tar.xz: './../evil': entry escapes the destination",
     ],
     [
       'an ar archive that is no package',
@@ -235,13 +239,13 @@ describe('debToTcz refuses hostile and broken packages', () => {
           { header: 'control.tar', data: ctl },
           { header: 'data.tar.bz2', data: Buffer.from('BZh9') },
         ]),
-      'data.tar.bz2: unexpected member (wanted data.tar)',
+      "'data.tar.bz2': unexpected member (wanted data.tar)",
     ],
     [
       'a postinst that is a symlink',
       () =>
         debPackage({ control: rawTar([file('./control'), { name: './postinst', type: '2', linkname: '/bin/sh' }]) }),
-      'control.tar: postinst: is a symlink, not a regular file',
+      "control.tar: 'postinst': is a symlink, not a regular file",
     ],
     [
       'a postinst where usr/local is a symlink',

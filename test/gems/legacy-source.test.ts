@@ -103,7 +103,7 @@ describe('legacyIndexSource against gem generate_index on loopback', () => {
     expect(await picked('json_pure >= 2.0.0.a\n', source)).toEqual(['json_pure-2.0.0.rc1']);
     expect(await picked('stomp = 1.3.3.pre\n', source)).toEqual(['stomp-1.3.3.pre']);
     await expect(resolveList('json = 1.9.0\n', source)).rejects.toThrow(
-      "no pure-Ruby, non-prerelease version of json satisfies '= 1.9.0' (gem.list:1); the index has 5 versions, newest 2.0.0.pre, 1.9.0-java",
+      "no pure-Ruby, non-prerelease version of json satisfies '= 1.9.0' (gem.list:1); the index has 5 versions, newest 2.0.0.pre, 1.9.0-'java'",
     );
     await expect(resolveList('stomp > 1.3.2\n', source)).rejects.toThrow(
       "no pure-Ruby, non-prerelease version of stomp satisfies '> 1.3.2' (gem.list:1); the index has 3 versions, newest 1.3.3.pre, 1.3.2, 1.2.9",
@@ -152,7 +152,7 @@ describe('legacyIndexSource against gem generate_index on loopback', () => {
     const body = await fetchBytes(`${server.url}/quick/Marshal.4.8/stomp-1.3.2.gemspec.rz`);
     server.setRoute('/quick/Marshal.4.8/stomp-1.2.9.gemspec.rz', Buffer.from(body));
     await expect(legacyIndexSource(server.url, fetchBytes).entries('stomp')).rejects.toThrow(
-      new InputError(`${server.url}/quick/Marshal.4.8/stomp-1.2.9.gemspec.rz: gemspec is for stomp 1.3.2 ruby`),
+      new InputError(`${server.url}/quick/Marshal.4.8/stomp-1.2.9.gemspec.rz: gemspec is for 'stomp 1.3.2 ruby'`),
     );
   });
 });

@@ -74,7 +74,7 @@ describe('resolveGems rules', () => {
     const failure = resolveList('json = 1.9.0\n');
     await expect(failure).rejects.toThrow(InputError);
     await expect(failure).rejects.toThrow(
-      "no pure-Ruby, non-prerelease version of json satisfies '= 1.9.0' (gem.list:1); the index has 5 versions, newest 2.0.0.pre, 1.9.0-java",
+      "no pure-Ruby, non-prerelease version of json satisfies '= 1.9.0' (gem.list:1); the index has 5 versions, newest 2.0.0.pre, 1.9.0-'java'",
     );
   });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { quoted } from '../../src/config/quote.js';
 import { InputError } from '../../src/errors.js';
 import { bump, compareVersions, isVersion, parseVersion, release, versionsEqual } from '../../src/gems/version.js';
 import { releaseText, versionText } from './arbitraries.js';
@@ -97,7 +98,7 @@ describe('parseVersion', () => {
   ])('rejects %j with an InputError naming it', (text) => {
     expect(isVersion(text)).toBe(false);
     expect(() => parseVersion(text)).toThrow(InputError);
-    expect(() => parseVersion(text)).toThrow(`malformed version '${text}'`);
+    expect(() => parseVersion(text)).toThrow(`malformed version ${quoted(text)}`);
   });
 
   it('normalises text like RubyGems', () => {

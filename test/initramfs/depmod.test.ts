@@ -186,7 +186,7 @@ describe('runDepmod errors', () => {
     await writeFile(fake, '#!/bin/sh\necho "depmod: FATAL: could not search modules: Bad message" >&2\nexit 1\n');
     await chmod(fake, 0o755);
     await expect(runDepmod(root, '6.6.8-tinycore64', { mtime: 0, depmod: fake })).rejects.toThrow(
-      /depmod failed: depmod: FATAL: could not search modules: Bad message$/,
+      /depmod failed: 'depmod: FATAL: could not search modules: Bad message'$/,
     );
     expect((await stat(root)).isDirectory()).toBe(true);
   });

@@ -86,8 +86,13 @@ describe('xorriso messages', () => {
       "xorriso : aborting : -abort_on 'FAILURE' encountered 'FAILURE'",
     ].join('\n');
     expect(xorrisoProblem(stderr)).toBe(
-      'Failed to open device (a pseudo-drive) : Permission denied; libburn indicates failure with writing.',
+      "'Failed to open device (a pseudo-drive) : Permission denied'; 'libburn indicates failure with writing.'",
     );
+  });
+
+  it('quotes what it repeats: a file name in the Core ISO cannot drive the terminal', () => {
+    const stderr = "libisofs : FAILURE : Cannot open '/boot/\x1b]0;pwned\x07\u202e.gz'\n";
+    expect(xorrisoProblem(stderr)).toBe("'Cannot open \\'/boot/\\u{1b}]0;pwned\\u{7}\\u{202e}.gz\\''");
   });
 
   it('has nothing to say about a clean run', () => {

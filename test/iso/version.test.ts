@@ -29,6 +29,7 @@ describe('VERSION', () => {
     ['1\u007f', 'VERSION contains a control character (U+007F at character 2)'],
     ['é\u0085', 'VERSION contains a control character (U+0085 at character 2)'],
     ['1\u20280', 'VERSION contains a control character (U+2028 at character 2)'],
+    ['1\u202e0', 'VERSION contains a control character (U+202E at character 2)'],
     ['1\ud800', 'VERSION contains a lone surrogate (U+D800 at character 2)'],
     ['1.0/2', "VERSION '1.0/2' contains '/' (it becomes part of the ISO's file name)"],
     ['-1.0', "VERSION '-1.0' starts with '-' (it would read as an option)"],

@@ -255,7 +255,7 @@ describe('failures', () => {
     const failing = buildIso({ ...options, outDir, isohybridMbr: join(work, 'missing-isohdpfx.bin') });
     await expect(failing).rejects.toThrow(InputError);
     await expect(failing).rejects.toThrow(
-      `${dest}: xorriso could not write the ISO (Given path does not exist on disk: -boot_image system_area='${join(work, 'missing-isohdpfx.bin')}')`,
+      `${dest}: xorriso could not write the ISO ('Given path does not exist on disk: -boot_image system_area=\\'${join(work, 'missing-isohdpfx.bin')}\\'')`,
     );
     expect(await entries(outDir)).toEqual(['rz_mk_dev-image.0.12.0-test.iso']);
     expect(await readFile(dest, 'utf8')).toBe('the previous ISO');
@@ -269,7 +269,9 @@ describe('failures', () => {
     const dest = join(outDir, 'x.iso');
     const failing = writeIso(tree, dest, { volumeId: 'x'.repeat(33), preparer: 'mkbundle' });
     await expect(failing).rejects.toThrow(ArchiveError);
-    await expect(failing).rejects.toThrow(`${dest}: xorriso could not write the ISO (-volid: Text too long (33 > 32))`);
+    await expect(failing).rejects.toThrow(
+      `${dest}: xorriso could not write the ISO ('-volid: Text too long (33 > 32)')`,
+    );
     expect(await entries(outDir)).toEqual([]);
   });
 

@@ -168,7 +168,7 @@ describe('mkbundle iso errors', () => {
     const out = join(dir, 'hostile-out');
     const result = isoAsNobody(hostile, VERSION, ['--out', out]);
     expect(result.code).toBe(5);
-    expect(result.stderr).toContain(`\nmkbundle: ${hostile}: ../../escape: entry escapes the destination\n`);
+    expect(result.stderr).toContain(`\nmkbundle: ${hostile}: '../../escape': entry escapes the destination\n`);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -102,7 +102,7 @@ describe('unreadable images', () => {
     const damaged = await writeImage('damaged.sqfs', data);
     const img = await SquashfsImage.open(damaged);
     try {
-      const message = `${damaged}: big: truncated or corrupt (data block: decompression failed)`;
+      const message = `${damaged}: 'big': truncated or corrupt (data block: decompression failed)`;
       await expect(img.readFile('big')).rejects.toThrow(message);
       const error = await streamError(img, 'big');
       expect(error).toBeInstanceOf(SquashfsError);
@@ -118,7 +118,7 @@ describe('unreadable images', () => {
 
 describe('bad paths', () => {
   it('name the path that is not in the image', async () => {
-    const message = `${fixture.tcz}: usr/bin/nope: no such file in image`;
+    const message = `${fixture.tcz}: 'usr/bin/nope': no such file in image`;
     await expect(image.readFile('usr/bin/nope')).rejects.toThrow(message);
     await expect(image.stat('usr/bin/nope')).rejects.toThrow(message);
     await expect(image.list('usr/bin/nope')).rejects.toThrow(message);
@@ -127,13 +127,15 @@ describe('bad paths', () => {
 
   it('say what a non-file is', async () => {
     await expect(image.readFile('usr/local')).rejects.toThrow(
-      `${fixture.tcz}: usr/local: is a directory, not a regular file`,
+      `${fixture.tcz}: 'usr/local': is a directory, not a regular file`,
     );
-    await expect(image.readFile('bin/sh')).rejects.toThrow(`${fixture.tcz}: bin/sh: is a symlink, not a regular file`);
+    await expect(image.readFile('bin/sh')).rejects.toThrow(
+      `${fixture.tcz}: 'bin/sh': is a symlink, not a regular file`,
+    );
     await expect(image.readFile('dev/null0')).rejects.toThrow(
-      `${fixture.tcz}: dev/null0: is a chardev, not a regular file`,
+      `${fixture.tcz}: 'dev/null0': is a chardev, not a regular file`,
     );
-    await expect(image.stat('etc/motd/x')).rejects.toThrow(`${fixture.tcz}: etc/motd: not a directory in image`);
+    await expect(image.stat('etc/motd/x')).rejects.toThrow(`${fixture.tcz}: 'etc/motd': not a directory in image`);
   });
 
   it('refuse .. and NUL', async () => {

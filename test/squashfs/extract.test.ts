@@ -119,11 +119,11 @@ describe('extract refuses', () => {
     const failure = extractWith(fixture.tcz, dest);
     await expect(failure).rejects.toThrow(SquashfsError);
     await expect(failure).rejects.toThrow(
-      `${fixture.tcz}: dev/fifo0: is a fifo; refusing to create it without allowDevices`,
+      `${fixture.tcz}: 'dev/fifo0': is a fifo; refusing to create it without allowDevices`,
     );
     expect(await readdir(dest)).toEqual([]);
     await expect(extractWith(fixture.tcz, dest, { paths: ['dev/null0'] })).rejects.toThrow(
-      `${fixture.tcz}: dev/null0: is a character device; refusing to create it without allowDevices`,
+      `${fixture.tcz}: 'dev/null0': is a character device; refusing to create it without allowDevices`,
     );
   });
 
@@ -131,13 +131,13 @@ describe('extract refuses', () => {
     const dest = freshDir('ours');
     await mkdir(join(dest, 'etc/motd'), { recursive: true });
     await expect(extractWith(fixture.tcz, dest, { paths: ['etc/motd'] })).rejects.toThrow(
-      new RegExp(`^${fixture.tcz}: etc/motd: cannot replace ${dest}/etc/motd \\(`),
+      new RegExp(`^${fixture.tcz}: 'etc/motd': cannot replace '${dest}/etc/motd' \\(`),
     );
   });
 
   it('a path that is not in the image, naming it', async () => {
     await expect(extractWith(fixture.tcz, freshDir('ours'), { paths: ['usr/bin/nope'] })).rejects.toThrow(
-      `${fixture.tcz}: usr/bin/nope: no such file in image`,
+      `${fixture.tcz}: 'usr/bin/nope': no such file in image`,
     );
   });
 

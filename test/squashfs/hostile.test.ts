@@ -73,7 +73,7 @@ describe('a destination symlink is never followed', () => {
     await mkdir(outside);
     await symlink(outside, join(dest, 'usr'));
     await expect(extract(tcz, dest, ['usr/local/bin/lscpu'])).rejects.toThrow(
-      `${tcz}: usr: refusing to follow symlink ${dest}/usr in destination`,
+      `${tcz}: 'usr': refusing to follow symlink '${dest}/usr' in destination`,
     );
     await expect(extract(tcz, dest)).rejects.toThrow(SquashfsError);
     expect(await readdir(outside)).toEqual([]);
@@ -86,7 +86,7 @@ describe('a destination symlink is never followed', () => {
     await mkdir(outside);
     await symlink('../../outside', join(dest, 'usr/local'));
     await expect(extract(tcz, dest, ['usr/local/bin/lscpu'])).rejects.toThrow(
-      `${tcz}: usr/local: refusing to follow symlink ${dest}/usr/local in destination`,
+      `${tcz}: 'usr/local': refusing to follow symlink '${dest}/usr/local' in destination`,
     );
     expect(await readdir(outside)).toEqual([]);
   });
@@ -100,10 +100,10 @@ describe('a destination symlink is never followed', () => {
     await extract(absolute, dest);
     await extract(relative, dest);
     await expect(extract(tcz, dest, ['usr/local/bin/lscpu'])).rejects.toThrow(
-      `${tcz}: usr: refusing to follow symlink ${dest}/usr in destination`,
+      `${tcz}: 'usr': refusing to follow symlink '${dest}/usr' in destination`,
     );
     await expect(extract(tcz, dest, ['etc/motd'])).rejects.toThrow(
-      `${tcz}: etc: refusing to follow symlink ${dest}/etc in destination`,
+      `${tcz}: 'etc': refusing to follow symlink '${dest}/etc' in destination`,
     );
     expect(await readdir(outside)).toEqual([]);
   });
@@ -111,10 +111,17 @@ describe('a destination symlink is never followed', () => {
 
 describe('hostile entry names are refused', () => {
   const cases: [string, string, string, RegExp][] = [
-    ["'..'", 'Qz', '..', /: \.\.: unsafe entry name '\.\.' in image$/],
-    ["'.'", 'P', '.', /: \.: unsafe entry name '\.' in image$/],
-    ['containing /', 'Qz', 'a/', /: a\/: unsafe entry name 'a\/' in image$/],
-    ['containing NUL', 'Qz', 'Q\0', /: Q\\x00: unsafe entry name 'Q\\x00' in image$/],
+    ["'..'", 'Qz', '..', /: '\.\.': unsafe entry name '\.\.' in image$/],
+    ["'.'", 'P', '.', /: '\.': unsafe entry name '\.' in image$/],
+    ['containing /', 'Qz', 'a/', /: 'a\/': unsafe entry name 'a\/' in image$/],
+    ['containing NUL', 'Qz', 'Q\0', /: 'Q\\u\{0\}': unsafe entry name 'Q\\u\{0\}' in image$/],
+    // Quoted in the message: ESC as \u{1b}, bytes that are not UTF-8 (a lone C1 byte, 0xff) as \xHH.
+    [
+      'containing / among terminal controls',
+      'Qzzzz',
+      '\x1b]/\x9b\xff',
+      /: '\\u\{1b\}\]\/\\x9b\\xff': unsafe entry name '\\u\{1b\}\]\/\\x9b\\xff' in image$/,
+    ],
   ];
 
   it.each(cases)('%s', async (_label, from, to, message) => {
@@ -137,7 +144,7 @@ describe('hostile entry names are refused', () => {
     await mkdir(outside);
     const image = await craft({ Qa: { link: outside }, 'Qb/payload': 'pwned\n' }, [['Qb', 'Qa']]);
     const dest = fresh('dest');
-    await expect(extract(image, dest)).rejects.toThrow(`${image}: Qa: truncated or corrupt (duplicate entry name)`);
+    await expect(extract(image, dest)).rejects.toThrow(`${image}: 'Qa': truncated or corrupt (duplicate entry name)`);
     expect(await readdir(outside)).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ it('fails clearly when asked to create a device node without root', async () => 
     const image = await SquashfsImage.open(tcz);
     try {
       await expect(image.extract(dest, { allowDevices: true })).rejects.toThrow(
-        `${tcz}: dev/null0: cannot create character device ${dest}/dev/null0 (Operation not permitted; creating device nodes needs root)`,
+        `${tcz}: 'dev/null0': cannot create character device '${dest}/dev/null0' (Operation not permitted; creating device nodes needs root)`,
       );
       // The fifo before it needs no privilege.
       expect((await lstat(join(dest, 'dev/fifo0'))).isFIFO()).toBe(true);

@@ -32,7 +32,7 @@ describe('kernelVersionFromPaths', () => {
 
   it('names the ISO and the candidates when there are several', () => {
     expect(() => kernelVersionFromPaths(['lib/modules/b/x', 'lib/modules/a'], SRC)).toThrow(
-      `${SRC}: several kernel modules directories under lib/modules/: a, b`,
+      `${SRC}: several kernel modules directories under lib/modules/: 'a', 'b'`,
     );
   });
 

@@ -33,6 +33,9 @@
  * - `{ kind: 'oversize', bytes, chunked? }` answer with a body of `bytes` bytes (the route's body
  *                                  repeated) instead, announced by Content-Length unless `chunked`;
  *                                  made lazily as the client reads, so 600 MB cost no memory
+ * - `{ kind: 'reason', status, reason }` answer `status` with the raw reason phrase `reason`
+ *                                  (one byte per character, as latin1: ESC, BEL and C1 go out as
+ *                                  they are; Node's own writeHead refuses them), no body, then close
  *
  * Request log: `requests` lists `{ method, path, status, conditional, headers, fault? }` in
  * arrival order (logged when the answer is decided, so timed-out requests count;
@@ -62,6 +65,7 @@ export type Fault = (
   | { readonly kind: 'corrupt' }
   | { readonly kind: 'drip'; readonly bytes: number; readonly everyMs: number }
   | { readonly kind: 'oversize'; readonly bytes: number; readonly chunked?: boolean }
+  | { readonly kind: 'reason'; readonly status: number; readonly reason: string }
 ) & { readonly times?: number };
 
 export type FaultKind = Fault['kind'];
@@ -196,6 +200,12 @@ export class WorldServer {
     if (fault?.kind === 'reset') {
       log(0, 'reset');
       req.socket.resetAndDestroy();
+      return;
+    }
+    if (fault?.kind === 'reason') {
+      log(fault.status, 'reason');
+      const head = `HTTP/1.1 ${fault.status} ${fault.reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+      req.socket.end(Buffer.from(head, 'latin1'));
       return;
     }
     if (fault?.kind === 'status') {

@@ -9,6 +9,7 @@ import {
   parseDocument,
   type Scalar,
 } from 'yaml';
+import { quoted } from '../../config/quote.js';
 import { InputError } from '../../errors.js';
 import { RubyHash, RubyObject, RubyString, RubyUserMarshal, type RubyValue, sym } from '../marshal/values.js';
 
@@ -58,7 +59,7 @@ export function loadSpecificationYaml(text: string, file: string): YamlSpecifica
     throw error;
   }
   const [error] = doc.errors;
-  if (error) fail(`YAML: ${firstLine(error.message)}`);
+  if (error) fail(`YAML: ${quoted(firstLine(error.message))}`);
   const root = doc.contents;
   if (!isMap(root) || root.tag !== SPECIFICATION) fail(`YAML is not a ${SPECIFICATION}`);
   return new PsychLoader(doc, fail).specification(root as Node);
@@ -99,9 +100,10 @@ class PsychLoader {
 
   #alias(alias: Alias): RubyValue {
     const target = alias.resolve(this.doc);
-    if (!target || this.#inProgress.has(target)) this.fail(`YAML alias *${alias.source} to nowhere or to itself`);
+    if (!target || this.#inProgress.has(target))
+      this.fail(`YAML alias ${quoted(`*${alias.source}`)} to nowhere or to itself`);
     const value = this.#objects.get(target as Node);
-    if (value === undefined) return this.fail(`YAML alias *${alias.source} to nowhere`);
+    if (value === undefined) return this.fail(`YAML alias ${quoted(`*${alias.source}`)} to nowhere`);
     return value;
   }
 
@@ -109,7 +111,7 @@ class PsychLoader {
     const tag = node.tag;
     if (isScalar(node)) return this.#remember(node, this.#scalar(node));
     if (isSeq(node)) {
-      if (tag !== undefined) this.fail(`YAML tag ${tag} on a sequence`);
+      if (tag !== undefined) this.fail(`YAML tag ${quoted(tag)} on a sequence`);
       const items: RubyValue[] = [];
       this.#remember(node, items);
       for (const item of node.items) items.push(this.#value(item));
@@ -148,7 +150,7 @@ class PsychLoader {
         return object;
       }
       default:
-        return this.fail(`YAML tag ${tag} is not permitted`);
+        return this.fail(`YAML tag ${quoted(tag)} is not permitted`);
     }
   }
 
@@ -163,7 +165,7 @@ class PsychLoader {
     for (const pair of (node as { items: { key: unknown; value: unknown }[] }).items) {
       const key = isScalar(pair.key) ? this.#scalar(pair.key) : undefined;
       if (!(key instanceof RubyString) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key.text)) {
-        this.fail(`YAML key of ${node.tag} is not a name`);
+        this.fail(`YAML key of ${quoted(String(node.tag))} is not a name`);
       }
       yield [key.text, pair.value];
     }
@@ -180,7 +182,7 @@ class PsychLoader {
       case undefined:
         return node.type === 'PLAIN' ? this.#plain(text) : RubyString.utf8(text);
       case '!':
-        if (node.type === 'PLAIN') return this.fail(`YAML non-specific tag on plain '${text}'`);
+        if (node.type === 'PLAIN') return this.fail(`YAML non-specific tag on plain ${quoted(text)}`);
         return RubyString.utf8(text);
       case '!str':
       case 'tag:yaml.org,2002:str':
@@ -190,7 +192,7 @@ class PsychLoader {
         if (!/^[A-Za-z0-9+/=\s]*$/.test(text)) return this.fail('YAML !binary that is not base64');
         return new RubyString(Buffer.from(text, 'base64'), 'ASCII-8BIT');
       default:
-        return this.fail(`YAML tag ${node.tag} is not permitted`);
+        return this.fail(`YAML tag ${quoted(String(node.tag))} is not permitted`);
     }
   }
 
@@ -207,10 +209,10 @@ class PsychLoader {
       case 'integer':
         return kind.value;
       case 'symbol':
-        if (!PERMITTED_SYMBOLS.has(kind.name)) this.fail(`YAML symbol :${kind.name} is not permitted`);
+        if (!PERMITTED_SYMBOLS.has(kind.name)) this.fail(`YAML symbol ${quoted(`:${kind.name}`)} is not permitted`);
         return sym(kind.name);
       default:
-        return this.fail(`YAML ${kind.kind} '${text}' where RubyGems permits none`);
+        return this.fail(`YAML ${kind.kind} ${quoted(text)} where RubyGems permits none`);
     }
   }
 

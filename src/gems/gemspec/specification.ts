@@ -1,3 +1,4 @@
+import { quoted } from '../../config/quote.js';
 import { InputError, MkbundleError } from '../../errors.js';
 import { GEM_NAME } from '../gem-list.js';
 import { loadMarshal } from '../marshal/read.js';
@@ -188,7 +189,7 @@ export function specFromFields(fields: readonly RubyValue[], file: string): GemS
   try {
     if (fields.length <= FIELD.dependencies) throw new InputError(`${fields.length} fields`);
     const name = text(fields[FIELD.name], 'name');
-    if (!GEM_NAME.test(name)) throw new InputError(`bad gem name '${name}'`);
+    if (!GEM_NAME.test(name)) throw new InputError(`bad gem name ${quoted(name)}`);
     const platform = fields[FIELD.originalPlatform] ?? null;
     const dependencies = fields[FIELD.dependencies];
     if (!Array.isArray(dependencies)) throw new InputError('dependencies is not a list');
@@ -243,7 +244,8 @@ function dependency(value: RubyValue): GemDependency {
   const name = text(ivars.get('@name'), 'dependency name');
   const type = ivars.get('@type') ?? null;
   const typeName = type === null ? 'runtime' : typeof type === 'symbol' ? symbolName(type) : undefined;
-  if (typeName !== 'runtime' && typeName !== 'development') throw new InputError(`dependency ${name} has a bad type`);
+  if (typeName !== 'runtime' && typeName !== 'development')
+    throw new InputError(`dependency ${quoted(name)} has a bad type`);
   const req = ivars.get('@requirement') ?? ivars.get('@version_requirements') ?? ivars.get('@version_requirement');
   return { name, requirement: requirement(req ?? null), type: typeName };
 }

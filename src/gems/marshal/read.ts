@@ -1,3 +1,4 @@
+import { quoted } from '../../config/quote.js';
 import { ArchiveError } from '../../errors.js';
 import { RubyHash, RubyObject, RubyString, RubyUserDefined, RubyUserMarshal, type RubyValue, sym } from './values.js';
 
@@ -180,7 +181,7 @@ class MarshalReader {
     for (let i = 0; i < count; i++) {
       const at = this.#offset;
       const name = this.#symbol();
-      if (ivars.has(name)) this.#fail(`instance variable ${JSON.stringify(name)} twice`, at);
+      if (ivars.has(name)) this.#fail(`instance variable ${quoted(name)} twice`, at);
       ivars.set(name, this.#value());
     }
     return ivars;
