@@ -39,15 +39,15 @@ export function loadAddon(): AddonLoad {
   if (loaded !== undefined) return loaded;
   const path = findAddon();
   if (path === undefined) {
-    loaded = { ok: false, path, reason: `${ADDON} is not built (run npm install)` };
+    loaded = { ok: false, path, reason: `neither ${BUNDLED_ADDON} nor ${ADDON} found (run npm install)` };
     return loaded;
   }
   try {
     loaded = { ok: true, path, exports: createRequire(import.meta.url)(path) };
   } catch (error) {
-    // dlopen's message is one line, e.g. "libdeflate.so.0: cannot open shared object file: …".
-    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-    loaded = { ok: false, path, reason };
+    // dlopen's message is one line, "PATH: why" or "libdeflate.so.0: cannot open shared object file: …".
+    const line = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    loaded = { ok: false, path, reason: line.startsWith(`${path}: `) ? line.slice(path.length + 2) : line };
   }
   return loaded;
 }

@@ -10,6 +10,7 @@ import { sourceDateEpoch } from '../config/epoch.js';
 import type { Flavour } from '../config/flavour.js';
 import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
+import { chooseEncoder, type Encoder, type Kept } from '../initramfs/compress.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
 import { extractFromIso } from '../iso/read.js';
@@ -24,9 +25,15 @@ export interface IsoResult {
   readonly isoSize: number;
   readonly initrd: {
     readonly originalSize: number;
+    readonly cpioSize: number;
     readonly gzipSize: number;
     readonly size: number;
-    readonly recompression: string;
+    /** The encoder that ran (after the default's fallback) and whose output core.gz holds. */
+    readonly encoder: Encoder;
+    readonly kept: Kept;
+    readonly compression: string;
+    /** Why the default encoder fell back, when it did. */
+    readonly fallback?: string;
     readonly entries: number;
   };
   readonly kernelHash: string;
@@ -63,6 +70,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     current = { name, start: Date.now() };
     ctx.report({ type: 'step', name });
   };
+  const encoder = await chooseEncoder(args.compress);
+  if (encoder.fallback !== undefined) ctx.report({ type: 'notice', message: encoder.fallback });
   const scratch = await scratchDir('iso-stage');
   try {
     step('bundle');
@@ -89,7 +98,11 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       kernelVersion: manifest.tinycore.kernelVersion,
       out: initrd,
       mtime: epoch ?? Math.floor(started / 1000),
-      recompress: args.recompress,
+      compression: encoder.encoder,
+      compressHooks: {
+        onEncode: () => step(`compress core.gz (${encoder.encoder === 'advdef' ? 'advdef -z4' : 'libdeflate 12'})`),
+        onProgress: (p) => ctx.report({ type: 'progress', ...p }),
+      },
       manifest: (records) => formatManifest(records, header),
     });
     const initrdHash = await sha256File(initrd);
@@ -115,12 +128,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
     );
     endStep();
-    const recompression =
-      built.recompression.status === 'recompressed'
-        ? `advdef -z4: ${built.recompression.before} → ${built.recompression.after} bytes`
-        : built.recompression.status === 'off'
-          ? 'off (--no-recompress)'
-          : `gzip -9 kept: ${built.recompression.reason}`;
+    const { compression } = built;
     return {
       iso: iso.path,
       manifest: manifestPath,
@@ -129,9 +137,13 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       isoSize: (await stat(iso.path)).size,
       initrd: {
         originalSize: (await stat(originalInitrd)).size,
-        gzipSize: built.gzipSize,
+        cpioSize: compression.cpioSize,
+        gzipSize: compression.gzipSize,
         size: built.size,
-        recompression,
+        encoder: compression.encoder,
+        kept: compression.kept,
+        compression: compression.summary,
+        ...(encoder.fallback === undefined ? {} : { fallback: encoder.fallback }),
         entries: records.length + 1,
       },
       kernelHash,
