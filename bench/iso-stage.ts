@@ -42,6 +42,16 @@ interface Sample extends Timed {
   readonly coreGz: number;
 }
 
+type Key = 'wallMs' | 'cpuMs' | 'maxRssKiB' | 'coreGz';
+const m = (list: readonly Sample[], key: Key) => median(list.map((r) => r[key]));
+
+/** One line per run as it ends, so that a long bench shows its samples. */
+function logRun(name: string, t: Sample): void {
+  console.log(
+    `  ${name}: wall ${fmtMs(t.wallMs).trim()}, CPU ${fmtMs(t.cpuMs).trim()}, peak RSS ${fmtMiB(t.maxRssKiB).trim()}, core.gz ${t.coreGz} B`,
+  );
+}
+
 try {
   const world = await startWorld(join(dir, 'world'), { bootable: true });
   const code = await main(['-b', world.builtinList, '-m', world.mirrorList, '-p', ...world.flags, '--out', dir], {
@@ -88,14 +98,18 @@ try {
         encoder,
       ]);
       const result = JSON.parse(t.stdout) as { initrd: { size: number } };
-      runs.get(name)?.push({ ...t, coreGz: result.initrd.size });
+      const sample = { ...t, coreGz: result.initrd.size };
+      runs.get(name)?.push(sample);
+      logRun(name, sample);
       await rm(out, { recursive: true, force: true });
     };
   };
   const original = async () => {
     const work = join(dir, 'original');
     const t = await timed('bash', [join(root, 'bench', 'original-rebuild.sh'), work, bundle, VERSION]);
-    runs.get(ORIGINAL)?.push({ ...t, coreGz: Number(t.stdout.trim().split('\n').at(-1)) });
+    const sample = { ...t, coreGz: Number(t.stdout.trim().split('\n').at(-1)) };
+    runs.get(ORIGINAL)?.push(sample);
+    logRun(ORIGINAL, sample);
     await rm(work, { recursive: true, force: true });
   };
   const all = [original, ...encoders.map(ours)];
@@ -112,9 +126,6 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
-
-type Key = 'wallMs' | 'cpuMs' | 'maxRssKiB' | 'coreGz';
-const m = (list: readonly Sample[], key: Key) => median(list.map((r) => r[key]));
 
 function report(runs: ReadonlyMap<string, readonly Sample[]>, base: readonly Sample[], title: string): void {
   const ratio = (list: readonly Sample[], key: Key) =>
