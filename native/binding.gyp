@@ -9,6 +9,8 @@
         "src/errors.cc",
         "src/extract.cc",
         "src/file_data.cc",
+        "src/gzip.cc",
+        "src/gzip_wrap.cc",
         "src/image.cc",
         "src/image_wrap.cc",
         "src/job.cc",
@@ -22,9 +24,9 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-pedantic", "<!@(pkg-config --cflags libsquashfs1 liblzma libzstd)"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-pedantic", "<!@(pkg-config --cflags libsquashfs1 liblzma libzstd libdeflate)"],
       "ldflags": ["-pthread"],
-      "libraries": ["<!@(pkg-config --libs libsquashfs1 liblzma libzstd)"]
+      "libraries": ["<!@(pkg-config --libs libsquashfs1 liblzma libzstd libdeflate)"]
     }
   ]
 }

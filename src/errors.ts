@@ -53,3 +53,22 @@ export class ToolMissingError extends MkbundleError {
 export class InputError extends MkbundleError {
   readonly exitCode = 2;
 }
+
+/** The native addon cannot be loaded: not built, built for another system, or a library it links is missing. */
+export class AddonError extends MkbundleError {
+  readonly exitCode = 6;
+}
+
+/** libdeflate could not compress (out of memory, or a failure inside the library). */
+export class DeflateError extends MkbundleError {
+  readonly exitCode = 5;
+
+  constructor(
+    message: string,
+    /** The addon's code: ENOMEM, EINTERNAL, ECLOSED, EBUSY. */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,9 +1,11 @@
-// Module entry: open() and writeImage() for squashfs, the xz/zstd decoders, and a
-// census of live native objects for leak tests.
+// Module entry: open() and writeImage() for squashfs, the xz/zstd decoders, gzip
+// by libdeflate, and a census of live native objects for leak tests.
+#include <libdeflate.h>
 #include <napi.h>
 
 #include "decoder.h"
 #include "decoder_wrap.h"
+#include "gzip_wrap.h"
 #include "image.h"
 #include "image_wrap.h"
 #include "write_wrap.h"
@@ -15,6 +17,7 @@ Napi::Value liveObjects(const Napi::CallbackInfo& info) {
   out.Set("images", static_cast<double>(mkb::Image::liveImages.load()));
   out.Set("readers", static_cast<double>(mkb::Image::liveReaders.load()));
   out.Set("decoders", static_cast<double>(mkb::Decoder::live.load()));
+  out.Set("gzipInputs", static_cast<double>(mkb::liveGzipInputs.load()));
   return out;
 }
 
@@ -25,6 +28,12 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("createDecoder", Napi::Function::New<mkb::createDecoderJs>(env, "createDecoder"));
   exports.Set("decode", Napi::Function::New<mkb::decodeJs>(env, "decode"));
   exports.Set("closeDecoder", Napi::Function::New<mkb::closeDecoderJs>(env, "closeDecoder"));
+  exports.Set("gzip", Napi::Function::New<mkb::gzipJs>(env, "gzip"));
+  exports.Set("createGzipInput", Napi::Function::New<mkb::createGzipInputJs>(env, "createGzipInput"));
+  exports.Set("appendGzipInput", Napi::Function::New<mkb::appendGzipInputJs>(env, "appendGzipInput"));
+  exports.Set("gzipInput", Napi::Function::New<mkb::gzipInputJs>(env, "gzipInput"));
+  exports.Set("closeGzipInput", Napi::Function::New<mkb::closeGzipInputJs>(env, "closeGzipInput"));
+  exports.Set("libdeflateVersion", Napi::String::New(env, LIBDEFLATE_VERSION_STRING));
   exports.Set("liveObjects", Napi::Function::New<liveObjects>(env, "liveObjects"));
   return exports;
 }

@@ -6,6 +6,13 @@
 
 namespace mkb {
 
+void Bytes::shrink(size_t n) {
+  if (n >= size) return;
+  // Shrinking cannot fail in glibc; the old block is kept if it ever does.
+  if (auto* smaller = static_cast<uint8_t*>(std::realloc(data, n > 0 ? n : 1))) data = smaller;
+  size = n;
+}
+
 Napi::Value Bytes::toBuffer(Napi::Env env, size_t used) {
   if (used == 0) {
     std::free(data);

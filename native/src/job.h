@@ -24,11 +24,15 @@ struct Bytes {
   ~Bytes() { std::free(data); }
   Bytes(const Bytes&) = delete;
   Bytes& operator=(const Bytes&) = delete;
+  Bytes(Bytes&& other) noexcept { *this = std::move(other); }
   Bytes& operator=(Bytes&& other) noexcept {
     std::swap(data, other.data);
     std::swap(size, other.size);
     return *this;
   }
+
+  // Gives back the memory past the first `n` bytes (n <= size).
+  void shrink(size_t n);
 
   // Hands the first `used` bytes to JS; the object is empty afterwards.
   Napi::Value toBuffer(Napi::Env env, size_t used);

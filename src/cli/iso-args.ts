@@ -1,12 +1,14 @@
 import yargs, { type Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { ENCODERS, type Encoder } from '../initramfs/compress.js';
 
 export interface IsoArgs {
   readonly bundle: string;
   /** undefined: the version the bundle recorded. */
   readonly version: string | undefined;
   readonly out: string;
-  readonly recompress: boolean;
+  /** undefined: libdeflate, or advdef or gzip when the native addon cannot load. */
+  readonly compress: Encoder | undefined;
   /** Check the bundle's files against bundle.json before use (--no-verify: do not). */
   readonly verify: boolean;
   readonly json: boolean;
@@ -38,15 +40,17 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     )
     .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
     .option('out', { type: 'string', describe: 'directory for the ISO and its manifest (default: current directory)' })
-    .option('recompress', {
-      type: 'boolean',
-      describe: 'recompress core.gz with advdef -z4 when installed (--no-recompress: plain gzip -9)',
+    .option('compress', {
+      type: 'string',
+      describe:
+        'core.gz encoder: libdeflate (level 12, the default), advdef (-z4, slow) or gzip (-9); the first two are kept only when smaller than gzip -9. By default, without the native addon: advdef when installed, else gzip',
     })
     .option('verify', {
       type: 'boolean',
       describe:
         "check the Core ISO, the dependency tarballs, COPYING and LICENSE against bundle.json's SHA-256s first (--no-verify: for a bundle edited on purpose)",
     })
+    .option('recompress', { type: 'boolean', describe: '--no-recompress: the same as --compress gzip' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
     .strictOptions()
@@ -66,6 +70,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
   const parsed = (await parser(program, [...argv]).parseAsync()) as {
     help?: boolean;
     out?: string;
+    compress?: string;
     recompress?: boolean;
     verify?: boolean;
     json?: boolean;
@@ -81,16 +86,29 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
     throw new UsageError(`expected ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
   }
   if (parsed.out === '') throw new UsageError("option '--out' needs a value");
+  const compress = compressArg(parsed.compress, parsed.recompress);
   return {
     command: 'iso',
     args: {
       bundle,
       version,
       out: parsed.out ?? '.',
-      recompress: parsed.recompress ?? true,
+      compress,
       verify: parsed.verify ?? true,
       json: parsed.json ?? false,
       verbose: parsed.verbose ?? false,
     },
   };
+}
+
+function compressArg(compress: string | undefined, recompress: boolean | undefined): Encoder | undefined {
+  const encoder = ENCODERS.find((name) => name === compress);
+  if (compress !== undefined && encoder === undefined) {
+    throw new UsageError(`option '--compress' must be ${ENCODERS.join(', ')}, got ${JSON.stringify(compress)}`);
+  }
+  if (recompress !== false) return encoder;
+  if (encoder !== undefined && encoder !== 'gzip') {
+    throw new UsageError(`--no-recompress (gzip) contradicts --compress ${encoder}`);
+  }
+  return 'gzip';
 }

@@ -2,6 +2,8 @@ import type { Writable } from 'node:stream';
 
 export type ProgressEvent =
   | { readonly type: 'step'; readonly name: string }
+  /** How far the current step is, in bytes, for a step that works on one known amount. */
+  | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly elapsedMs: number }
   | { readonly type: 'download-start'; readonly url: string }
   | { readonly type: 'download-progress'; readonly url: string; readonly transferred: number; readonly total?: number }
   | { readonly type: 'download-done'; readonly url: string; readonly bytes: number; readonly fromCache: boolean }
@@ -88,6 +90,7 @@ export function plainReporter(out: Writable): ClosableReporter {
 export function ttyReporter(out: Writable & { columns?: number }): ClosableReporter {
   const active = new Map<string, { transferred: number; total?: number }>();
   let step = '';
+  let progress: { done: number; total: number; elapsedMs: number } | undefined;
   let drawn = 0;
   let last = 0;
   let closed = false;
@@ -97,6 +100,10 @@ export function ttyReporter(out: Writable & { columns?: number }): ClosableRepor
     last = now;
     const width = Math.max(20, (out.columns ?? 80) - 1);
     const lines = [`==> ${step}`];
+    if (progress) {
+      const seconds = (progress.elapsedMs / 1000).toFixed(1);
+      lines.push(`    ${formatBytes(progress.done)} of ${formatBytes(progress.total)} done, ${seconds} s`);
+    }
     for (const [url, p] of active) {
       const pct = p.total ? ` ${Math.floor((100 * p.transferred) / p.total)}%` : '';
       lines.push(`    ${shortName(url)} ${formatBytes(p.transferred)}${pct}`);
@@ -116,7 +123,12 @@ export function ttyReporter(out: Writable & { columns?: number }): ClosableRepor
       case 'step':
         if (step) commit(`✓ ${step}`);
         step = event.name;
+        progress = undefined;
         draw(true);
+        return;
+      case 'progress':
+        progress = event;
+        draw(event.done === event.total);
         return;
       case 'download-start':
         active.set(event.url, { transferred: 0 });

@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { writeCpio } from '../archive/cpio-write.js';
+import { cpioStream } from '../archive/cpio-write.js';
 import type { ArchiveEntry } from '../archive/entry.js';
-import { type RecompressResult, recompress } from '../archive/gzip.js';
 import { ancestors } from '../archive/safe-path.js';
+import { type CompressHooks, type CompressResult, compressCpio, type Encoder } from './compress.js';
 import { deriveIndexes } from './derived.js';
 import { MANIFEST_PATH, type ManifestRecord, recordEntries } from './manifest.js';
 import { mergeEntries } from './merge.js';
@@ -18,8 +17,10 @@ export interface InitramfsOptions {
   readonly out: string;
   /** mtime of the files mkbundle adds (SOURCE_DATE_EPOCH or now). */
   readonly mtime: number;
-  /** advdef -z4 after gzip -9, when advdef is installed. */
-  readonly recompress: boolean;
+  /** libdeflate 12 or advdef -z4 (each kept only when smaller than gzip -9), or gzip -9. */
+  readonly compression: Encoder;
+  /** Told when the encoder's own step starts and how it goes. */
+  readonly compressHooks?: CompressHooks;
   /** Renders the manifest that goes into the image, from every entry before it. */
   readonly manifest: (records: readonly ManifestRecord[]) => string;
 }
@@ -27,8 +28,7 @@ export interface InitramfsOptions {
 export interface InitramfsResult {
   readonly path: string;
   readonly size: number;
-  readonly gzipSize: number;
-  readonly recompression: RecompressResult | { readonly status: 'off' };
+  readonly compression: CompressResult;
   /** Every entry of the image but the manifest itself. */
   readonly records: readonly ManifestRecord[];
   /** What was regenerated for added modules and libraries. */
@@ -60,8 +60,8 @@ function missingParents(path: string, seen: ReadonlySet<string>, mtime: number):
 
 /**
  * Builds the new initramfs: the merged entries, `tmp/mk-version.yaml`, and
- * last the manifest of everything before it; cpio newc, gzip -9, then
- * advdef when asked and installed (kept only when smaller).
+ * last the manifest of everything before it; cpio newc, compressed by
+ * `compressCpio` (never larger than gzip -9).
  */
 export async function buildInitramfs(options: InitramfsOptions): Promise<InitramfsResult> {
   const index = await indexOverlays(options.overlays);
@@ -95,14 +95,12 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<Initram
   }
 
   // No mtime clamping: the Core archive's entries pass through exactly, and what we add carries `mtime`.
-  await writeCpio(options.out, withAdditions(), { name: options.out, gzipLevel: 9 });
-  const gzipSize = (await stat(options.out)).size;
-  const recompression = options.recompress ? await recompress(options.out) : ({ status: 'off' } as const);
+  const cpio = cpioStream(withAdditions(), { name: options.out });
+  const compression = await compressCpio(cpio, options.out, options.compression, options.compressHooks);
   return {
     path: options.out,
-    size: (await stat(options.out)).size,
-    gzipSize,
-    recompression,
+    size: compression.size,
+    compression,
     records,
     derived: derived.entries.map((e) => e.path),
     warnings: derived.warnings,

@@ -11,6 +11,7 @@ import type { Flavour } from '../config/flavour.js';
 import { systemErrorAsInput } from '../errno.js';
 import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
+import { chooseEncoder, type Encoder, type Kept } from '../initramfs/compress.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
 import { extractFromIso } from '../iso/read.js';
@@ -27,9 +28,15 @@ export interface IsoResult {
   readonly isoSize: number;
   readonly initrd: {
     readonly originalSize: number;
+    readonly cpioSize: number;
     readonly gzipSize: number;
     readonly size: number;
-    readonly recompression: string;
+    /** The encoder that ran (after the default's fallback) and whose output core.gz holds. */
+    readonly encoder: Encoder;
+    readonly kept: Kept;
+    readonly compression: string;
+    /** Why the default encoder fell back, when it did. */
+    readonly fallback?: string;
     readonly entries: number;
   };
   readonly kernelHash: string;
@@ -68,6 +75,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     current = { name, start: Date.now() };
     ctx.report({ type: 'step', name });
   };
+  const encoder = await chooseEncoder(args.compress);
+  if (encoder.fallback !== undefined) ctx.report({ type: 'notice', message: encoder.fallback });
   const scratch = await scratchDir('iso-stage');
   let manifestTemp: string | undefined;
   let untrackManifest = () => {};
@@ -108,7 +117,11 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       kernelVersion: manifest.tinycore.kernelVersion,
       out: initrd,
       mtime: epoch ?? Math.floor(started / 1000),
-      recompress: args.recompress,
+      compression: encoder.encoder,
+      compressHooks: {
+        onEncode: () => step(`compress core.gz (${encoder.encoder === 'advdef' ? 'advdef -z4' : 'libdeflate 12'})`),
+        onProgress: (p) => ctx.report({ type: 'progress', ...p }),
+      },
       manifest: (records) => formatManifest(records, header),
     });
     const initrdHash = await sha256File(initrd);
@@ -139,12 +152,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       companions: [{ from: manifestTemp, to: manifestPath }],
     });
     endStep();
-    const recompression =
-      built.recompression.status === 'recompressed'
-        ? `advdef -z4: ${built.recompression.before} → ${built.recompression.after} bytes`
-        : built.recompression.status === 'off'
-          ? 'off (--no-recompress)'
-          : `gzip -9 kept: ${built.recompression.reason}`;
+    const { compression } = built;
     return {
       iso: iso.path,
       manifest: manifestPath,
@@ -153,9 +161,13 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       isoSize: (await stat(iso.path)).size,
       initrd: {
         originalSize: (await stat(originalInitrd)).size,
-        gzipSize: built.gzipSize,
+        cpioSize: compression.cpioSize,
+        gzipSize: compression.gzipSize,
         size: built.size,
-        recompression,
+        encoder: compression.encoder,
+        kept: compression.kept,
+        compression: compression.summary,
+        ...(encoder.fallback === undefined ? {} : { fallback: encoder.fallback }),
         entries: records.length + 1,
       },
       kernelHash,

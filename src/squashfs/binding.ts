@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { quoted } from '../config/quote.js';
 import { SquashfsError } from '../errors.js';
+import { loadAddon } from '../native/addon.js';
 import type { ExtractResult, SquashfsEntry, Superblock } from './types.js';
 
 /** A path the addon marks in a message (native/src/errors.h): its bytes in hex between U+001E and U+001F. */
@@ -67,28 +64,13 @@ export interface NativeBinding {
   decode(decoder: unknown, input: Buffer, finish: boolean): Promise<DecodeStep>;
   /** Frees a decoder's memory now (once a step in progress returns); later decode() calls reject. */
   closeDecoder(decoder: unknown): void;
-  /** Native images, readers and decoders alive right now (for leak tests). */
-  liveObjects(): { images: number; readers: number; decoders: number };
+  /** Native images, readers, decoders and gathered gzip inputs alive right now (for leak tests). */
+  liveObjects(): { images: number; readers: number; decoders: number; gzipInputs: number };
 }
-
-const ADDON = join('native', 'build', 'Release', 'squashfs.node');
-
-// The addon sits at the package root, above both src/ and dist/src/.
-function findAddon(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, ADDON);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new SquashfsError(`squashfs addon ${ADDON} is not built: run npm install`);
-    dir = parent;
-  }
-}
-
-let loaded: NativeBinding | undefined;
 
 /** Loads the addon on first use, so importing this module never fails. */
 export function binding(): NativeBinding {
-  loaded ??= createRequire(import.meta.url)(findAddon()) as NativeBinding;
-  return loaded;
+  const addon = loadAddon();
+  if (!addon.ok) throw new SquashfsError(`squashfs addon${addon.path ? ` ${addon.path}` : ''}: ${addon.reason}`);
+  return addon.exports as NativeBinding;
 }

@@ -70,6 +70,7 @@ describe('a prod bundle from the test world', () => {
         'dependencies/mk-open-vm-tools.tar.gz',
         'dependencies/razor-microkernel-overlay.tar.gz',
         'mkbundle-iso.mjs',
+        'mkbundle-native.node',
         'rebuild-iso',
       ].sort(),
     );

@@ -86,13 +86,34 @@ describe('parseIsoArgv', () => {
     expect(await isoArgs(rebuildIso, ['--no-recompress'])).toMatchObject({
       bundle: '/b',
       version: undefined,
-      recompress: false,
+      compress: 'gzip',
     });
   });
 
   it('verifies the bundle unless --no-verify', async () => {
     expect(await isoArgs(mkbundleIso, ['b.tar.gz'])).toMatchObject({ verify: true });
     expect(await isoArgs(rebuildIso, ['--no-verify'])).toMatchObject({ verify: false });
+  });
+
+  it('takes --compress libdeflate|advdef|gzip, leaving the default (and its fallback) to the stage', async () => {
+    expect((await isoArgs(mkbundleIso, ['b'])).compress).toBeUndefined();
+    expect((await isoArgs(mkbundleIso, ['b', '--recompress'])).compress).toBeUndefined();
+    for (const encoder of ['libdeflate', 'advdef', 'gzip']) {
+      expect((await isoArgs(mkbundleIso, ['b', '--compress', encoder])).compress).toBe(encoder);
+      expect((await isoArgs(rebuildIso, [`--compress=${encoder}`])).compress).toBe(encoder);
+    }
+    expect((await isoArgs(mkbundleIso, ['b', '--compress', 'advdef', '--compress', 'gzip'])).compress).toBe('gzip');
+    expect((await isoArgs(mkbundleIso, ['b', '--no-recompress', '--compress', 'gzip'])).compress).toBe('gzip');
+  });
+
+  it('refuses an unknown encoder and --no-recompress with another one', async () => {
+    await expect(parseIsoArgv(mkbundleIso, ['b', '--compress', 'xz'])).rejects.toThrow(
+      /^option '--compress' must be libdeflate, advdef, gzip, got "xz"$/,
+    );
+    await expect(parseIsoArgv(mkbundleIso, ['b', '--compress'])).rejects.toThrow(/must be .*, got ""$/);
+    await expect(parseIsoArgv(mkbundleIso, ['b', '--no-recompress', '--compress', 'libdeflate'])).rejects.toThrow(
+      '--no-recompress (gzip) contradicts --compress libdeflate',
+    );
   });
 
   it('refuses too few or too many arguments', async () => {
@@ -110,6 +131,9 @@ describe('parseIsoArgv', () => {
     expect(await isoUsage(rebuildIso)).toContain('Usage: rebuild-iso [VERSION] [OPTIONS]');
     expect((await isoUsage(rebuildIso)).replace(/\s+/g, ' ')).toContain(
       'VERSION defaults to the version the bundle recorded',
+    );
+    expect((await isoUsage(rebuildIso)).replace(/\s+/g, ' ')).toContain(
+      '--compress core.gz encoder: libdeflate (level 12, the default), advdef (-z4, slow) or gzip (-9)',
     );
   });
 });

@@ -31,6 +31,7 @@ describe('plainReporter', () => {
     report({ type: 'download-done', url: 'http://m/Core-current.iso', bytes: 2048, fromCache: false });
     report({ type: 'download-done', url: 'http://m/x.tcz', bytes: 10, fromCache: true });
     report({ type: 'warning', message: 'dependency loop' });
+    report({ type: 'progress', done: 0, total: 4096, elapsedMs: 1000 });
     expect(out.text).toBe(
       [
         '==> Core ISO',
@@ -62,6 +63,23 @@ describe('ttyReporter', () => {
     expect(out.text).toContain('\x1b[J✓ extensions\n==> gems\n');
     const last = out.text.slice(out.text.lastIndexOf('\x1b[J') + 3);
     expect(last).toBe('✓ gems\n');
+  });
+
+  it("shows a step's bytes done and elapsed time under it, until the next step", () => {
+    vi.useFakeTimers();
+    const out = new Sink();
+    const report = ttyReporter(out);
+    report({ type: 'step', name: 'compress core.gz (libdeflate 12)' });
+    report({ type: 'progress', done: 0, total: 37 * 1024 * 1024, elapsedMs: 0 });
+    vi.advanceTimersByTime(1000);
+    report({ type: 'progress', done: 0, total: 37 * 1024 * 1024, elapsedMs: 1000 });
+    report({ type: 'progress', done: 37 * 1024 * 1024, total: 37 * 1024 * 1024, elapsedMs: 2750 });
+    report({ type: 'step', name: 'write the ISO' });
+    report({ type: 'done' });
+    vi.useRealTimers();
+    expect(out.text).toContain('==> compress core.gz (libdeflate 12)\n    0 B of 37.0 MiB done, 1.0 s\n');
+    expect(out.text).toContain('==> compress core.gz (libdeflate 12)\n    37.0 MiB of 37.0 MiB done, 2.8 s\n');
+    expect(out.text).toContain('\x1b[J✓ compress core.gz (libdeflate 12)\n==> write the ISO\n');
   });
 });
 

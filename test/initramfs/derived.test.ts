@@ -61,7 +61,7 @@ beforeAll(async () => {
     kernelVersion: kernel.kver,
     out,
     mtime: 1_700_000_000,
-    recompress: false,
+    compression: 'gzip',
     manifest: (records) => formatManifest(records, {}),
   });
   merged = await read(out);

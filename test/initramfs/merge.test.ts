@@ -61,7 +61,7 @@ async function build(overlays: { path: string; name: string }[], version = '1.2.
     kernelVersion: KVER,
     out,
     mtime: 1_700_000_000,
-    recompress: false,
+    compression: 'gzip',
     manifest: (records) => formatManifest(records, { kernel_hash: 'k' }),
   });
   return { result, out };

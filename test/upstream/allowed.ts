@@ -50,9 +50,9 @@ export const BUNDLE_COMMON: readonly Allowance[] = [
     why: "upstream's root-needing ISO scripts; mkbundle's bundle carries rebuild-iso instead",
   },
   {
-    paths: /^(bundle\.json|rebuild-iso|mkbundle-iso\.mjs)$/,
+    paths: /^(bundle\.json|rebuild-iso|mkbundle-iso\.mjs|mkbundle-native\.node)$/,
     fields: ['presence'],
-    why: "mkbundle's manifest and its rootless ISO stage (rebuild-iso runs mkbundle-iso.mjs with node)",
+    why: "mkbundle's manifest and its rootless ISO stage (rebuild-iso runs mkbundle-iso.mjs with node; the native addon gives it libdeflate)",
   },
   {
     paths: /^dependencies\/razor-microkernel-overlay\.tar\.gz$/,
