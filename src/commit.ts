@@ -1,6 +1,6 @@
-import { link, lstat, open, rename, rm } from 'node:fs/promises';
+import { link, lstat, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { temporaryName } from './archive/atomic.js';
+import { syncPath, temporaryName } from './archive/atomic.js';
 import { codeOf, errorText, isCode } from './errno.js';
 import { InputError } from './errors.js';
 
@@ -36,15 +36,6 @@ async function backUp(to: string): Promise<string | undefined> {
   return backup;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Renames every `from` to its `to` so that the new files appear together or
  * not at all (an ISO and its manifest): what each `to` held is kept under a
@@ -70,7 +61,7 @@ export async function renameTogether(moves: readonly Move[]): Promise<void> {
   } finally {
     for (const backup of backups.values()) await rm(backup, { force: true });
   }
-  for (const dir of new Set(moves.map((m) => dirname(m.to)))) await syncDir(dir);
+  for (const dir of new Set(moves.map((m) => dirname(m.to)))) await syncPath(dir);
 }
 
 /**

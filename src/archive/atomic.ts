@@ -12,6 +12,16 @@ export function temporaryName(path: string): string {
   return `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 }
 
+/** fsync of a file or directory: it works on the inode, so any descriptor flushes what was written through another. */
+export async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 const cannotWrite = (dest: string, error: unknown) =>
   new InputError(`cannot write ${dest}: ${errorText(error)}`, { cause: error });
 
@@ -37,13 +47,7 @@ export async function writeSynced(
       throw origin === sink ? cannotWrite(dest, error) : error;
     });
     try {
-      // fsync works on the inode, so a second descriptor flushes what the stream wrote.
-      const handle = await open(temp, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await syncPath(temp);
     } catch (error) {
       throw cannotWrite(dest, error);
     }

@@ -1,7 +1,7 @@
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { temporaryName } from '../archive/atomic.js';
+import { syncPath, temporaryName } from '../archive/atomic.js';
 import { removeOnInterrupt } from '../cleanup.js';
 import { type Move, renameTogether } from '../commit.js';
 import { ArchiveError, InputError } from '../errors.js';
@@ -38,15 +38,6 @@ const FILE_PROBLEM =
 function xorrisoEnv(epoch: number | undefined): NodeJS.ProcessEnv {
   const { SOURCE_DATE_EPOCH: _inherited, ...env } = process.env;
   return epoch === undefined ? env : { ...env, SOURCE_DATE_EPOCH: String(epoch) };
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -88,7 +79,7 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
       const message = withXorrisoProblem(`${path}: xorriso could not write the ISO`, run.stderr);
       throw FILE_PROBLEM.test(run.stderr) ? new InputError(message) : new ArchiveError(message);
     }
-    await syncFile(temp);
+    await syncPath(temp);
     await renameTogether([{ from: temp, to: path }, ...(opts.companions ?? [])]);
   } catch (error) {
     await rm(temp, { force: true });

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WorldServer } from '../world/server.js';
+import { buildCacheChild } from './fixtures/build-child.js';
 
 const BODY = Buffer.alloc(2_000_000, 'iso-bytes-');
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -17,19 +17,7 @@ let child: string;
 beforeAll(async () => {
   server = await WorldServer.start(new Map([['/release/Core-current.iso', BODY]]));
   root = await mkdtemp(join(tmpdir(), 'mkbundle-xproc-'));
-  // Node 20 cannot run TypeScript: bundle the child's entry point into one ESM file.
-  child = join(root, 'cache-child.mjs');
-  await build({
-    entryPoints: [new URL('fixtures/cache-child.ts', import.meta.url).pathname],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    // CommonJS dependencies inside the bundle still call require() for built-ins.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
+  child = await buildCacheChild(root);
 });
 afterAll(async () => {
   await server.close();

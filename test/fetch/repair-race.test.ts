@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WorldServer } from '../world/server.js';
+import { buildCacheChild } from './fixtures/build-child.js';
 
 const ROUNDS = 16;
 const STEP_MS = 15;
@@ -35,17 +35,7 @@ beforeAll(async () => {
     ]),
   );
   root = await mkdtemp(join(tmpdir(), 'mkbundle-race-'));
-  child = join(root, 'cache-child.mjs');
-  await build({
-    entryPoints: [new URL('fixtures/cache-child.ts', import.meta.url).pathname],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
+  child = await buildCacheChild(root);
 });
 afterAll(async () => {
   await server.close();
