@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
 import type { CachedFile } from '../fetch/cache.js';
-import { runPool } from '../fetch/pool.js';
+import { allSettled, runPool } from '../fetch/pool.js';
 import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { ExtensionSet } from '../plan/plan.js';
 import { depClosure, describeCycle } from '../tce/closure.js';
-import { formatDepFile, parseDepNames, substituteKernel } from '../tce/deps.js';
+import { formatDepFile, hasKernel, parseDepNames, substituteKernel } from '../tce/deps.js';
 import { parseMd5Txt } from '../tce/md5.js';
 import { type ExtensionFile, extensionFileName, extensionUrl } from '../tce/mirror.js';
 import type { RunFetcher } from './fetcher.js';
@@ -13,7 +13,8 @@ import type { RunFetcher } from './fetcher.js';
 export interface ExtensionContext {
   readonly fetcher: RunFetcher;
   readonly tczUrl: string;
-  readonly kernelVersion: string;
+  /** The Core's kernel version, for `-KERNEL` names: known once the Core ISO is in. */
+  readonly kernelVersion: Promise<string>;
   readonly followDeps: boolean;
   readonly jobs: number;
   readonly mtime: number;
@@ -28,15 +29,24 @@ export interface FetchedSet {
   readonly names: readonly string[];
 }
 
-async function depText(ctx: ExtensionContext, name: string): Promise<string | null> {
-  const dep = await ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'), 'metadata');
+/**
+ * The `.dep` text of a name the closure reaches, or null (none). A name the
+ * set will fetch has its `.md5.txt` asked for alongside: a name missing from
+ * the mirror fails the run now, not once the closure is done.
+ */
+async function depText(set: ExtensionSet, ctx: ExtensionContext, name: string): Promise<string | null> {
+  const fetched = !ctx.excluded.includes(name) && !set.debs.some((deb) => deb.name === name);
+  const [dep] = await allSettled([
+    ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'), 'metadata'),
+    fetched ? ctx.fetcher.text(extensionUrl(ctx.tczUrl, name, 'md5.txt')) : Promise.resolve(''),
+  ]);
   return dep === null ? null : readFile(dep.path, 'utf8');
 }
 
 /** The names to fetch: the list itself, or with `.dep` closure (tce-load's walk). */
 async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<string[]> {
   if (!ctx.followDeps) return [...set.names];
-  const closure = await depClosure(set.names, (name) => depText(ctx, name), {
+  const closure = await depClosure(set.names, (name) => depText(set, ctx, name), {
     kernelVersion: ctx.kernelVersion,
     concurrency: ctx.jobs,
   });
@@ -83,9 +93,10 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
 async function shippedDep(ctx: ExtensionContext, url: string): Promise<string | undefined> {
   const got = await ctx.fetcher.optional(url, 'metadata');
   if (got === null) return undefined;
-  const names = parseDepNames(await readFile(got.path, 'utf8'), url).filter(
-    (dep) => !ctx.excluded.includes(substituteKernel(dep, ctx.kernelVersion)),
-  );
+  const written = parseDepNames(await readFile(got.path, 'utf8'), url);
+  // Only a KERNEL name needs the version to be compared with the excluded ones.
+  const version = written.some(hasKernel) ? await ctx.kernelVersion : '';
+  const names = written.filter((dep) => !ctx.excluded.includes(substituteKernel(dep, version)));
   return names.length === 0 ? undefined : formatDepFile(names);
 }
 

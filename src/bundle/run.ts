@@ -174,11 +174,14 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
     report({ type: 'step', name: 'downloads' });
     const [tinycore, debs, gems, tarballs] = await settle([
       (async () => {
-        const iso = await fetcher.file(plan.coreIso.url, 'payload');
-        const kernelVersion = await kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd);
-        const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion, followDeps: plan.followDeps };
+        // The extensions start with the ISO: only their `-KERNEL` names wait for its kernel version.
+        const isoFile = fetcher.file(plan.coreIso.url, 'payload');
+        const kernel = isoFile.then((iso) => kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd));
+        const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion: kernel, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
-        const [builtin, mirror] = await settle([
+        const [iso, kernelVersion, builtin, mirror] = await settle([
+          isoFile,
+          kernel,
           fetchExtensionSet(plan.builtin, { ...context, ...more }),
           fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
         ]);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { removeOnInterrupt } from '../cleanup.js';
 import { codeOf, isCode } from '../errno.js';
 import { OWNER_TAG, ownerIsGone, ownerTag } from '../owner.js';
 
@@ -14,11 +15,14 @@ const TAGGED_PART = new RegExp(`^(${OWNER_TAG})-[0-9a-f]+\\.part$`);
 /** Writes `data` to `path` so that readers see the old file or the whole new one, never a torn one. */
 export async function writeFileAtomic(path: string, data: string, tmpDir: string): Promise<void> {
   const tmp = tempName(tmpDir);
+  // An interrupt mid-write removes it too: downloads still in flight write index entries.
+  const untrack = removeOnInterrupt(tmp);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });
+    untrack();
   }
 }
 

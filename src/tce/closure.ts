@@ -1,7 +1,7 @@
 import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { limiter } from '../fetch/limit.js';
-import { parseDepFile, substituteKernel } from './deps.js';
+import { hasKernel, parseDepNames, substituteKernel, substituteKernelNames } from './deps.js';
 import { extensionNameProblem } from './name.js';
 
 /** The text of `NAME.tcz.dep`, or null when the mirror has none (404: no deps). */
@@ -22,7 +22,8 @@ export interface DepClosure extends DepOrder {
 }
 
 export interface ClosureOptions {
-  readonly kernelVersion: string;
+  /** Awaited only for `-KERNEL` names: the others are requested before it is known. */
+  readonly kernelVersion: string | Promise<string>;
   /** Most `.dep` requests in flight at once. */
   readonly concurrency?: number;
 }
@@ -62,48 +63,79 @@ export function describeCycle(cycle: readonly string[]): string {
   return `dependency loop: ${cycle.join(' → ')} (Tiny Core's tce-load recurses forever on it at boot)`;
 }
 
+/** `bad extension name` unless `name` (`root` with KERNEL substituted) is usable. */
+function checkRoot(root: string, name: string): string {
+  const problem = extensionNameProblem(name);
+  if (problem !== null) throw new InputError(`bad extension name ${quoted(root)} (${problem})`);
+  return name;
+}
+
 /**
  * The dependency closure of `roots` (KERNEL substituted). `.dep` files are
  * requested concurrently, each name once; the order is then computed from
- * the graph, so it does not depend on which answer came first.
+ * the graph, so it does not depend on which answer came first. Only the
+ * `-KERNEL` names wait for the kernel version, and the first failure ends
+ * that wait: a failure is thrown without waiting for the version.
  */
 export async function depClosure(
   roots: readonly string[],
   fetchDep: FetchDep,
   options: ClosureOptions,
 ): Promise<DepClosure> {
-  const { kernelVersion } = options;
-  const starts = roots.map((root) => {
-    const name = substituteKernel(root, kernelVersion);
-    const problem = extensionNameProblem(name);
-    if (problem !== null) throw new InputError(`bad extension name ${quoted(root)} (${problem})`);
-    return name;
-  });
+  // Every root is checked before any request; the version only matters for its own characters, checked again below.
+  for (const root of roots) checkRoot(root, substituteKernel(root, '0'));
   const deps = new Map<string, readonly string[]>();
   const requested = new Set<string>();
   const limit = limiter(options.concurrency ?? 8);
   const pending: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
+  let stop = (): void => {};
+  const stopped = new Promise<undefined>((resolve) => {
+    stop = () => resolve(undefined);
+  });
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    stop();
+  };
+  const kernelVersion = Promise.resolve(options.kernelVersion);
+  // Undefined once the walk has failed: a failure does not wait for the version.
+  const kernel = (): Promise<string | undefined> => Promise.race([kernelVersion, stopped]);
 
   const request = (name: string): void => {
     if (requested.has(name)) return;
     requested.add(name);
-    const job = limit(async () => {
-      // After a failure nothing new is asked for; what is in flight still settles.
-      if (failure) return;
-      const text = await fetchDep(name);
-      const direct = text === null ? [] : parseDepFile(text, kernelVersion, `${name}.dep`);
+    const job = (async () => {
+      const written = await limit(async () => {
+        // After a failure nothing new is asked for; what is in flight still settles.
+        if (failure) return undefined;
+        const text = await fetchDep(name);
+        return text === null ? [] : parseDepNames(text, `${name}.dep`);
+      });
+      if (written === undefined) return;
+      // Deps without KERNEL are asked for at once; the version is awaited outside the limit, holding no slot.
+      for (const dep of written) if (!hasKernel(dep)) request(dep);
+      const version = written.some(hasKernel) ? await kernel() : '';
+      if (version === undefined) return;
+      const direct = substituteKernelNames(written, version);
       deps.set(name, direct);
       for (const dep of direct) request(dep);
-    }).catch((error: unknown) => {
-      failure ??= { error };
-    });
+    })().catch(fail);
     pending.push(job);
   };
 
-  for (const name of starts) request(name);
+  const starts = (async () => {
+    const version = roots.some(hasKernel) ? await kernel() : '';
+    if (version === undefined) return [];
+    const names = roots.map((root) => (hasKernel(root) ? checkRoot(root, substituteKernel(root, version)) : root));
+    for (const name of names) request(name);
+    return names;
+  })();
+  starts.catch(fail);
+  // Without KERNEL roots `starts` has requested them all already; with some, the others go now.
+  for (const root of roots) if (!hasKernel(root)) request(root);
   // `pending` grows while answers arrive; every job is awaited before deciding.
+  const names = await starts.catch(() => []);
   for (let i = 0; i < pending.length; i++) await pending[i];
   if (failure) throw failure.error;
-  return { ...orderDeps(starts, deps), deps };
+  return { ...orderDeps(names, deps), deps };
 }

@@ -2,12 +2,17 @@ import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { extensionNameProblem, withTczSuffix } from './name.js';
 
+/** Whether `name` stands for a kernel-specific extension (`NAME-KERNEL.tcz`). */
+export function hasKernel(name: string): boolean {
+  return name.endsWith('-KERNEL.tcz');
+}
+
 /**
  * `-KERNEL.tcz` in a name stands for the target kernel, as tce-load does it:
  * `scsi-KERNEL.tcz` → `scsi-3.0.21-tinycore.tcz`.
  */
 export function substituteKernel(name: string, kernelVersion: string): string {
-  return name.endsWith('-KERNEL.tcz') ? `${name.slice(0, -'KERNEL.tcz'.length)}${kernelVersion}.tcz` : name;
+  return hasKernel(name) ? `${name.slice(0, -'KERNEL.tcz'.length)}${kernelVersion}.tcz` : name;
 }
 
 /**
@@ -31,9 +36,9 @@ export function parseDepNames(text: string, source: string): string[] {
   return [...deps];
 }
 
-/** The direct dependencies in a `NAME.tcz.dep` file, KERNEL substituted (see parseDepNames). */
-export function parseDepFile(text: string, kernelVersion: string, source: string): string[] {
-  return [...new Set(parseDepNames(text, source).map((name) => substituteKernel(name, kernelVersion)))];
+/** `names` with KERNEL substituted, each once (two may name the same extension once substituted). */
+export function substituteKernelNames(names: readonly string[], kernelVersion: string): string[] {
+  return [...new Set(names.map((name) => substituteKernel(name, kernelVersion)))];
 }
 
 /**

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -65,14 +65,21 @@ const list = async (path: string) => (await readdir(path).catch(() => [])).sort(
 const added = async (path: string, before: readonly string[]) =>
   (await list(path)).filter((name) => !before.includes(name));
 
+/** Where the Core ISO's download hangs. */
+const STALL_BYTES = 64 * 1024;
+
 /** The Core ISO is fetched again, and its download hangs after the first bytes. */
 async function isoDownloadHangs(): Promise<void> {
   const entry = `${createHash('sha256').update(world.urls.iso).digest('hex')}.json`;
   await rm(join(cache, 'mkbundle', 'index', entry), { force: true });
-  world.server.fault(world.tinycore.isoPath, { kind: 'stall', afterBytes: 64 * 1024, times: 1 });
+  world.server.fault(world.tinycore.isoPath, { kind: 'stall', afterBytes: STALL_BYTES, times: 1 });
 }
 
-/** A bundle run started and now mid-download: its staging directory and the Core ISO's `.part` are there. */
+/**
+ * A bundle run started and now mid-download: its staging directory and the
+ * Core ISO's `.part` are there, the hung ISO's bytes all in it, and every
+ * other download (the extensions start alongside the ISO) has finished.
+ */
 async function downloading(): Promise<{ child: ChildProcess; parts: string[]; staging: string[] }> {
   const [partsBefore, tempBefore] = [await list(cacheTmp()), await list(temp)];
   const child = bundleRun();
@@ -81,7 +88,9 @@ async function downloading(): Promise<{ child: ChildProcess; parts: string[]; st
   await until(async () => {
     parts = await added(cacheTmp(), partsBefore);
     staging = await added(temp, tempBefore);
-    return parts.length > 0 && staging.length > 0;
+    const [only] = parts;
+    if (parts.length !== 1 || only === undefined || staging.length === 0) return false;
+    return (await stat(join(cacheTmp(), only)).catch(() => undefined))?.size === STALL_BYTES;
   });
   return { child, parts, staging };
 }

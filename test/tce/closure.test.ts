@@ -6,13 +6,13 @@ import { depClosure, describeCycle, type FetchDep, orderDeps } from '../../src/t
 const KVER = '3.0.21-tinycore';
 
 /** A fetchDep over `.dep` texts; absent names are 404s. Records the requests. */
-function mirror(depFiles: Record<string, string>): FetchDep & { calls: string[] } {
+function mirror(depFiles: Record<string, string>): FetchDep & { calls: string[]; depFiles: Record<string, string> } {
   const calls: string[] = [];
   const fetchDep = async (name: string) => {
     calls.push(name);
     return depFiles[name] ?? null;
   };
-  return Object.assign(fetchDep, { calls });
+  return Object.assign(fetchDep, { calls, depFiles });
 }
 
 describe('depClosure', () => {
@@ -51,6 +51,54 @@ describe('depClosure', () => {
     expect(result.loadOrder).toEqual(['gcc_libs.tcz', `scsi-${KVER}.tcz`, 'lshw.tcz', `usb-${KVER}.tcz`]);
     expect(fetchDep.calls).toContain(`scsi-${KVER}.tcz`);
     expect(fetchDep.calls).not.toContain('scsi-KERNEL.tcz');
+  });
+
+  it('asks for every name without KERNEL while the version is pending, the KERNEL ones once it is known', async () => {
+    const fetchDep = mirror({
+      'lshw.tcz': 'gcc_libs.tcz\nscsi-KERNEL.tcz\n',
+      'gcc_libs.tcz': 'glibc.tcz\n',
+      [`scsi-${KVER}.tcz`]: 'firmware.tcz\n',
+    });
+    let resolve: (version: string) => void = () => {};
+    const version = new Promise<string>((r) => {
+      resolve = r;
+    });
+    const running = depClosure(['usb-KERNEL.tcz', 'lshw.tcz'], fetchDep, { kernelVersion: version });
+    // No answer depends on the version until it comes: wait until the requests stop growing.
+    for (let seen = -1; seen !== fetchDep.calls.length; ) {
+      seen = fetchDep.calls.length;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect([...fetchDep.calls].sort()).toEqual(['gcc_libs.tcz', 'glibc.tcz', 'lshw.tcz']);
+    resolve(KVER);
+    const result = await running;
+    const known = await depClosure(['usb-KERNEL.tcz', 'lshw.tcz'], mirror(fetchDep.depFiles), { kernelVersion: KVER });
+    expect(result).toEqual(known);
+    expect(result.discoveryOrder).toEqual([
+      `usb-${KVER}.tcz`,
+      'lshw.tcz',
+      'gcc_libs.tcz',
+      'glibc.tcz',
+      `scsi-${KVER}.tcz`,
+      'firmware.tcz',
+    ]);
+  });
+
+  it('a failure while the version is pending is thrown without waiting for it', async () => {
+    const fetchDep: FetchDep = async (name) => {
+      if (name === 'typo.tcz') throw new Error('404 typo.tcz');
+      return name === 'lshw.tcz' ? 'scsi-KERNEL.tcz\n' : null;
+    };
+    const never = new Promise<string>(() => {});
+    await expect(
+      depClosure(['lshw.tcz', 'wifi-KERNEL.tcz', 'typo.tcz'], fetchDep, { kernelVersion: never }),
+    ).rejects.toThrow('404 typo.tcz');
+  });
+
+  it('a kernel version that cannot be had fails the walk', async () => {
+    const fetchDep = mirror({ 'lshw.tcz': 'scsi-KERNEL.tcz\n' });
+    const failed = Promise.reject(new Error('no ISO'));
+    await expect(depClosure(['lshw.tcz'], fetchDep, { kernelVersion: failed })).rejects.toThrow('no ISO');
   });
 
   it('tolerates cycles, reporting each once', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { formatDepFile, parseDepFile, parseDepNames, substituteKernel } from '../../src/tce/deps.js';
+import { formatDepFile, parseDepNames, substituteKernel, substituteKernelNames } from '../../src/tce/deps.js';
 
 const KVER = '3.0.21-tinycore';
 
@@ -17,10 +17,10 @@ describe('substituteKernel', () => {
   });
 });
 
-describe('parseDepFile', () => {
+describe('parseDepNames with KERNEL substituted', () => {
   it('strips blanks, tabs and CR anywhere in a line and skips empty and comment lines', () => {
     const text = 'gcc_libs.tcz\r\n\r\n  scsi-KERNEL.tcz \t\r\n# a comment\nopen ssl-1.0.0.tcz\n\t\nncurses\n';
-    expect(parseDepFile(text, KVER, 'lshw.tcz.dep')).toEqual([
+    expect(substituteKernelNames(parseDepNames(text, 'lshw.tcz.dep'), KVER)).toEqual([
       'gcc_libs.tcz',
       'scsi-3.0.21-tinycore.tcz',
       'openssl-1.0.0.tcz',
@@ -29,17 +29,17 @@ describe('parseDepFile', () => {
   });
 
   it('keeps each dep once', () => {
-    expect(parseDepFile('a.tcz\nb.tcz\na.tcz\n', KVER, 'x')).toEqual(['a.tcz', 'b.tcz']);
+    expect(substituteKernelNames(parseDepNames('a.tcz\nb.tcz\na.tcz\n', 'x'), KVER)).toEqual(['a.tcz', 'b.tcz']);
   });
 
   it('an empty file means no deps', () => {
-    expect(parseDepFile('', KVER, 'x')).toEqual([]);
-    expect(parseDepFile('\n \r\n\t', KVER, 'x')).toEqual([]);
+    expect(substituteKernelNames(parseDepNames('', 'x'), KVER)).toEqual([]);
+    expect(substituteKernelNames(parseDepNames('\n \r\n\t', 'x'), KVER)).toEqual([]);
   });
 
   it('rejects names that could escape, naming source and line', () => {
-    expect(() => parseDepFile('a.tcz\n../../etc/shadow.tcz\n', KVER, 'evil.tcz.dep')).toThrow(InputError);
-    expect(() => parseDepFile('a.tcz\n../../etc/shadow.tcz\n', KVER, 'evil.tcz.dep')).toThrow('evil.tcz.dep:2:');
+    expect(() => parseDepNames('a.tcz\n../../etc/shadow.tcz\n', 'evil.tcz.dep')).toThrow(InputError);
+    expect(() => parseDepNames('a.tcz\n../../etc/shadow.tcz\n', 'evil.tcz.dep')).toThrow('evil.tcz.dep:2:');
   });
 
   it('any whitespace/CR noise around valid names parses to the names', () => {
@@ -48,7 +48,7 @@ describe('parseDepFile', () => {
     fc.assert(
       fc.property(fc.uniqueArray(name, { maxLength: 8 }), blank, fc.constantFrom('\n', '\r\n'), (names, pad, eol) => {
         const text = names.map((n) => `${pad}${n.slice(0, 2)}${pad}${n.slice(2)}${pad}`).join(`${eol}${eol}`);
-        expect(parseDepFile(text, KVER, 'x')).toEqual(names);
+        expect(substituteKernelNames(parseDepNames(text, 'x'), KVER)).toEqual(names);
       }),
     );
   });
@@ -72,7 +72,7 @@ describe('formatDepFile', () => {
         const text = lines.join('\n');
         const written = formatDepFile(parseDepNames(text, 'x'));
         const words = written.split(/[ \t\n]+/).filter((w) => w !== '');
-        expect(words).toEqual(parseDepFile(text, KVER, 'x'));
+        expect(words).toEqual(substituteKernelNames(parseDepNames(text, 'x'), KVER));
         expect(written).not.toMatch(/[\r#]/);
         for (const word of words) expect(word.endsWith('.tcz')).toBe(true);
       }),
