@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectTerminalSafe } from '../helpers/terminal.js';
+import { tar } from '../world/gems-tar.js';
 import { GEM_PREFIX, startWorld, type World } from '../world/index.js';
 import { type CliRun, runCli } from './harness.js';
 
@@ -201,7 +202,10 @@ describe('the ISO stage quotes what the bundle says', () => {
   it('a hostile entry name in an overlay tarball', async () => {
     const at = await unpacked('hostile-overlay');
     const name = Buffer.from(`usr/${HOSTILE}/../../../x`);
-    await writeFile(join(at, 'dependencies/razor-microkernel-overlay.tar.gz'), gzipSync(ustar(name)));
+    await writeFile(
+      join(at, 'dependencies/razor-microkernel-overlay.tar.gz'),
+      gzipSync(tar([{ path: name, data: Buffer.alloc(0), mode: 0o644 }], 0)),
+    );
     // An edited bundle: past the hash check, to the archive reader.
     const run = await runCli(['iso', at, '1.0', '--out', join(dir, 'iso'), '--json', '--no-verify']);
     const line = expectSafeFailure(run, 5);
@@ -210,20 +214,3 @@ describe('the ISO stage quotes what the bundle says', () => {
     );
   });
 });
-
-/** A tar archive of one empty file whose name is the raw bytes `name` (at most 100 of them). */
-function ustar(name: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  name.copy(header, 0);
-  header.write('0000644\0', 100, 'latin1');
-  header.write('0000000\0', 108, 'latin1');
-  header.write('0000000\0', 116, 'latin1');
-  header.write('00000000000\0', 124, 'latin1');
-  header.write('00000000000\0', 136, 'latin1');
-  header.write('0', 156, 'latin1');
-  header.write('ustar\x0000', 257, 'latin1');
-  header.fill(' ', 148, 156);
-  const sum = header.reduce((total, byte) => total + byte, 0);
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-  return Buffer.concat([header, Buffer.alloc(1024)]);
-}

@@ -4,7 +4,8 @@
  */
 
 export interface TarFile {
-  readonly path: string;
+  /** UTF-8 text, or raw bytes (a hostile name). */
+  readonly path: string | Buffer;
   readonly data: Buffer;
   readonly mode: number;
 }
@@ -21,9 +22,10 @@ export function tar(files: readonly TarFile[], mtime: number): Buffer {
 }
 
 function header(file: TarFile, mtime: number): Buffer {
-  if (Buffer.byteLength(file.path) > 100) throw new Error(`tar name too long: ${file.path}`);
+  const name = Buffer.from(file.path);
+  if (name.length > 100) throw new Error(`tar name too long: ${file.path}`);
   const block = Buffer.alloc(BLOCK);
-  block.write(file.path, 0, 100, 'utf8');
+  name.copy(block, 0);
   octal(block, 100, 8, file.mode);
   octal(block, 108, 8, 0);
   octal(block, 116, 8, 0);
