@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, stat } from 'node:fs/promises';
+import { access, lstat, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { errorText, isCode } from '../errno.js';
 import { InputError } from '../errors.js';
+import { makeDirs } from '../output/dir.js';
 
 /**
  * Checks, before the long work and without creating anything, that files
@@ -36,10 +37,14 @@ export async function checkOutDir(out: string): Promise<void> {
   }
 }
 
-/** The output directory, made when missing (after checkOutDir, so a failure here is a race or a full disk). */
+/**
+ * The output directory, made when missing (after checkOutDir, so a failure
+ * here is a race, a full disk, or a file system that takes no directories,
+ * such as /proc, where a recursive mkdir would spin).
+ */
 export async function makeOutDir(out: string): Promise<void> {
   try {
-    await mkdir(out, { recursive: true });
+    await makeDirs(out);
   } catch (error) {
     throw new InputError(`cannot create the output directory ${out}: ${errorText(error)}`, { cause: error });
   }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../bundle/harness.js';
 import { startWorld, type World } from '../world/index.js';
 import { buildBundle, isoAsNobody, isRoot, mountTmpfs, openDir, unmount, unpackBundle } from './helpers.js';
 
@@ -96,6 +97,15 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     const under = isoAsNobody(bundle, '1.0', ['--out', join(file, 'sub')]);
     expect(under.code).toBe(2);
     expect(under.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${join(file, 'sub')}: not a directory\n`);
+  });
+
+  it.skipIf(!isRoot)('a directory under /proc, which root may write but where no directory can be made', async () => {
+    const out = '/proc/mkbundle-out';
+    const run = await runCli(['iso', bundle, '1.0', '--out', out, ...FAST]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `mkbundle: cannot create the output directory ${out}: /proc takes no new directories\n`,
+    );
   });
 
   it('a directory yet to be made under one this user cannot write', async () => {
