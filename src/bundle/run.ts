@@ -13,6 +13,7 @@ import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { withCredentials } from '../fetch/credentials.js';
 import { createHttpClient } from '../fetch/http.js';
 import { allSettled, FailFast } from '../fetch/pool.js';
+import { proxySettings } from '../fetch/proxy.js';
 import { gitVersion } from '../gitversion/describe.js';
 import { sha256File } from '../hash.js';
 import { versionProblem } from '../iso/version.js';
@@ -155,7 +156,10 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
   const mtime = epoch ?? Math.floor(started / 1000);
   const cache = new DownloadCache({
     dir: options.cacheDir ?? defaultCacheDir(ctx.env, homedir()),
-    client: withCredentials(createHttpClient({ version: toolVersion() }), configuredUrls(options)),
+    client: withCredentials(
+      createHttpClient({ version: toolVersion(), proxy: proxySettings(ctx.env) }),
+      configuredUrls(options),
+    ),
   });
   // The first failure anywhere stops the downloads still in flight, and is the one reported.
   const run = new FailFast();

@@ -30,10 +30,11 @@ export class HttpError extends FetchError {
     url: string,
     readonly failure: Failure,
     readonly attempts: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; proxy?: URL },
   ) {
     const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
-    super(`GET ${redactUrl(url)}: ${describeFailure(failure)}${authHint(url, failure)}${tries}`, options);
+    const via = options?.proxy === undefined ? '' : ` (via proxy ${redactUrl(options.proxy.href)})`;
+    super(`GET ${redactUrl(url)}${via}: ${describeFailure(failure)}${authHint(url, failure)}${tries}`, options);
     this.url = redactUrl(url);
     this.status = failure.kind === 'status' ? failure.status : undefined;
   }

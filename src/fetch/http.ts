@@ -8,6 +8,8 @@ import { errorText } from '../errno.js';
 import { InputError } from '../errors.js';
 import { DigestStream, type Digests } from './digest.js';
 import { type Failure, HttpError, statusFailure } from './failure.js';
+import type { ProxySettings } from './proxy.js';
+import { ProxyRoutes } from './proxy-agents.js';
 import { RateFloor } from './rate.js';
 import { backoffDelay, DEFAULT_RETRY, isRetryable, type RetryPolicy } from './retry.js';
 import type { SizeLimit } from './size-limit.js';
@@ -47,6 +49,8 @@ export interface HttpClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Jitter source, [0, 1); injectable for tests. */
   readonly random?: () => number;
+  /** Proxies (proxySettings of the environment); none when absent. */
+  readonly proxy?: ProxySettings;
 }
 
 export interface Validators {
@@ -96,6 +100,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const random = opts.random ?? Math.random;
   const stats = { requests: 0, retries: 0, notModified: 0, bytesFetched: 0 };
+  const routes = opts.proxy === undefined ? undefined : new ProxyRoutes(opts.proxy);
   const client = got.extend({
     headers: { 'user-agent': `mkbundle/${opts.version}` },
     timeout: { connect: timeouts.connectMs, response: timeouts.responseMs },
@@ -104,6 +109,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     throwHttpErrors: false,
     // The bytes on the wire are the artifact (a .tgz served with Content-Encoding: gzip must stay gzipped).
     decompress: false,
+    // A redirect to another host or scheme is routed afresh (no_proxy, http vs https).
+    hooks: {
+      beforeRedirect: [
+        (options) => {
+          options.agent = routes?.for(String(options.url)).agent ?? {};
+        },
+      ],
+    },
   });
 
   async function attempt(
@@ -113,7 +126,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     { signal, onProgress, limit }: DownloadOptions,
   ): Promise<Attempt> {
     stats.requests += 1;
-    const request = client.stream(url, { headers, signal });
+    const request = client.stream(url, { headers, signal, agent: routes?.for(url).agent ?? {} });
     let expected: number | undefined;
     let digest: DigestStream | undefined;
     // Our own body timers: got's `socket` timeout would also cover the wait for headers.
@@ -203,7 +216,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         const outcome = await attempt(url, dest, headers, opts);
         if (outcome.ok) return outcome.result;
         if (n > policy.limit || !isRetryable(outcome.failure)) {
-          throw new HttpError(url, outcome.failure, n, { cause: outcome.cause });
+          throw new HttpError(url, outcome.failure, n, { cause: outcome.cause, proxy: routes?.for(url).proxy });
         }
         stats.retries += 1;
         await sleep(backoffDelay(n, policy, random), undefined, { signal });
