@@ -6,7 +6,13 @@ import { formatSize, KIND_TEXT, limitFlag, type SizeLimit } from './size-limit.j
 
 /** Why one HTTP attempt failed; the retry policy and the error message both read it. */
 export type Failure =
-  | { readonly kind: 'status'; readonly status: number; readonly statusText: string }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly statusText: string;
+      /** The server's `Retry-After`, when it gave one that parses. */
+      readonly retryAfterMs?: number;
+    }
   | { readonly kind: 'timeout'; readonly phase: 'connect' | 'response' | 'idle'; readonly ms: number }
   | { readonly kind: 'reset' }
   | { readonly kind: 'truncated'; readonly received: number; readonly expected: number }
@@ -30,9 +36,9 @@ export class HttpError extends FetchError {
     url: string,
     readonly failure: Failure,
     readonly attempts: number,
-    options?: { cause?: unknown; proxy?: URL },
+    options?: { cause?: unknown; proxy?: URL; note?: string },
   ) {
-    const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
+    const tries = options?.note ?? (attempts > 1 ? ` (gave up after ${attempts} attempts)` : '');
     const via = options?.proxy === undefined ? '' : ` (via proxy ${redactUrl(options.proxy.href)})`;
     super(`GET ${redactUrl(url)}${via}: ${describeFailure(failure)}${authHint(url, failure)}${tries}`, options);
     this.url = redactUrl(url);
@@ -57,17 +63,21 @@ export function isOverLimit(err: unknown): err is HttpError {
   return err instanceof HttpError && err.failure.kind === 'too-large';
 }
 
-export function statusFailure(status: number, statusMessage: string | undefined): Failure {
-  return { kind: 'status', status, statusText: statusMessage || STATUS_CODES[status] || 'Unknown Status' };
+export function statusFailure(status: number, statusMessage: string | undefined, retryAfterMs?: number): Failure {
+  const statusText = statusMessage || STATUS_CODES[status] || 'Unknown Status';
+  return { kind: 'status', status, statusText, ...(retryAfterMs !== undefined && { retryAfterMs }) };
 }
 
 export function describeFailure(failure: Failure): string {
   switch (failure.kind) {
-    case 'status':
+    case 'status': {
       // The server's own reason phrase is content; the standard one is ours.
-      return failure.statusText === (STATUS_CODES[failure.status] ?? 'Unknown Status')
-        ? `${failure.status} ${failure.statusText}`
-        : `${failure.status} ${quoted(failure.statusText)}`;
+      const status =
+        failure.statusText === (STATUS_CODES[failure.status] ?? 'Unknown Status')
+          ? `${failure.status} ${failure.statusText}`
+          : `${failure.status} ${quoted(failure.statusText)}`;
+      return failure.retryAfterMs === undefined ? status : `${status} (retry after ${formatMs(failure.retryAfterMs)})`;
+    }
     case 'timeout':
       return `timed out after ${formatMs(failure.ms)} ${PHASE_TEXT[failure.phase]}`;
     case 'reset':

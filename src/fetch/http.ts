@@ -11,7 +11,7 @@ import { type Failure, HttpError, statusFailure } from './failure.js';
 import type { ProxySettings } from './proxy.js';
 import { ProxyRoutes } from './proxy-agents.js';
 import { RateFloor } from './rate.js';
-import { backoffDelay, DEFAULT_RETRY, isRetryable, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, isRetryable, parseRetryAfter, type RetryPolicy, retryDelay } from './retry.js';
 import type { SizeLimit } from './size-limit.js';
 
 export interface Timeouts {
@@ -149,7 +149,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       }
       if (response.statusCode !== 200) {
         request.destroy();
-        return { ok: false, failure: statusFailure(response.statusCode, response.statusMessage) };
+        const retryAfter = parseRetryAfter(response.headers['retry-after'], Date.now());
+        return { ok: false, failure: statusFailure(response.statusCode, response.statusMessage, retryAfter) };
       }
       expected = contentLength(response.headers);
       if (limit !== undefined && expected !== undefined && expected > limit.bytes) {
@@ -215,11 +216,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         signal?.throwIfAborted();
         const outcome = await attempt(url, dest, headers, opts);
         if (outcome.ok) return outcome.result;
-        if (n > policy.limit || !isRetryable(outcome.failure)) {
-          throw new HttpError(url, outcome.failure, n, { cause: outcome.cause, proxy: routes?.for(url).proxy });
+        const { failure, cause } = outcome;
+        const delay = n > policy.limit ? undefined : retryDelay(failure, n, policy, random);
+        if (delay === undefined) {
+          const proxy = routes?.for(url).proxy;
+          throw new HttpError(url, failure, n, { cause, proxy, note: waitTooLong(failure, policy) });
         }
         stats.retries += 1;
-        await sleep(backoffDelay(n, policy, random), undefined, { signal });
+        await sleep(delay, undefined, { signal });
       }
     } catch (err) {
       await rm(dest, { force: true });
@@ -228,6 +232,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   }
 
   return { download, stats: () => ({ ...stats }) };
+}
+
+/** Why a retryable failure was not retried: its Retry-After is past what the policy waits. */
+function waitTooLong(failure: Failure, policy: RetryPolicy): string | undefined {
+  if (failure.kind !== 'status' || failure.retryAfterMs === undefined) return undefined;
+  if (failure.retryAfterMs <= policy.maxRetryAfterMs || !isRetryable(failure)) return undefined;
+  return `: not waited for, over the ${policy.maxRetryAfterMs / 1000}s limit`;
 }
 
 function responseOf(request: GotRequest): Promise<PlainResponse> {

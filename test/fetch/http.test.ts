@@ -124,6 +124,26 @@ describe('createHttpClient().download', () => {
     expect(server.count()).toBe(4);
   });
 
+  it("waits for a 429's Retry-After before the retry", async () => {
+    server.fault('/tcz/x.tcz', { kind: 'status', status: 429, retryAfter: '1', times: 1 });
+    const http = client({ retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    const started = Date.now();
+    await http.download(url, dest);
+    // A lower bound only: the retry came no sooner than the server asked.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(server.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('gives up at once on a Retry-After longer than it waits, saying so', async () => {
+    server.fault('/tcz/x.tcz', { kind: 'status', status: 503, retryAfter: '3600' });
+    const err = await failureOf(client().download(url, dest));
+    expect(err.message).toBe(
+      `GET ${url}: 503 Service Unavailable (retry after 3600s): not waited for, over the 120s limit`,
+    );
+    expect(server.count()).toBe(1);
+    expect(existsSync(dest)).toBe(false);
+  });
+
   it('does not retry other 4xx', async () => {
     server.fault('/tcz/x.tcz', { kind: 'status', status: 404 });
     await failureOf(client().download(url, dest));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeFailure, type Failure } from '../../src/fetch/failure.js';
-import { backoffDelay, isRetryable } from '../../src/fetch/retry.js';
+import { backoffDelay, isRetryable, parseRetryAfter, retryDelay } from '../../src/fetch/retry.js';
 
 describe('isRetryable', () => {
   it.each<[Failure, boolean]>([
@@ -24,7 +24,7 @@ describe('isRetryable', () => {
 });
 
 describe('backoffDelay', () => {
-  const policy = { limit: 5, baseDelayMs: 100, maxDelayMs: 1000 };
+  const policy = { limit: 5, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
 
   it('doubles from the base and stops at the cap, jitter spanning the upper half', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, policy, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
@@ -45,6 +45,48 @@ describe('backoffDelay', () => {
         },
       ),
     );
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-12-02T06:00:00Z');
+
+  it('reads delay-seconds and HTTP-dates, and ignores anything else', () => {
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Wed, 02 Dec 2026 06:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 02 Dec 2026 05:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    for (const junk of ['-5', '1.5', 'soon', '2026-12-02T06:00:30Z', '']) {
+      expect(parseRetryAfter(junk, now)).toBeUndefined();
+    }
+  });
+
+  it('property: any whole number of seconds is that many milliseconds', () => {
+    fc.assert(fc.property(fc.nat(10 ** 7), (s) => parseRetryAfter(String(s), now) === s * 1000));
+  });
+});
+
+describe('retryDelay', () => {
+  const policy = { limit: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
+  const busy = (retryAfterMs?: number): Failure => ({
+    kind: 'status',
+    status: 503,
+    statusText: 'Service Unavailable',
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+  });
+
+  it('waits at least what Retry-After asks, up to the policy limit, and gives up beyond it', () => {
+    expect(retryDelay(busy(), 1, policy, () => 0)).toBe(50);
+    expect(retryDelay(busy(3000), 1, policy, () => 0)).toBe(3000);
+    expect(retryDelay(busy(10), 1, policy, () => 0)).toBe(50);
+    expect(retryDelay(busy(5000), 1, policy, () => 0)).toBe(5000);
+    expect(retryDelay(busy(5001), 1, policy, () => 0)).toBeUndefined();
+  });
+
+  it('never retries what is not retryable, Retry-After or not', () => {
+    const gone: Failure = { kind: 'status', status: 404, statusText: 'Not Found', retryAfterMs: 1 };
+    expect(retryDelay(gone, 1, policy, () => 0)).toBeUndefined();
   });
 });
 

@@ -22,7 +22,8 @@
  *
  * Faults (per path, `fault(path, f)`; `times: N` = only the next N requests, then
  * normal; without `times` the fault stays until `clearFaults()`):
- * - `{ kind: 'status', status }`   answer 404 / 500 / 503 with a short body
+ * - `{ kind: 'status', status, retryAfter? }` answer 404 / 429 / 500 / 503 with a short body
+ *                                  (and a `Retry-After` header, as given)
  * - `{ kind: 'slow', delayMs }`    wait before sending headers, then answer normally
  * - `{ kind: 'stall', afterBytes }` send headers and the first bytes, then hang
  * - `{ kind: 'truncate', bytes }`  declare the full Content-Length, send fewer, destroy the socket
@@ -57,7 +58,7 @@ import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 
 export type Fault = (
-  | { readonly kind: 'status'; readonly status: 404 | 500 | 503 }
+  | { readonly kind: 'status'; readonly status: 404 | 429 | 500 | 503; readonly retryAfter?: string }
   | { readonly kind: 'slow'; readonly delayMs: number }
   | { readonly kind: 'stall'; readonly afterBytes: number }
   | { readonly kind: 'truncate'; readonly bytes: number }
@@ -210,7 +211,7 @@ export class WorldServer {
     }
     if (fault?.kind === 'status') {
       log(fault.status, 'status');
-      sendText(res, fault.status, method);
+      sendText(res, fault.status, method, fault.retryAfter);
       return;
     }
     const route = this.routes.get(path);
@@ -320,9 +321,10 @@ export class WorldServer {
   }
 }
 
-function sendText(res: ServerResponse, status: number, method: string): void {
+function sendText(res: ServerResponse, status: number, method: string, retryAfter?: string): void {
   const body = Buffer.from(`${status} ${STATUS_CODES[status] ?? ''}\n`);
-  res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+  const headers = { 'Content-Type': 'text/plain', 'Content-Length': body.length };
+  res.writeHead(status, retryAfter === undefined ? headers : { ...headers, 'Retry-After': retryAfter });
   res.end(method === 'HEAD' ? undefined : body);
 }
 
