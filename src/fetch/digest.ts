@@ -33,6 +33,15 @@ export class DigestStream extends Transform {
     callback(null, chunk);
   }
 
+  /** Hashes and counts what `file` already holds (a download resumed after it), without passing it on. */
+  async prime(file: string): Promise<void> {
+    for await (const chunk of createReadStream(file)) {
+      this.sha256.update(chunk as Buffer);
+      this.md5.update(chunk as Buffer);
+      this.bytes += (chunk as Buffer).length;
+    }
+  }
+
   /** Only valid once the stream has finished. */
   digests(): Digests {
     return { sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex'), size: this.bytes };

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,9 +91,14 @@ export interface HttpClient {
   stats(): ClientStats;
 }
 
+/** A body cut off part way that the server can send the rest of: `If-Range` names its version. */
+interface Resumable {
+  readonly ifRange: string;
+}
+
 type Attempt =
   | { readonly ok: true; readonly result: DownloadResult }
-  | { readonly ok: false; readonly failure: Failure; readonly cause?: unknown };
+  | { readonly ok: false; readonly failure: Failure; readonly cause?: unknown; readonly resume?: Resumable };
 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
@@ -122,11 +127,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   async function attempt(
     url: string,
     dest: string,
-    headers: Record<string, string>,
+    conditional: Record<string, string>,
     { signal, onProgress, limit }: DownloadOptions,
+    resume: Resumable | undefined,
   ): Promise<Attempt> {
+    // The rest of a cut-off body: the file holds its start (a write that failed may have kept less than was received).
+    const have = resume === undefined ? 0 : await sizeOf(dest);
+    const headers = have > 0 && resume ? { range: `bytes=${have}-`, 'if-range': resume.ifRange } : conditional;
     stats.requests += 1;
     const request = client.stream(url, { headers, signal, agent: routes?.for(url).agent ?? {} });
+    let resumable: Resumable | undefined;
     let expected: number | undefined;
     let digest: DigestStream | undefined;
     // Our own body timers: got's `socket` timeout would also cover the wait for headers.
@@ -147,21 +157,28 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         request.destroy();
         return { ok: true, result: { notModified: true } };
       }
-      if (response.statusCode !== 200) {
+      const from = response.statusCode === 206 ? rangeStart(response.headers, have) : 0;
+      if (from === undefined) {
+        request.destroy();
+        // A range the server got wrong: the whole body, from the start.
+        return { ok: false, failure: { kind: 'truncated', received: 0, expected: have } };
+      }
+      if (response.statusCode !== 200 && response.statusCode !== 206) {
         request.destroy();
         const retryAfter = parseRetryAfter(response.headers['retry-after'], Date.now());
         return { ok: false, failure: statusFailure(response.statusCode, response.statusMessage, retryAfter) };
       }
-      expected = contentLength(response.headers);
+      expected = from === 0 ? contentLength(response.headers) : rangeTotal(response.headers);
+      resumable = resumableAs(response.headers);
       if (limit !== undefined && expected !== undefined && expected > limit.bytes) {
         request.destroy();
         return { ok: false, failure: { kind: 'too-large', limit, announced: expected } };
       }
       const timer = setTimeout(() => stop({ kind: 'timeout', phase: 'idle', ms: timeouts.idleMs }), timeouts.idleMs);
       idle = timer;
-      let transferred = 0;
+      let transferred = from;
       const { minBytesPerSecond, rateWindowMs } = timeouts;
-      const floor = new RateFloor(minBytesPerSecond, rateWindowMs, Date.now());
+      const floor = new RateFloor(minBytesPerSecond, rateWindowMs, Date.now(), from);
       ticks = setInterval(() => {
         const shortfall = floor.check(Date.now(), transferred);
         if (shortfall !== undefined) stop({ kind: 'slow', ...shortfall, minBytesPerSecond });
@@ -173,18 +190,31 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         onProgress?.(transferred, expected);
         timer.refresh();
       });
-      await pipeline(request, digest, createWriteStream(dest));
+      if (from > 0) await digest.prime(dest);
+      // A body cut off is ended, not destroyed, so that every byte received reaches the file (to resume from).
+      let cut: { error: unknown } | undefined;
+      async function* received(): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of request) yield chunk as Buffer;
+        } catch (error) {
+          cut = { error };
+        }
+      }
+      await pipeline(received(), digest, createWriteStream(dest, { flags: from > 0 ? 'a' : 'w' }));
+      if (cut !== undefined) throw cut.error;
       // The body may have ended before a stop took effect.
       if (stopped !== undefined) return { ok: false, failure: stopped };
       const digests = digest.digests();
       if (expected !== undefined && digests.size !== expected) {
-        return { ok: false, failure: { kind: 'truncated', received: digests.size, expected } };
+        return { ok: false, failure: { kind: 'truncated', received: digests.size, expected }, resume: resumable };
       }
       return { ok: true, result: { notModified: false, digests, validators: validatorsOf(response.headers) } };
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      if (stopped !== undefined) return { ok: false, failure: stopped };
-      return { ok: false, failure: classify(err, dest, digest?.size ?? 0, expected), cause: err };
+      const resume = digest !== undefined && digest.size > 0 ? resumable : undefined;
+      if (stopped !== undefined)
+        return { ok: false, failure: stopped, ...(stopped.kind !== 'too-large' && { resume }) };
+      return { ok: false, failure: classify(err, dest, digest?.size ?? 0, expected), cause: err, resume };
     } finally {
       clearTimeout(idle);
       clearInterval(ticks);
@@ -211,11 +241,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const headers: Record<string, string> = {};
     if (validators?.etag !== undefined) headers['if-none-match'] = validators.etag;
     if (validators?.lastModified !== undefined) headers['if-modified-since'] = validators.lastModified;
+    let resume: Resumable | undefined;
     try {
       for (let n = 1; ; n++) {
         signal?.throwIfAborted();
-        const outcome = await attempt(url, dest, headers, opts);
+        const outcome = await attempt(url, dest, headers, opts, resume);
         if (outcome.ok) return outcome.result;
+        resume = outcome.resume;
         const { failure, cause } = outcome;
         const delay = n > policy.limit ? undefined : retryDelay(failure, n, policy, random);
         if (delay === undefined) {
@@ -247,6 +279,37 @@ function responseOf(request: GotRequest): Promise<PlainResponse> {
     // Stays attached after the response: later errors reach the pipeline, never an unhandled 'error'.
     request.on('error', reject);
   });
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** A 206's first byte, when it is the one asked for (`have`); else undefined. */
+function rangeStart(headers: IncomingHttpHeaders, have: number): number | undefined {
+  const match = /^bytes (\d+)-\d+\/\d+$/.exec(headers['content-range'] ?? '');
+  return match !== null && Number(match[1]) === have && have > 0 ? have : undefined;
+}
+
+/** The whole body's length, from a 206's `Content-Range: bytes A-B/TOTAL`. */
+function rangeTotal(headers: IncomingHttpHeaders): number | undefined {
+  const match = /\/(\d+)$/.exec(headers['content-range'] ?? '');
+  return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * How a cut-off answer could be resumed: the server takes byte ranges and
+ * names this version of the body by a strong ETag or, failing that, a date.
+ */
+function resumableAs(headers: IncomingHttpHeaders): Resumable | undefined {
+  if (headers['accept-ranges'] !== 'bytes' && headers['content-range'] === undefined) return undefined;
+  const { etag, 'last-modified': lastModified } = headers;
+  if (etag !== undefined && !etag.startsWith('W/')) return { ifRange: etag };
+  return lastModified === undefined ? undefined : { ifRange: lastModified };
 }
 
 function contentLength(headers: IncomingHttpHeaders): number | undefined {

@@ -19,8 +19,10 @@ export class RateFloor {
     private readonly minBytesPerSecond: number,
     private readonly windowMs: number,
     start: number,
+    /** Bytes counted before `start` (a resumed download's first part). */
+    total = 0,
   ) {
-    this.samples = [{ at: start, total: 0 }];
+    this.samples = [{ at: start, total }];
   }
 
   /** Records `total` bytes received by `now`; the shortfall when the window up to now was too slow. */

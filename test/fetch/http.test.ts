@@ -180,12 +180,49 @@ describe('createHttpClient().download', () => {
     expect(existsSync(dest)).toBe(false);
   });
 
-  it('retries a truncated body and writes the whole file', async () => {
+  it('resumes a truncated body with a Range request for this version, and hashes the whole file', async () => {
     server.fault('/tcz/x.tcz', { kind: 'truncate', bytes: 1234, times: 1 });
     const http = client();
-    await http.download(url, dest);
+    const result = await http.download(url, dest);
     expect((await readFile(dest)).equals(BODY)).toBe(true);
-    expect(http.stats().bytesFetched).toBe(BODY.length + 1234);
+    expect(result).toMatchObject({ digests: { sha256: sha256(BODY), md5: md5(BODY), size: BODY.length } });
+    expect(http.stats().bytesFetched).toBe(BODY.length);
+    const [first, second] = server.requests;
+    expect(first?.headers.range).toBeUndefined();
+    expect(second?.status).toBe(206);
+    expect(second?.headers.range).toBe('bytes=1234-');
+    // The ETag of the first answer: a strong validator, so a changed body is never glued onto the old start.
+    expect(second?.headers['if-range']).toMatch(/^"[0-9a-f]+"$/);
+  });
+
+  it('starts over when the body changed between the attempts (If-Range no longer matches)', async () => {
+    const changed = Buffer.alloc(150_000, 'new version ');
+    server.fault('/tcz/x.tcz', { kind: 'truncate', bytes: 1234, times: 1 });
+    let swapped = false;
+    const result = await client().download(url, dest, {
+      onProgress: () => {
+        if (!swapped) server.setRoute('/tcz/x.tcz', changed);
+        swapped = true;
+      },
+    });
+    server.setRoute('/tcz/x.tcz', BODY);
+    expect(server.requests.map((r) => r.status)).toEqual([200, 200]);
+    expect((await readFile(dest)).equals(changed)).toBe(true);
+    expect(result).toMatchObject({ digests: { sha256: sha256(changed), size: changed.length } });
+  });
+
+  it('retries a truncated body from the start on a server without ranges', async () => {
+    const plain = await WorldServer.start(new Map([['/tcz/x.tcz', BODY]]), { ranges: false });
+    try {
+      plain.fault('/tcz/x.tcz', { kind: 'truncate', bytes: 1234, times: 1 });
+      const http = client();
+      await http.download(`${plain.url}/tcz/x.tcz`, dest);
+      expect((await readFile(dest)).equals(BODY)).toBe(true);
+      expect(http.stats().bytesFetched).toBe(BODY.length + 1234);
+      expect(plain.requests.map((r) => r.headers.range)).toEqual([undefined, undefined]);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('retries a connection reset, and names it when it persists', async () => {

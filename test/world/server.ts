@@ -87,6 +87,11 @@ export interface WorldServerOptions {
   readonly validators?: { readonly etag?: boolean; readonly lastModified?: boolean };
   /** Required as Basic auth on every request (a server behind a password). */
   readonly credentials?: { readonly user: string; readonly password: string };
+  /**
+   * Answer `Range: bytes=N-` with 206 (when `If-Range` is absent or matches)
+   * and announce `Accept-Ranges: bytes`, as nginx and Apache do (default true).
+   */
+  readonly ranges?: boolean;
 }
 
 interface Route {
@@ -109,6 +114,7 @@ export class WorldServer {
   private readonly sendEtag: boolean;
   private readonly sendLastModified: boolean;
   private readonly authorization: string | undefined;
+  private readonly ranges: boolean;
 
   private constructor(
     private readonly server: Server,
@@ -116,6 +122,7 @@ export class WorldServer {
   ) {
     this.sendEtag = opts.validators?.etag ?? true;
     this.sendLastModified = opts.validators?.lastModified ?? true;
+    this.ranges = opts.ranges ?? true;
     const { credentials } = opts;
     this.authorization =
       credentials && `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`;
@@ -220,31 +227,46 @@ export class WorldServer {
       sendText(res, 404, method);
       return;
     }
-    const status = this.isNotModified(req, route) ? 304 : 200;
+    const from = this.isNotModified(req, route) ? undefined : this.rangeStart(req, route);
+    const status = this.isNotModified(req, route) ? 304 : from === undefined ? 200 : 206;
     log(status, fault?.kind);
-    const respond = (): void => this.respond(res, method, route, status, fault);
+    const respond = (): void => this.respond(res, method, route, status, fault, from);
     if (fault?.kind === 'slow') this.later(fault.delayMs, respond);
     else respond();
+  }
+
+  /** Where a 206 starts: `Range: bytes=N-` inside the body, for this very version (`If-Range`). */
+  private rangeStart(req: IncomingMessage, route: Route): number | undefined {
+    const match = this.ranges ? /^bytes=(\d+)-$/.exec(req.headers.range ?? '') : null;
+    if (match === null) return undefined;
+    const ifRange = req.headers['if-range'];
+    if (ifRange !== undefined && ifRange !== route.etag && ifRange !== lastModified(route)) return undefined;
+    const from = Number(match[1]);
+    return from > 0 && from < route.body.length ? from : undefined;
   }
 
   private respond(
     res: ServerResponse,
     method: string,
     route: Route,
-    status: 200 | 304,
+    status: 200 | 206 | 304,
     fault: Fault | undefined,
+    from: number | undefined,
   ): void {
     const headers: Record<string, string | number> = {};
     if (this.sendEtag) headers.ETag = route.etag;
-    if (this.sendLastModified) headers['Last-Modified'] = new Date(route.modifiedSec * 1000).toUTCString();
+    if (this.sendLastModified) headers['Last-Modified'] = lastModified(route);
     if (status === 304) {
       res.writeHead(304, headers).end();
       return;
     }
     headers['Content-Type'] = 'application/octet-stream';
-    if (fault?.kind !== 'oversize') headers['Content-Length'] = route.body.length;
+    if (this.ranges) headers['Accept-Ranges'] = 'bytes';
+    const body = from === undefined ? route.body : route.body.subarray(from);
+    if (from !== undefined) headers['Content-Range'] = `bytes ${from}-${route.body.length - 1}/${route.body.length}`;
+    if (fault?.kind !== 'oversize') headers['Content-Length'] = body.length;
     else if (!fault.chunked) headers['Content-Length'] = fault.bytes;
-    res.writeHead(200, headers);
+    res.writeHead(status, headers);
     if (method === 'HEAD') {
       res.end();
       return;
@@ -252,22 +274,22 @@ export class WorldServer {
     switch (fault?.kind) {
       case 'stall':
         // Headers and the first bytes go out; the response never ends (close() destroys it).
-        res.write(route.body.subarray(0, fault.afterBytes));
+        res.write(body.subarray(0, fault.afterBytes));
         return;
       case 'truncate':
-        res.write(route.body.subarray(0, fault.bytes), () => res.destroy());
+        res.write(body.subarray(0, fault.bytes), () => res.destroy());
         return;
       case 'corrupt':
-        res.end(corrupt(route.body));
+        res.end(corrupt(body));
         return;
       case 'drip':
-        this.drip(res, route.body, fault.bytes, fault.everyMs);
+        this.drip(res, body, fault.bytes, fault.everyMs);
         return;
       case 'oversize':
-        pump(res, repeated(route.body.length > 0 ? route.body : Buffer.from('x')), fault.bytes);
+        pump(res, repeated(body.length > 0 ? body : Buffer.from('x')), fault.bytes);
         return;
       default:
-        res.end(route.body);
+        res.end(body);
     }
   }
 
@@ -319,6 +341,10 @@ export class WorldServer {
     }, ms);
     this.timers.add(timer);
   }
+}
+
+function lastModified(route: Route): string {
+  return new Date(route.modifiedSec * 1000).toUTCString();
 }
 
 function sendText(res: ServerResponse, status: number, method: string, retryAfter?: string): void {
