@@ -6,7 +6,7 @@ import type { CfgFile, CfgKey, CfgValues } from './bundle-cfg.js';
 import { type Flavour, isFlavour } from './flavour.js';
 import { quoted } from './quote.js';
 import { parseSize } from './size.js';
-import { httpUrl } from './url.js';
+import { sourceUrl } from './url.js';
 
 export type PasswdScheme = 'sha512' | 'md5';
 
@@ -222,7 +222,7 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     return value ?? fallback;
   };
   const text = (found: Found) => found.value;
-  const url = (found: Found) => httpUrl(found.value, found.label);
+  const url = (found: Found) => sourceUrl(found.value, found.label);
 
   const builtinList = take(
     'builtinList',
@@ -252,12 +252,12 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
             f.value
               .trim()
               .split(/\s+/)
-              .map((value) => httpUrl(value, f.label)),
+              .map((value) => sourceUrl(value, f.label)),
           DEFAULTS.dpkgLists,
         )
       : cliOnly<readonly string[]>(
           'debian.packageLists',
-          cli.dpkgList.map((value) => httpUrl(value, '--dpkg-list')),
+          cli.dpkgList.map((value) => sourceUrl(value, '--dpkg-list')),
           DEFAULTS.dpkgLists,
         );
   const limit = (kind: DownloadKind): number => {

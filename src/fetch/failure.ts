@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { quoted } from '../config/quote.js';
 import { FetchError } from '../errors.js';
 import { hasUserinfo, redactUrl } from './redact.js';
@@ -17,6 +18,8 @@ export type Failure =
   | { readonly kind: 'reset' }
   | { readonly kind: 'truncated'; readonly received: number; readonly expected: number }
   | { readonly kind: 'network'; readonly code: string; readonly detail: string }
+  /** A `file:` URL naming nothing: a local mirror's 404. */
+  | { readonly kind: 'missing' }
   /** The body passed the limit of its kind, or its Content-Length announced that it would. */
   | { readonly kind: 'too-large'; readonly limit: SizeLimit; readonly announced?: number }
   /** A whole rate window carried less than the floor (see RateFloor). */
@@ -40,7 +43,8 @@ export class HttpError extends FetchError {
   ) {
     const tries = options?.note ?? (attempts > 1 ? ` (gave up after ${attempts} attempts)` : '');
     const via = options?.proxy === undefined ? '' : ` (via proxy ${redactUrl(options.proxy.href)})`;
-    super(`GET ${redactUrl(url)}${via}: ${describeFailure(failure)}${authHint(url, failure)}${tries}`, options);
+    const what = url.startsWith('file:') ? quoted(fileURLToPath(url)) : `GET ${redactUrl(url)}${via}`;
+    super(`${what}: ${describeFailure(failure)}${authHint(url, failure)}${tries}`, options);
     this.url = redactUrl(url);
     this.status = failure.kind === 'status' ? failure.status : undefined;
   }
@@ -55,7 +59,7 @@ function authHint(url: string, failure: Failure): string {
 }
 
 export function isNotFound(err: unknown): err is HttpError {
-  return err instanceof HttpError && (err.status === 404 || err.status === 410);
+  return err instanceof HttpError && (err.status === 404 || err.status === 410 || err.failure.kind === 'missing');
 }
 
 /** The error of a body over its size limit: it did answer, and would again. */
@@ -86,6 +90,8 @@ export function describeFailure(failure: Failure): string {
       return `truncated (got ${failure.received} of ${failure.expected} bytes)`;
     case 'network':
       return failure.detail;
+    case 'missing':
+      return 'no such file';
     case 'too-large': {
       const { kind, bytes } = failure.limit;
       const announced = failure.announced === undefined ? '' : `announced ${formatSize(failure.announced)}, `;

@@ -8,6 +8,7 @@ import { errorText } from '../errno.js';
 import { InputError } from '../errors.js';
 import { DigestStream, type Digests } from './digest.js';
 import { type Failure, HttpError, statusFailure } from './failure.js';
+import { copyFileUrl, isFileUrl } from './local.js';
 import type { ProxySettings } from './proxy.js';
 import { ProxyRoutes } from './proxy-agents.js';
 import { RateFloor } from './rate.js';
@@ -243,6 +244,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     if (validators?.lastModified !== undefined) headers['if-modified-since'] = validators.lastModified;
     let resume: Resumable | undefined;
     try {
+      if (isFileUrl(url)) return await copyFileUrl(url, dest, opts);
       for (let n = 1; ; n++) {
         signal?.throwIfAborted();
         const outcome = await attempt(url, dest, headers, opts, resume);

@@ -44,6 +44,7 @@ export function isRetryable(failure: Failure): boolean {
     case 'network':
       return TRANSIENT_CODES.has(failure.code);
     case 'too-large':
+    case 'missing':
       return false;
   }
 }

@@ -1,5 +1,5 @@
 import { quoted } from '../config/quote.js';
-import { httpUrl } from '../config/url.js';
+import { sourceUrl } from '../config/url.js';
 import { UsageError } from '../errors.js';
 import { extensionNameProblem } from './name.js';
 
@@ -73,14 +73,16 @@ export function isoSubpath(tcVersion: TcVersion, arch: TcArch): string {
 export function resolveMirror(settings: MirrorSettings): TcMirror {
   const tcVersion = parseTcVersion(settings.tcVersion);
   const arch = parseTcArch(settings.arch);
-  const base = httpUrl(settings.base ?? DEFAULT_MIRROR_BASE, 'mirror base');
+  const base = sourceUrl(settings.base ?? DEFAULT_MIRROR_BASE, 'mirror base');
   return {
     tcVersion,
     arch,
     tczUrl:
-      settings.mirror === undefined ? `${base}/${tczSubpath(tcVersion, arch)}` : httpUrl(settings.mirror, '--mirror'),
+      settings.mirror === undefined ? `${base}/${tczSubpath(tcVersion, arch)}` : sourceUrl(settings.mirror, '--mirror'),
     isoUrl:
-      settings.isoUrl === undefined ? `${base}/${isoSubpath(tcVersion, arch)}` : httpUrl(settings.isoUrl, '--iso-url'),
+      settings.isoUrl === undefined
+        ? `${base}/${isoSubpath(tcVersion, arch)}`
+        : sourceUrl(settings.isoUrl, '--iso-url'),
     boot: bootFiles(arch),
   };
 }

@@ -252,8 +252,8 @@ describe('resolveBundleOptions', () => {
     const bad: [Parameters<typeof resolveBundleOptions>, RegExp | string][] = [
       [[{ ...lists, arch: 'arm' }, {}, {}], /^--arch: Tiny Core architecture: expected x86 or x86_64/],
       [[{ ...lists, tcVersion: 'four' }, {}, {}], /^--tc-version: Tiny Core version: expected a major version/],
-      [[{ ...lists, mirror: 'ftp://x/tcz' }, {}, {}], /^--mirror: only http and https/],
-      [[{ ...lists, gemSource: 'not a url' }, {}, {}], /^--gem-source: not a URL/],
+      [[{ ...lists, mirror: 'ftp://x/tcz' }, {}, {}], /^--mirror: only http, https and file URLs or a local path/],
+      [[{ ...lists, gemSource: 'http://bad host' }, {}, {}], /^--gem-source: not a URL/],
       [[{ ...lists, jobs: 0 }, {}, {}], /--jobs/],
       [[lists, { MK_BUNDLE_TYPE: 'release' }, {}], "MK_BUNDLE_TYPE: expected dev, prod or debug, got 'release'"],
       [
@@ -268,14 +268,17 @@ describe('resolveBundleOptions', () => {
         [lists, {}, cfgFile('DEB_MIRROR_URL=ftp://ftp.us.debian.org/debian')],
         /^bundle\.cfg:1: DEB_MIRROR_URL: only http/,
       ],
-      [[{ ...lists, dpkgList: ['http://x/P.gz', 'nope'] }, {}, {}], "--dpkg-list: not a URL: 'nope'"],
+      [[{ ...lists, dpkgList: ['http://x/P.gz', 'http://[nope'] }, {}, {}], "--dpkg-list: not a URL: 'http://[nope'"],
       [[lists, { MK_BUNDLE_DPKG_LIST: 'http://x/P.gz ftp://y/P.gz' }, {}], /^MK_BUNDLE_DPKG_LIST: only http/],
-      [[{ ...lists, openVmToolsUrl: 'file:///x.tgz' }, {}, {}], /^--open-vm-tools-url: only http/],
+      [
+        [{ ...lists, openVmToolsUrl: 'file://fileserver/x.tgz' }, {}, {}],
+        /^--open-vm-tools-url: a file: URL names this machine's files/,
+      ],
       // A bad URL is quoted with its credentials redacted.
       [[{ ...lists, mirror: 'http://u:s3cret@h:99999/tcz' }, {}, {}], "--mirror: not a URL: 'http://***@h:99999/tcz'"],
       [
         [{ ...lists, isoUrl: 'ftp://u:s3cret@h/Core.iso' }, {}, {}],
-        "only http and https URLs are supported: 'ftp://***@h/",
+        "only http, https and file URLs or a local path are supported: 'ftp://***@h/",
       ],
       [[lists, {}, cfgFile('MK_BUNDLE_TC_VERSION=x')], /^bundle\.cfg:1: MK_BUNDLE_TC_VERSION: Tiny Core version/],
     ];

@@ -69,7 +69,7 @@ describe('resolveMirror', () => {
     [{ tcVersion: '4.y', arch: 'x86' as const }, 'Tiny Core version'],
     [{ tcVersion: '4.x', arch: 'arm' as 'x86' }, 'architecture'],
     [{ tcVersion: '4.x', arch: 'x86' as const, mirror: 'ftp://x/tcz' }, '--mirror'],
-    [{ tcVersion: '4.x', arch: 'x86' as const, isoUrl: 'not a url' }, '--iso-url'],
+    [{ tcVersion: '4.x', arch: 'x86' as const, isoUrl: 'http://bad host/Core.iso' }, '--iso-url'],
   ])('rejects bad settings (%#)', (settings, what) => {
     expect(() => resolveMirror(settings)).toThrow(UsageError);
     expect(() => resolveMirror(settings)).toThrow(what);

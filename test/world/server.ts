@@ -45,7 +45,7 @@
 
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -55,7 +55,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 export type Fault = (
   | { readonly kind: 'status'; readonly status: 404 | 429 | 500 | 503; readonly retryAfter?: string }
@@ -152,6 +152,19 @@ export class WorldServer {
       etag: `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`,
       modifiedSec: previous === undefined ? now : Math.max(now, previous.modifiedSec + 1),
     });
+  }
+
+  /** Writes every route under `prefix` to `dir` (its path below the prefix): the server's files as a local mirror. */
+  async writeTree(prefix: string, dir: string): Promise<number> {
+    let written = 0;
+    for (const [path, route] of this.routes) {
+      if (!path.startsWith(`${prefix}/`)) continue;
+      const file = join(dir, path.slice(prefix.length + 1));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, route.body);
+      written += 1;
+    }
+    return written;
   }
 
   deleteRoute(path: string): void {
