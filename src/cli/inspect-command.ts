@@ -1,6 +1,6 @@
 import { jsonText } from '../config/quote.js';
 import { UsageError } from '../errors.js';
-import { formatInspect, inspect } from '../inspect/index.js';
+import { DEFAULT_DEPTH, formatInspect, inspect } from '../inspect/index.js';
 import { checkValues, last } from './parse.js';
 import type { Command } from './program.js';
 import { COMMON_OPTIONS, JSON_OPTION, VERBOSE_OPTION } from './spec.js';
@@ -16,7 +16,13 @@ export const INSPECT_COMMAND: Command = {
     ],
     positionals: [{ name: 'FILE', describe: 'a bundle (.tar.gz or unpacked directory), an ISO, a core.gz or a .tcz' }],
     options: [
-      { long: 'depth', value: 'N', number: true, describe: 'how many levels of the tree to show', group: 'Output' },
+      {
+        long: 'depth',
+        value: 'N',
+        number: true,
+        describe: `how many levels of the tree to show (default: ${DEFAULT_DEPTH})`,
+        group: 'Output',
+      },
       JSON_OPTION,
       VERBOSE_OPTION,
       ...COMMON_OPTIONS,

@@ -1,9 +1,14 @@
 // Placeholder for tsc until the verify library (branch inspect) is merged; it replaces this file.
 export interface VerifyReport {
   readonly ok: boolean;
-  readonly kind: string;
+  readonly kind: 'iso' | 'bundle';
   readonly problems: readonly string[];
-  readonly checked: Readonly<Record<string, number>>;
+  readonly checked: {
+    readonly extensions: number;
+    readonly deps: number;
+    readonly manifestEntries: number;
+    readonly elfFiles: number;
+  };
 }
 
 export async function verify(path: string): Promise<VerifyReport> {

@@ -11,6 +11,7 @@ import { runCli } from '../bundle/harness.js';
 
 // The libraries behind inspect, verify and diff are another part's: here only what the commands make of their reports.
 vi.mock('../../src/inspect/index.js', () => ({
+  DEFAULT_DEPTH: 2,
   inspect: vi.fn(async () => ({ kind: 'bundle' })),
   formatInspect: (report: { kind: string }) => `a ${report.kind}\n`,
 }));
@@ -159,14 +160,15 @@ describe('inspect, verify and diff report what their libraries found', () => {
   });
 
   it('verify: exit 0 without problems, 4 with them, one line each', async () => {
-    vi.mocked(verify).mockResolvedValueOnce({ ok: true, kind: 'iso', problems: [], checked: {} });
+    const checked = { extensions: 3, deps: 2, manifestEntries: 40, elfFiles: 5 };
+    vi.mocked(verify).mockResolvedValueOnce({ ok: true, kind: 'iso', problems: [], checked });
     expect(await runCli(['verify', 'x.iso'])).toEqual({ code: 0, stdout: '', stderr: '' });
     const problems = ['bash.tcz: md5 mismatch', 'ruby.tcz.dep: not readable'];
-    vi.mocked(verify).mockResolvedValue({ ok: false, kind: 'iso', problems, checked: {} });
+    vi.mocked(verify).mockResolvedValue({ ok: false, kind: 'iso', problems, checked });
     expect(await runCli(['verify', 'x.iso'])).toEqual({ code: 4, stdout: `${problems.join('\n')}\n`, stderr: '' });
     const json = await runCli(['--json', 'verify', 'x.iso']);
     expect(json.code).toBe(4);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: false, kind: 'iso', problems, checked: {} });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, kind: 'iso', problems, checked });
   });
 
   it('diff: exit 0 when the same, 1 when they differ, 2 for a usage mistake', async () => {
