@@ -102,13 +102,19 @@ async function bundle(invocation: BundleInvocation, io: Io): Promise<number> {
   return 0;
 }
 
-const spec = (name: string, summary: string, synopsis: string, examples: CommandSpec['examples']): CommandSpec => ({
+/** The spec of a command that takes only -h and -V. */
+const plainCommand = (
+  name: string,
+  summary: string,
+  positionals: CommandSpec['positionals'],
+  examples: CommandSpec['examples'],
+): CommandSpec => ({
   name,
   program: `mkbundle ${name}`,
   summary,
-  synopsis,
+  synopsis: positionals.map((p) => (p.optional ? `[${p.name}]` : p.name)).join(' '),
   description: [`${summary[0]?.toUpperCase()}${summary.slice(1)}.`],
-  positionals: name === 'help' ? [{ name: 'COMMAND', optional: true, describe: 'the command to explain' }] : [],
+  positionals,
   options: COMMON_OPTIONS,
   examples,
   notes: [],
@@ -137,10 +143,15 @@ const ISO: Command = {
 };
 
 const COMPLETION: Command = {
-  spec: spec('completion', 'print the bash completion script', '[OPTIONS]', [
-    { line: 'source <(mkbundle completion)', describe: 'complete mkbundle in this shell' },
-    { line: 'mkbundle completion >> ~/.bashrc', describe: 'and in every new one' },
-  ]),
+  spec: plainCommand(
+    'completion',
+    'print the bash completion script',
+    [],
+    [
+      { line: 'source <(mkbundle completion)', describe: 'complete mkbundle in this shell' },
+      { line: 'mkbundle completion >> ~/.bashrc', describe: 'and in every new one' },
+    ],
+  ),
   async run(_parsed, words, io) {
     noArguments(words);
     io.stdout.write(await completionScript());
@@ -149,9 +160,12 @@ const COMPLETION: Command = {
 };
 
 const HELP: Command = {
-  spec: spec('help', 'print the help of mkbundle or of a command', '[COMMAND]', [
-    { line: 'mkbundle help iso', describe: 'the same as mkbundle iso --help' },
-  ]),
+  spec: plainCommand(
+    'help',
+    'print the help of mkbundle or of a command',
+    [{ name: 'COMMAND', optional: true, describe: 'the command to explain' }],
+    [{ line: 'mkbundle help iso', describe: 'the same as mkbundle iso --help' }],
+  ),
   async run(_parsed, words, io) {
     const [name, ...extra] = words;
     noArguments(extra);
@@ -171,9 +185,12 @@ const HELP: Command = {
 };
 
 const VERSION: Command = {
-  spec: spec('version', 'print the version', '', [
-    { line: 'mkbundle version', describe: 'the same as mkbundle --version' },
-  ]),
+  spec: plainCommand(
+    'version',
+    'print the version',
+    [],
+    [{ line: 'mkbundle version', describe: 'the same as mkbundle --version' }],
+  ),
   async run(_parsed, words, io) {
     noArguments(words);
     io.stdout.write(versionLine('mkbundle'));
