@@ -1,164 +1,237 @@
-import yargs, { type Argv } from 'yargs';
-import type { CliArgs } from '../config/options.js';
+import { CFG_KEYS } from '../config/bundle-cfg.js';
+import { type CliArgs, DEFAULTS, KEY_FLAGS } from '../config/options.js';
 import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_SIZE_LIMITS, formatSize } from '../fetch/size-limit.js';
+import { checkValues, last, type ParsedArgs } from './parse.js';
+import { COMMON_OPTIONS, type CommandSpec, camelKey, JSON_OPTION, type OptionSpec, VERBOSE_OPTION } from './spec.js';
+import { suggest } from './suggest.js';
 
-export type Invocation =
-  | { readonly command: 'help'; readonly usage: string }
-  | { readonly command: 'bundle'; readonly args: CliArgs; readonly configFile: string | undefined };
-
-const EPILOG = `Only one of -p and -d may be given, and -t may not be used with -p (a password from
-the config file or the environment is ignored, with a warning, for a prod image).
-Settings come from the command line, then the -c config file (KEY=VALUE lines:
-MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then
-defaults; --dry-run shows where each came from. A flag given twice: the last counts
-(--dpkg-list adds to the list). Sizes: bytes, or with K, M or G (KiB, MiB, GiB);
-a download over its limit stops at once, names the URL and keeps nothing.
-Then build the ISO: mkbundle iso BUNDLE [VERSION] (see mkbundle iso --help).`;
-
-function bundleParser(argv: string[]): Argv {
-  return yargs(argv)
-    .scriptName('mkbundle')
-    .help(false)
-    .version(false)
-    .usage(
-      'Usage: mkbundle -b FILE -m FILE [OPTIONS]\n\nBuilds a gzipped tarfile (the bundle) holding everything needed to build\nan instance of the Razor Microkernel ISO from Tiny Core Linux.',
-    )
-    .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
-    .option('reuse-prev-dl', {
-      alias: 'r',
-      type: 'boolean',
-      describe: 'reuse earlier downloads without asking the network',
-    })
-    .option('builtin-list', { alias: 'b', type: 'string', describe: 'file of extensions to install as builtin' })
-    .option('mirror-list', { alias: 'm', type: 'string', describe: 'file of extensions to add to the TCE mirror' })
-    .option('build-prod-image', {
-      alias: 'p',
-      type: 'boolean',
-      describe: 'build a production bundle (no openssh, no passwd)',
-    })
-    .option('build-debug-image', { alias: 'd', type: 'boolean', describe: 'build a debug bundle (console autologin)' })
-    .option('tc-passwd', { alias: 't', type: 'string', describe: "password for the tc user (default 'test1234')" })
-    .option('config', {
-      alias: 'c',
-      type: 'string',
-      describe: 'read settings from FILE: MK_BUNDLE_*=VALUE and DEB_MIRROR_URL=VALUE lines',
-    })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
-    .option('source', { type: 'string', describe: 'Microkernel project tree (default: current directory)' })
-    .option('out', { type: 'string', describe: 'directory for the bundle (default: build-files)' })
-    .option('cache-dir', { type: 'string', describe: 'download cache (default: $XDG_CACHE_HOME/mkbundle)' })
-    .option('tc-version', { type: 'string', describe: 'Tiny Core major version (default: 4.x)' })
-    .option('arch', { type: 'string', describe: 'x86 or x86_64 (default: x86)' })
-    .option('mirror', { type: 'string', describe: 'extension directory URL (…/tcz), overrides --tc-version/--arch' })
-    .option('iso-url', { type: 'string', describe: 'Core ISO URL' })
-    .option('era', {
-      type: 'string',
-      describe: 'Razor-Microkernel tree of 2012 or 2013 (default: auto, from the source tree)',
-    })
-    .option('gem-source', {
-      type: 'string',
-      describe: 'gem server with a compact index (default: https://rubygems.org)',
-    })
-    .option('rubygems-url', { type: 'string', describe: 'RubyGems tarball URL' })
-    .option('mcollective-url', { type: 'string', describe: 'MCollective tarball URL' })
-    .option('open-vm-tools-url', {
-      type: 'string',
-      describe: "mk-open-vm-tools.tar.gz URL (default: the era's puppetlabs URL)",
-    })
-    .option('dpkg-list', {
-      type: 'string',
-      array: true,
-      nargs: 1,
-      describe: 'Debian Packages.gz URL for .deb entries; repeat for more, the first that has a package wins',
-    })
-    .option('deb-mirror', {
-      type: 'string',
-      describe: 'Debian archive root for .deb entries (default: http://ftp.us.debian.org/debian)',
-    })
-    .option('jobs', { type: 'number', describe: 'parallel downloads (default: 8)' })
-    .option('max-metadata-size', {
-      type: 'string',
-      describe: 'largest .md5.txt, .dep, .info, .list or gem info file (default: 16M)',
-    })
-    .option('max-index-size', {
-      type: 'string',
-      describe: 'largest Packages or gem index: versions, specs.4.8.gz (default: 256M)',
-    })
-    .option('max-payload-size', {
-      type: 'string',
-      describe: 'largest .tcz, .deb, .gem, tarball or Core ISO (default: 1G)',
-    })
-    .option('dry-run', { type: 'boolean', describe: 'print the plan (every URL and where it lands) and stop' })
-    .option('json', { type: 'boolean', describe: 'print the result as JSON' })
-    .option('deps', {
-      type: 'boolean',
-      describe: 'fetch the .dep closure of each extension (--no-deps: only the listed ones)',
-    })
-    .option('passwd-hash', { type: 'string', describe: 'tc password hash: sha512 ($6$, default) or md5 ($1$)' })
-    .epilog(EPILOG)
-    .strict()
-    .exitProcess(false)
-    .wrap(100)
-    .fail((message, error) => {
-      throw error instanceof UsageError ? error : new UsageError(message || String(error));
-    });
+export interface BundleInvocation {
+  readonly args: CliArgs;
+  readonly configFile: string | undefined;
 }
 
-export async function bundleUsage(): Promise<string> {
-  return bundleParser([]).getHelp();
+const limit = (kind: keyof typeof DEFAULT_SIZE_LIMITS, what: string): OptionSpec => ({
+  long: `max-${kind}-size`,
+  value: 'SIZE',
+  describe: `the largest ${what} (default: ${formatSize(DEFAULT_SIZE_LIMITS[kind])})`,
+  group: 'Behaviour',
+});
+
+const OPTIONS: readonly OptionSpec[] = [
+  {
+    long: 'builtin-list',
+    short: 'b',
+    value: 'FILE',
+    describe: 'extensions to install at boot (tmp/builtin/optional/, onboot.lst); required',
+    group: 'Inputs',
+  },
+  {
+    long: 'mirror-list',
+    short: 'm',
+    value: 'FILE',
+    describe: "extensions for the Microkernel's local TCE mirror; required",
+    group: 'Inputs',
+  },
+  {
+    long: 'config',
+    short: 'c',
+    value: 'FILE',
+    describe: 'read settings from FILE: KEY=VALUE lines with the names under Environment',
+    group: 'Inputs',
+  },
+  {
+    long: 'source',
+    value: 'DIR',
+    describe: 'the Microkernel project tree (default: the current directory)',
+    group: 'Inputs',
+  },
+  {
+    long: 'era',
+    value: '2012|2013|auto',
+    describe: 'which Razor-Microkernel tree --source is (default: auto, from the tree)',
+    group: 'Inputs',
+  },
+  {
+    long: 'build-prod-image',
+    short: 'p',
+    describe: 'a production bundle: no openssh, no ssh setup files, login disabled',
+    group: 'Flavour',
+  },
+  {
+    long: 'build-debug-image',
+    short: 'd',
+    describe: 'a debug bundle: console autologin on tty1, mk_conf_debug.yaml as the config',
+    group: 'Flavour',
+  },
+  {
+    long: 'tc-passwd',
+    short: 't',
+    value: 'PASS',
+    describe: `the tc user's password (default: ${DEFAULTS.tcPassword}), stored as a crypt hash, never logged`,
+    group: 'Flavour',
+  },
+  { long: 'passwd-hash', value: 'sha512|md5', describe: 'hash the password as $6$ (default) or $1$', group: 'Flavour' },
+  {
+    long: 'tc-version',
+    value: 'N.x',
+    describe: `the Tiny Core version the mirror and Core ISO URLs are made for (default: ${DEFAULTS.tcVersion})`,
+    group: 'Sources',
+  },
+  {
+    long: 'arch',
+    value: 'x86|x86_64',
+    describe: `the same, for the architecture (default: ${DEFAULTS.arch})`,
+    group: 'Sources',
+  },
+  {
+    long: 'mirror',
+    value: 'URL',
+    describe: 'the extension directory (…/tcz), instead of the derived one',
+    group: 'Sources',
+  },
+  { long: 'iso-url', value: 'URL', describe: 'the Core ISO, instead of the derived one', group: 'Sources' },
+  {
+    long: 'gem-source',
+    value: 'URL',
+    describe: `a gem server with a compact or legacy index (default: ${DEFAULTS.gemSource})`,
+    group: 'Sources',
+  },
+  { long: 'rubygems-url', value: 'URL', describe: 'the RubyGems tarball', group: 'Sources' },
+  { long: 'mcollective-url', value: 'URL', describe: 'the MCollective tarball (2012 trees)', group: 'Sources' },
+  {
+    long: 'open-vm-tools-url',
+    value: 'URL',
+    describe: "mk-open-vm-tools.tar.gz (default: the era's puppetlabs URL)",
+    group: 'Sources',
+  },
+  {
+    long: 'dpkg-list',
+    value: 'URL',
+    repeatable: true,
+    describe: 'a Debian Packages(.gz) index for .deb entries; repeat for more, the first that has a package wins',
+    group: 'Sources',
+  },
+  {
+    long: 'deb-mirror',
+    value: 'URL',
+    describe: `the Debian archive root those indexes point into (default: ${DEFAULTS.debMirror})`,
+    group: 'Sources',
+  },
+  { long: 'out', value: 'DIR', describe: `the directory for the bundle (default: ${DEFAULTS.out})`, group: 'Output' },
+  JSON_OPTION,
+  {
+    long: 'dry-run',
+    describe: 'print the settings, where each came from, and every URL and where it lands; no request',
+    group: 'Output',
+  },
+  {
+    long: 'reuse-prev-dl',
+    short: 'r',
+    describe: 'use what the download cache has without asking the network',
+    group: 'Behaviour',
+  },
+  {
+    long: 'cache-dir',
+    value: 'DIR',
+    describe: 'the download cache (default: $XDG_CACHE_HOME/mkbundle or ~/.cache/mkbundle)',
+    group: 'Behaviour',
+  },
+  {
+    long: 'jobs',
+    value: 'N',
+    number: true,
+    describe: `parallel downloads, 1 to 64 (default: ${DEFAULTS.jobs})`,
+    group: 'Behaviour',
+  },
+  {
+    long: 'deps',
+    negated: true,
+    describe: "only the listed extensions, not their .dep closure (the seed's behaviour)",
+    group: 'Behaviour',
+  },
+  limit('metadata', '.md5.txt, .dep, .info, .list or gem info file'),
+  limit('index', 'Packages or gem index (versions, specs.4.8.gz)'),
+  limit('payload', '.tcz, .deb, .gem, tarball or Core ISO'),
+  VERBOSE_OPTION,
+  ...COMMON_OPTIONS,
+];
+
+const LISTS = '-b additional-build-files/builtin-extensions.lst -m additional-build-files/mirror-extensions.lst';
+
+export const BUNDLE_COMMAND: CommandSpec = {
+  name: 'bundle',
+  program: 'mkbundle [bundle]',
+  summary: 'build the bundle: downloads, the overlay, the bundle tarball (the default command)',
+  synopsis: '-b FILE -m FILE [OPTIONS]',
+  description: [
+    'Builds a gzipped tarfile (the bundle) holding everything needed to build an instance of the Razor Microkernel ISO from Tiny Core Linux. Run it in the Microkernel project tree, or point --source at it.',
+  ],
+  positionals: [],
+  options: OPTIONS,
+  examples: [
+    { line: `mkbundle ${LISTS} -p`, describe: 'a prod bundle: build-files/razor-microkernel-bundle-prod.tar.gz' },
+    { line: `mkbundle -r ${LISTS} -p`, describe: 'the same again from the download cache, without a request' },
+    {
+      line: 'mkbundle -c bundle.cfg --dry-run',
+      describe: 'every setting and where it came from, every URL; no request',
+    },
+  ],
+  notes: [
+    'Only one of -p and -d may be given, and -t may not be used with -p (a password from the config file or the environment is ignored, with a warning, for a prod image).',
+    'Settings come from the command line, then the -c config file (KEY=VALUE lines: MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then defaults; --dry-run shows where each came from. A flag given twice: the last counts (--dpkg-list adds to the list). Sizes: bytes, or with K, M or G (KiB, MiB, GiB); a download over its limit stops at once, names the URL and keeps nothing.',
+  ],
+};
+
+/** The config file and environment keys, each with its value and the flag it stands in for. */
+export function bundleEnvironment(): readonly (readonly [string, string])[] {
+  return CFG_KEYS.map((key) => {
+    const { flag, values } = KEY_FLAGS[key];
+    const option = OPTIONS.find((o) => `--${o.long}` === flag);
+    return [`${key}=${values ?? option?.value ?? ''}`, `as ${flag}`] as const;
+  });
 }
 
-/** Parses argv into what to do; every mistake is a UsageError. */
-export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
-  const parsed = await bundleParser([...argv]).parseAsync();
-  if (parsed.help) return { command: 'help', usage: await bundleUsage() };
-  // A flag given twice comes as an array: the last one counts, as in the original's getopt loop.
-  const last = (value: unknown) => (Array.isArray(value) ? value[value.length - 1] : value);
+/** Options that are not settings: read here, or by the program before the command runs. */
+const NOT_ARGS = new Set(['config', 'help', 'version']);
+
+/** A stray word: a command given after bundle options, a misspelt command, or just one too many. */
+function strayWord(word: string, commands: readonly CommandSpec[]): UsageError {
+  const command = commands.find((c) => c.name === word);
+  if (command !== undefined) {
+    return new UsageError(
+      `${quoted(word)} is a command: it comes first, as in ${command.program} ${command.synopsis}`.trimEnd(),
+    );
+  }
+  const near = suggest(
+    word,
+    commands.map((c) => c.name),
+  );
+  if (near !== undefined) return new UsageError(`unknown command ${quoted(word)} (did you mean '${near}'?)`);
+  return new UsageError(`unexpected argument ${quoted(word)}`);
+}
+
+/**
+ * What the bundle command was given: only the flags the user gave are set.
+ * `words` are the positionals; `commands` the other commands, for the hints.
+ */
+export function bundleInvocation(
+  parsed: ParsedArgs,
+  words: readonly string[],
+  commands: readonly CommandSpec[],
+): BundleInvocation {
+  const [stray] = words;
+  if (stray !== undefined) throw strayWord(stray, commands);
+  checkValues(parsed, BUNDLE_COMMAND, ['tc-passwd']);
   const jobs = last(parsed.jobs);
   if (jobs !== undefined && !Number.isInteger(jobs)) throw new UsageError('--jobs: expected a whole number');
-  const stray = parsed._;
-  if (stray.length > 0) throw new UsageError(`unexpected argument ${quoted(String(stray[0]))}`);
-  const pick = <K extends keyof CliArgs>(key: K, value: unknown): Partial<CliArgs> =>
-    last(value) === undefined ? {} : ({ [key]: last(value) } as Partial<CliArgs>);
-  const args: CliArgs = {
-    ...pick('builtinList', parsed.builtinList),
-    ...pick('mirrorList', parsed.mirrorList),
-    ...pick('reusePrevDl', parsed.reusePrevDl),
-    ...pick('buildProdImage', parsed.buildProdImage),
-    ...pick('buildDebugImage', parsed.buildDebugImage),
-    ...pick('tcPasswd', parsed.tcPasswd),
-    ...pick('verbose', parsed.verbose),
-    ...pick('source', parsed.source),
-    ...pick('out', parsed.out),
-    ...pick('cacheDir', parsed.cacheDir),
-    ...pick('tcVersion', parsed.tcVersion),
-    ...pick('arch', parsed.arch),
-    ...pick('era', parsed.era),
-    ...pick('mirror', parsed.mirror),
-    ...pick('isoUrl', parsed.isoUrl),
-    ...pick('gemSource', parsed.gemSource),
-    ...pick('rubygemsUrl', parsed.rubygemsUrl),
-    ...pick('mcollectiveUrl', parsed.mcollectiveUrl),
-    ...pick('openVmToolsUrl', parsed.openVmToolsUrl),
-    ...(Array.isArray(parsed.dpkgList) ? { dpkgList: parsed.dpkgList.map(String) } : {}),
-    ...pick('debMirror', parsed.debMirror),
-    ...pick('jobs', parsed.jobs),
-    ...pick('dryRun', parsed.dryRun),
-    ...pick('json', parsed.json),
-    ...pick('deps', parsed.deps),
-    ...pick('passwdHash', parsed.passwdHash),
-    ...pick('maxMetadataSize', parsed.maxMetadataSize),
-    ...pick('maxIndexSize', parsed.maxIndexSize),
-    ...pick('maxPayloadSize', parsed.maxPayloadSize),
-  };
-  for (const [key, value] of Object.entries(args)) {
-    const empty = typeof value === 'string' ? value === '' : Array.isArray(value) && value.includes('');
-    if (empty && key !== 'tcPasswd') {
-      throw new UsageError(`option '--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}' needs a value`);
-    }
+  // CliArgs has each setting under its option's camelCase key.
+  const args: Record<string, unknown> = {};
+  for (const option of OPTIONS) {
+    const key = camelKey(option.long);
+    const value = option.repeatable ? parsed[key] : last(parsed[key]);
+    if (!NOT_ARGS.has(option.long) && value !== undefined) args[key] = value;
   }
-  const configFile = last(parsed.config) as string | undefined;
-  if (configFile === '') throw new UsageError("option '-c' needs a value");
-  return { command: 'bundle', args, configFile };
+  return { args: args as CliArgs, configFile: last(parsed.config) as string | undefined };
 }

@@ -1,6 +1,9 @@
-import yargs, { type Argv } from 'yargs';
+import { existsSync } from 'node:fs';
+import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { ENCODERS, type Encoder } from '../initramfs/compress.js';
+import { checkValues, last, type ParsedArgs } from './parse.js';
+import { COMMON_OPTIONS, type CommandSpec, JSON_OPTION, type OptionSpec, VERBOSE_OPTION } from './spec.js';
 
 export interface IsoArgs {
   readonly bundle: string;
@@ -15,10 +18,6 @@ export interface IsoArgs {
   readonly verbose: boolean;
 }
 
-export type IsoInvocation =
-  | { readonly command: 'help'; readonly usage: string }
-  | { readonly command: 'iso'; readonly args: IsoArgs };
-
 /**
  * `mkbundle iso BUNDLE [VERSION]` and, inside an unpacked bundle,
  * `./rebuild-iso [VERSION]` (the bundle is the launcher's directory).
@@ -27,77 +26,101 @@ export type IsoProgram =
   | { readonly name: 'mkbundle iso' }
   | { readonly name: 'rebuild-iso'; readonly bundleDir: string };
 
-function parser(program: IsoProgram, argv: string[]): Argv {
-  const positional = program.name === 'mkbundle iso' ? 'BUNDLE [VERSION]' : '[VERSION]';
-  return yargs(argv)
-    .scriptName(program.name)
-    .help(false)
-    .version(false)
-    .usage(
-      `Usage: ${program.name} ${positional} [OPTIONS]\n\nRebuilds Tiny Core's core.gz with the bundle's overlay merged in (rootless) and\nwrites the bootable ISO rz_mk_{dev,prod,debug}-image.VERSION.iso.${
-        program.name === 'mkbundle iso' ? '\nBUNDLE is a bundle .tar.gz or an unpacked bundle directory.' : ''
-      }\nVERSION defaults to the version the bundle recorded (git describe of the source tree\nwhen the bundle was built); a VERSION given replaces it. The bundle's files are checked\nagainst bundle.json first; the ISO and its manifest appear together or not at all.`,
-    )
-    .option('help', { alias: 'h', type: 'boolean', describe: 'print usage for this command' })
-    .option('out', { type: 'string', describe: 'directory for the ISO and its manifest (default: current directory)' })
-    .option('compress', {
-      type: 'string',
-      describe:
-        'core.gz encoder: libdeflate (level 12, the default), advdef (-z4, slow) or gzip (-9); the first two are kept only when smaller than gzip -9. By default, without the native addon: advdef when installed, else gzip',
-    })
-    .option('verify', {
-      type: 'boolean',
-      describe:
-        "check the Core ISO, the dependency tarballs, COPYING and LICENSE against bundle.json's SHA-256s first (--no-verify: for a bundle edited on purpose)",
-    })
-    .option('recompress', { type: 'boolean', describe: '--no-recompress: the same as --compress gzip' })
-    .option('json', { type: 'boolean', describe: 'print the result as JSON' })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
-    .strictOptions()
-    .parserConfiguration({ 'parse-positional-numbers': false, 'duplicate-arguments-array': false })
-    .exitProcess(false)
-    .wrap(100)
-    .fail((message, error) => {
-      throw error instanceof UsageError ? error : new UsageError(message || String(error));
-    });
-}
+const OPTIONS: readonly OptionSpec[] = [
+  {
+    long: 'out',
+    value: 'DIR',
+    describe: 'the directory for the ISO and its manifest (default: the current directory)',
+    group: 'Output',
+  },
+  JSON_OPTION,
+  {
+    long: 'compress',
+    value: ENCODERS.join('|'),
+    describe:
+      'core.gz encoder: libdeflate (level 12, the default), advdef (-z4, slow) or gzip (-9); the first two are kept only when smaller than gzip -9. By default, without the native addon: advdef when installed, else gzip',
+    group: 'Behaviour',
+  },
+  {
+    long: 'verify',
+    negated: true,
+    describe:
+      "do not check the Core ISO, the dependency tarballs, COPYING and LICENSE against bundle.json's SHA-256s first (for a bundle edited on purpose)",
+    group: 'Behaviour',
+  },
+  { long: 'recompress', negated: true, describe: 'the same as --compress gzip', group: 'Behaviour' },
+  VERBOSE_OPTION,
+  ...COMMON_OPTIONS,
+];
 
-export async function isoUsage(program: IsoProgram): Promise<string> {
-  return parser(program, []).getHelp();
-}
-
-export async function parseIsoArgv(program: IsoProgram, argv: readonly string[]): Promise<IsoInvocation> {
-  const parsed = (await parser(program, [...argv]).parseAsync()) as {
-    help?: boolean;
-    out?: string;
-    compress?: string;
-    recompress?: boolean;
-    verify?: boolean;
-    json?: boolean;
-    verbose?: boolean;
-    _: (string | number)[];
+/** The one spec of both programs, so that `mkbundle iso --help` and `./rebuild-iso --help` say the same. */
+export function isoCommand(program: IsoProgram): CommandSpec {
+  const mkbundle = program.name === 'mkbundle iso';
+  const example = (args: string) => (mkbundle ? `mkbundle iso ${args}` : `./rebuild-iso ${args}`);
+  const bundle = mkbundle ? 'build-files/razor-microkernel-bundle-prod.tar.gz ' : '';
+  return {
+    name: 'iso',
+    program: mkbundle ? 'mkbundle iso' : 'rebuild-iso',
+    summary: 'build the bootable ISO and its manifest from a bundle',
+    synopsis: `${mkbundle ? 'BUNDLE ' : ''}[VERSION] [OPTIONS]`,
+    description: [
+      "Rebuilds Tiny Core's core.gz with the bundle's overlay merged in (rootless) and writes the bootable ISO rz_mk_{dev,prod,debug}-image.VERSION.iso.",
+      "The bundle's files are checked against bundle.json first; the ISO and its manifest appear together or not at all.",
+    ],
+    positionals: [
+      ...(mkbundle ? [{ name: 'BUNDLE', describe: 'a bundle .tar.gz, or an unpacked bundle directory' }] : []),
+      {
+        name: 'VERSION',
+        optional: true,
+        describe:
+          'the version in the ISO and its name; defaults to the version the bundle recorded (git describe of the source tree when the bundle was built); a VERSION given replaces it',
+      },
+    ],
+    options: OPTIONS,
+    examples: [
+      { line: example(`${bundle}0.9.0.1`), describe: 'rz_mk_prod-image.0.9.0.1.iso and its .manifest, here' },
+      { line: example(`${bundle}--out /srv/tftp --compress advdef`), describe: 'the recorded version, into /srv/tftp' },
+    ],
+    notes: [
+      mkbundle
+        ? 'In an unpacked bundle, ./rebuild-iso [VERSION] does the same with the same options, with only Node.js and xorriso installed.'
+        : 'The same as mkbundle iso with this directory as the bundle.',
+      'VERSION, given or recorded: at most 64 bytes, no /, no control characters, no leading - or white space at either end.',
+    ],
   };
-  if (parsed.help) return { command: 'help', usage: await isoUsage(program) };
-  const positionals = parsed._.map(String);
-  const [bundle, version, ...extra] =
-    program.name === 'mkbundle iso' ? positionals : [program.bundleDir, ...positionals];
+}
+
+const looksLikeVersion = (word: string) => /^v?\d+(\.\d+)*([+-][\w.+-]*)?$/.test(word);
+
+/** `mkbundle iso 0.9.0.1 BUNDLE`: the two the other way round. */
+function swapped(bundle: string, version: string | undefined): UsageError | undefined {
+  if (version === undefined || existsSync(bundle) || !existsSync(version) || !looksLikeVersion(bundle)) return;
+  return new UsageError(
+    `${quoted(bundle)} is not a bundle: did you mean mkbundle iso ${quoted(version)} ${quoted(bundle)}?`,
+  );
+}
+
+/** What the ISO stage was given; `words` are the positionals after the command word. */
+export function isoInvocation(program: IsoProgram, parsed: ParsedArgs, words: readonly string[]): IsoArgs {
+  const [bundle, version, ...extra] = program.name === 'mkbundle iso' ? words : [program.bundleDir, ...words];
   if (bundle === undefined || extra.length > 0) {
     const what = program.name === 'mkbundle iso' ? 'a bundle and at most a VERSION' : 'at most a VERSION';
-    throw new UsageError(`expected ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`);
+    throw new UsageError(`expected ${what}, got ${words.length} argument${words.length === 1 ? '' : 's'}`);
   }
-  if (parsed.out === '') throw new UsageError("option '--out' needs a value");
-  const compress = compressArg(parsed.compress, parsed.recompress);
+  if (program.name === 'mkbundle iso') {
+    const error = swapped(bundle, version);
+    if (error !== undefined) throw error;
+  }
+  checkValues(parsed, isoCommand(program), ['compress']);
+  const compress = compressArg(last(parsed.compress) as string | undefined, last(parsed.recompress) as boolean);
   return {
-    command: 'iso',
-    args: {
-      bundle,
-      version,
-      out: parsed.out ?? '.',
-      compress,
-      verify: parsed.verify ?? true,
-      json: parsed.json ?? false,
-      verbose: parsed.verbose ?? false,
-    },
+    bundle,
+    version,
+    out: (last(parsed.out) as string | undefined) ?? '.',
+    compress,
+    verify: (last(parsed.verify) as boolean | undefined) ?? true,
+    json: (last(parsed.json) as boolean | undefined) ?? false,
+    verbose: (last(parsed.verbose) as boolean | undefined) ?? false,
   };
 }
 

@@ -2,7 +2,11 @@ import type { Writable } from 'node:stream';
 import { escapeUnsafe, jsonText } from '../config/quote.js';
 import { MkbundleError, UsageError } from '../errors.js';
 import { type IsoResult, runIso } from '../rebuild/run.js';
-import { type IsoProgram, isoUsage, parseIsoArgv } from './iso-args.js';
+import { toolVersion } from '../version.js';
+import { INTERNAL_EXIT } from './exit-codes.js';
+import { formatHelp } from './help.js';
+import { type IsoArgs, type IsoProgram, isoCommand, isoInvocation } from './iso-args.js';
+import { checkOptions, last, parseOptions } from './parse.js';
 import { cliReporter, formatBytes } from './progress.js';
 
 export interface Io {
@@ -38,13 +42,7 @@ function isoSummary(result: IsoResult): string {
   ].join('\n');
 }
 
-export async function iso(program: IsoProgram, argv: readonly string[], io: Io): Promise<number> {
-  const invocation = await parseIsoArgv(program, argv);
-  if (invocation.command === 'help') {
-    io.stdout.write(`${invocation.usage}\n`);
-    return 0;
-  }
-  const { args } = invocation;
+export async function iso(args: IsoArgs, io: Io): Promise<number> {
   const report = cliReporter(io.stderr, io.env, args.json);
   let result: IsoResult;
   try {
@@ -59,17 +57,19 @@ export async function iso(program: IsoProgram, argv: readonly string[], io: Io):
   return 0;
 }
 
+/** Where a usage mistake points for help, and the exit status it gets (diff's is 2: its 1 says the two differ). */
+export interface UsageHint {
+  /** The command line that prints the help, e.g. `mkbundle iso --help`. */
+  readonly help: string;
+  readonly exitCode?: number;
+}
+
 /**
- * Maps an error to one line on stderr (and the usage for a UsageError) and an exit status.
+ * Maps an error to one line on stderr (a UsageError adds where help is) and an exit status.
  * Call sites quote what they cite; escapeUnsafe is the guard for messages that are not
  * ours (a library's, an unexpected error's).
  */
-export async function failure(
-  error: unknown,
-  argv: readonly string[],
-  io: Io,
-  usage: () => Promise<string>,
-): Promise<number> {
+export async function failure(error: unknown, argv: readonly string[], io: Io, usage: UsageHint): Promise<number> {
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const name = io.program ?? 'mkbundle';
   const message = escapeUnsafe(error instanceof Error ? error.message : String(error));
@@ -78,8 +78,8 @@ export async function failure(
     io.stdout.write(`${jsonText({ ok: false, error: message, kind })}\n`);
   }
   if (error instanceof UsageError) {
-    io.stderr.write(`${name}: error: ${message}\n\n${await usage()}\n`);
-    return error.exitCode;
+    io.stderr.write(`${name}: error: ${message}\nsee '${usage.help}'\n`);
+    return usage.exitCode ?? error.exitCode;
   }
   if (error instanceof MkbundleError) {
     io.stderr.write(`${name}: ${message}\n${errorLine(error, verbose)}`);
@@ -89,16 +89,33 @@ export async function failure(
   const stack = verbose && error instanceof Error ? error.stack : undefined;
   const detail = stack === undefined ? message : stack.split('\n').map(escapeUnsafe).join('\n');
   io.stderr.write(`${name}: internal error: ${detail}\n`);
-  return 70;
+  return INTERNAL_EXIT;
 }
 
-/** `./rebuild-iso VERSION` inside an unpacked bundle. */
+/** What `--version` prints: the tool's own name and version, as bundle.json records it. */
+export function versionLine(program: string): string {
+  const tool = `mkbundle ${toolVersion()}`;
+  return program === 'mkbundle' ? `${tool}\n` : `${program} (${tool})\n`;
+}
+
+/** `./rebuild-iso [VERSION]` inside an unpacked bundle: `mkbundle iso` with the bundle as its directory. */
 export async function rebuildIsoMain(bundleDir: string, argv: readonly string[], io: Io): Promise<number> {
   const program: IsoProgram = { name: 'rebuild-iso', bundleDir };
+  const spec = isoCommand(program);
   const named = { ...io, program: 'rebuild-iso' };
   try {
-    return await iso(program, argv, named);
+    const parsed = await parseOptions(argv, spec);
+    if (last(parsed.help)) {
+      io.stdout.write(formatHelp(spec));
+      return 0;
+    }
+    if (last(parsed.version)) {
+      io.stdout.write(versionLine('rebuild-iso'));
+      return 0;
+    }
+    checkOptions(parsed, spec, argv);
+    return await iso(isoInvocation(program, parsed, parsed._.map(String)), named);
   } catch (error) {
-    return failure(error, argv, named, () => isoUsage(program));
+    return failure(error, argv, named, { help: './rebuild-iso --help' });
   }
 }

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
 import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
 import { resolveBundleOptions } from '../config/options.js';
@@ -7,19 +7,30 @@ import { formatOrigins } from '../config/origins.js';
 import { jsonText, quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { formatPlan } from '../plan/format.js';
-import { bundleUsage, type Invocation, parseArgv } from './args.js';
-import { type IsoProgram, isoUsage } from './iso-args.js';
-import { failure, type Io, iso } from './iso-main.js';
+import { BUNDLE_COMMAND, type BundleInvocation, bundleEnvironment, bundleInvocation } from './args.js';
+import { COMPLETION_FLAG, completionScript, completions } from './completion.js';
+import { DIFF_COMMAND } from './diff-command.js';
+import { formatHelp } from './help.js';
+import { INSPECT_COMMAND } from './inspect-command.js';
+import { isoCommand, isoInvocation } from './iso-args.js';
+import { failure, type Io, iso, versionLine } from './iso-main.js';
+import { checkOptions, last } from './parse.js';
+import { type Command, chooseCommand } from './program.js';
 import { cliReporter, formatBytes } from './progress.js';
+import { COMMON_OPTIONS, type CommandSpec } from './spec.js';
+import { suggest } from './suggest.js';
+import { VERIFY_COMMAND } from './verify-command.js';
 
 export type { Io };
 
-async function readable(file: string): Promise<boolean> {
+/** Why `file` is not a readable file, or undefined when it is one. */
+async function unreadable(file: string): Promise<string | undefined> {
   try {
+    if ((await stat(file)).isDirectory()) return 'a directory';
     await access(file, constants.R_OK);
-    return true;
+    return undefined;
   } catch {
-    return false;
+    return 'missing or unreadable';
   }
 }
 
@@ -34,16 +45,16 @@ async function readCfg(file: string | undefined): Promise<CfgFile | CfgValues> {
   return parseBundleCfg(text, file);
 }
 
-async function loadOptions(invocation: Extract<Invocation, { command: 'bundle' }>, env: NodeJS.ProcessEnv) {
+async function loadOptions(invocation: BundleInvocation, env: NodeJS.ProcessEnv) {
   const cfg = await readCfg(invocation.configFile);
   const options = resolveBundleOptions(invocation.args, cfgFromEnv(env), cfg);
   for (const [what, file] of [
     ['builtin-list', options.builtinList],
     ['mirror-list', options.mirrorList],
   ] as const) {
-    if (!(await readable(file))) {
-      throw new UsageError(`the '${what}' value must be a readable file: ${quoted(file)}`);
-    }
+    const why = await unreadable(file);
+    if (why !== undefined)
+      throw new UsageError(`the '${what}' value must be a readable file: ${quoted(file)} is ${why}`);
   }
   return options;
 }
@@ -65,7 +76,7 @@ function jsonResult(result: BundleResult): string {
   return `${jsonText({ ok: true, ...result }, 2)}\n`;
 }
 
-async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io: Io): Promise<number> {
+async function bundle(invocation: BundleInvocation, io: Io): Promise<number> {
   const options = await loadOptions(invocation, io.env);
   const report = cliReporter(io.stderr, io.env, options.json);
   let result: BundleResult;
@@ -91,24 +102,152 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
   return 0;
 }
 
+/** The spec of a command that takes only -h and -V. */
+const plainCommand = (
+  name: string,
+  summary: string,
+  positionals: CommandSpec['positionals'],
+  examples: CommandSpec['examples'],
+): CommandSpec => ({
+  name,
+  program: `mkbundle ${name}`,
+  summary,
+  synopsis: positionals.map((p) => (p.optional ? `[${p.name}]` : p.name)).join(' '),
+  description: [`${summary[0]?.toUpperCase()}${summary.slice(1)}.`],
+  positionals,
+  options: COMMON_OPTIONS,
+  examples,
+  notes: [],
+});
+
+const noArguments = (words: readonly string[]) => {
+  if (words.length > 0) throw new UsageError(`unexpected argument ${quoted(words[0] ?? '')}`);
+};
+
+const BUNDLE: Command = {
+  spec: BUNDLE_COMMAND,
+  run: (parsed, words, io) =>
+    bundle(
+      bundleInvocation(
+        parsed,
+        words,
+        COMMANDS.slice(1).map((c) => c.spec),
+      ),
+      io,
+    ),
+};
+
+const ISO: Command = {
+  spec: isoCommand({ name: 'mkbundle iso' }),
+  run: (parsed, words, io) => iso(isoInvocation({ name: 'mkbundle iso' }, parsed, words), io),
+};
+
+const COMPLETION: Command = {
+  spec: plainCommand(
+    'completion',
+    'print the bash completion script',
+    [],
+    [
+      { line: 'source <(mkbundle completion)', describe: 'complete mkbundle in this shell' },
+      { line: 'mkbundle completion >> ~/.bashrc', describe: 'and in every new one' },
+    ],
+  ),
+  async run(_parsed, words, io) {
+    noArguments(words);
+    io.stdout.write(await completionScript());
+    return 0;
+  },
+};
+
+const HELP: Command = {
+  spec: plainCommand(
+    'help',
+    'print the help of mkbundle or of a command',
+    [{ name: 'COMMAND', optional: true, describe: 'the command to explain' }],
+    [{ line: 'mkbundle help iso', describe: 'the same as mkbundle iso --help' }],
+  ),
+  async run(_parsed, words, io) {
+    const [name, ...extra] = words;
+    noArguments(extra);
+    const command = name === undefined ? BUNDLE : COMMANDS.find((c) => c.spec.name === name);
+    if (command === undefined) {
+      const near = suggest(
+        name ?? '',
+        COMMANDS.map((c) => c.spec.name),
+      );
+      throw new UsageError(
+        `unknown command ${quoted(name ?? '')}${near === undefined ? '' : ` (did you mean '${near}'?)`}`,
+      );
+    }
+    io.stdout.write(helpText(command));
+    return 0;
+  },
+};
+
+const VERSION: Command = {
+  spec: plainCommand(
+    'version',
+    'print the version',
+    [],
+    [{ line: 'mkbundle version', describe: 'the same as mkbundle --version' }],
+  ),
+  async run(_parsed, words, io) {
+    noArguments(words);
+    io.stdout.write(versionLine('mkbundle'));
+    return 0;
+  },
+};
+
+/** Every command; the first is the default. */
+export const COMMANDS: readonly Command[] = [
+  BUNDLE,
+  ISO,
+  INSPECT_COMMAND,
+  VERIFY_COMMAND,
+  DIFF_COMMAND,
+  COMPLETION,
+  HELP,
+  VERSION,
+];
+
+/** A command's `--help`; the default command's is mkbundle's own, with the other commands and the environment. */
+export function helpText(command: Command): string {
+  if (command !== BUNDLE) return formatHelp(command.spec);
+  return formatHelp(command.spec, { commands: COMMANDS.map((c) => c.spec), environment: bundleEnvironment() });
+}
+
 /** Runs mkbundle; returns the exit status. Errors are one line on stderr. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  if (argv[0] === 'iso') {
-    const program: IsoProgram = { name: 'mkbundle iso' };
-    try {
-      return await iso(program, argv.slice(1), io);
-    } catch (error) {
-      return failure(error, argv, io, () => isoUsage(program));
-    }
-  }
+  let command = BUNDLE;
   try {
-    const invocation = await parseArgv(argv);
-    if (invocation.command === 'help') {
-      io.stdout.write(`${invocation.usage}\n`);
+    if (argv[0] === COMPLETION_FLAG) {
+      const words = completions(
+        argv.slice(1),
+        COMMANDS.map((c) => c.spec),
+      );
+      io.stdout.write(words.map((w) => `${w}\n`).join(''));
       return 0;
     }
-    return await bundle(invocation, io);
+    const chosen = await chooseCommand(argv, COMMANDS, (selected) => {
+      command = selected;
+    });
+    command = chosen.command;
+    if (last(chosen.parsed.help)) {
+      io.stdout.write(helpText(command));
+      return 0;
+    }
+    if (last(chosen.parsed.version)) {
+      io.stdout.write(versionLine('mkbundle'));
+      return 0;
+    }
+    checkOptions(chosen.parsed, command.spec, argv);
+    return await command.run(chosen.parsed, chosen.words, io);
   } catch (error) {
-    return failure(error, argv, io, bundleUsage);
+    // help's mistake is a command name: the list of them is mkbundle's own help.
+    const help = command === HELP ? 'mkbundle --help' : `mkbundle ${command.spec.name} --help`;
+    return failure(error, argv, io, {
+      help,
+      ...(command.usageExit === undefined ? {} : { exitCode: command.usageExit }),
+    });
   }
 }

@@ -3,7 +3,7 @@ import { DEFAULT_SIZE_LIMITS, type DownloadKind, limitFlag, type SizeLimits } fr
 import { ERAS, type Era } from '../overlay/era.js';
 import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
 import type { CfgFile, CfgKey, CfgValues } from './bundle-cfg.js';
-import { type Flavour, isFlavour } from './flavour.js';
+import { FLAVOURS, type Flavour, isFlavour } from './flavour.js';
 import { quoted } from './quote.js';
 import { parseSize } from './size.js';
 import { sourceUrl } from './url.js';
@@ -134,6 +134,33 @@ const LIMIT_SETTINGS: Readonly<
   payload: ['maxPayloadSize', 'MK_BUNDLE_MAX_PAYLOAD_SIZE'],
 };
 
+/**
+ * The command-line flag each config file and environment key stands in for
+ * (messages about a command-line value name it; help and the man page list
+ * the keys from here), and its values where the flag's are not the same.
+ */
+export const KEY_FLAGS: Readonly<Record<CfgKey, { readonly flag: string; readonly values?: string }>> = {
+  MK_BUNDLE_BUILTIN_LIST: { flag: '--builtin-list' },
+  MK_BUNDLE_MIRROR_LIST: { flag: '--mirror-list' },
+  MK_BUNDLE_TC_PASSWD: { flag: '--tc-passwd' },
+  MK_BUNDLE_RE_USE_PREV_DL: { flag: '--reuse-prev-dl', values: 'yes|no' },
+  MK_BUNDLE_TYPE: { flag: '--build-prod-image, --build-debug-image', values: FLAVOURS.join('|') },
+  MK_BUNDLE_TCL_MIRROR_URI: { flag: '--mirror' },
+  MK_BUNDLE_TCL_ISO_URL: { flag: '--iso-url' },
+  MK_BUNDLE_RUBY_GEMS_URL: { flag: '--rubygems-url' },
+  MK_BUNDLE_OPEN_VM_TOOLS_URL: { flag: '--open-vm-tools-url' },
+  MK_BUNDLE_GEM_SERVER_URI: { flag: '--gem-source' },
+  DEB_MIRROR_URL: { flag: '--deb-mirror' },
+  MK_BUNDLE_DPKG_LIST: { flag: '--dpkg-list', values: "'URL URL…'" },
+  MK_BUNDLE_MCOLLECTIVE_URL: { flag: '--mcollective-url' },
+  MK_BUNDLE_TC_VERSION: { flag: '--tc-version' },
+  MK_BUNDLE_ARCH: { flag: '--arch' },
+  MK_BUNDLE_ERA: { flag: '--era' },
+  MK_BUNDLE_MAX_METADATA_SIZE: { flag: limitFlag('metadata') },
+  MK_BUNDLE_MAX_INDEX_SIZE: { flag: limitFlag('index') },
+  MK_BUNDLE_MAX_PAYLOAD_SIZE: { flag: limitFlag('payload') },
+};
+
 export const DEFAULTS = {
   tcPassword: 'test1234',
   tcVersion: '4.x',
@@ -211,8 +238,8 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
   const origins: Partial<Record<Setting, Origin>> = {};
   const files = (key: CfgKey) => fromFiles(key, env, cfg);
   /** The command line's value (named by its flag), else the file's or the environment's. */
-  const lookup = (value: string | undefined, flag: string, key: CfgKey): Found | undefined =>
-    value === undefined ? files(key) : { value, origin: 'command line', label: flag };
+  const lookup = (value: string | undefined, key: CfgKey): Found | undefined =>
+    value === undefined ? files(key) : { value, origin: 'command line', label: KEY_FLAGS[key].flag };
   const take = <T>(setting: Setting, found: Found | undefined, parse: (found: Found) => T, fallback: T): T => {
     origins[setting] = found?.origin ?? 'default';
     return found === undefined ? fallback : parse(found);
@@ -224,13 +251,8 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
   const text = (found: Found) => found.value;
   const url = (found: Found) => sourceUrl(found.value, found.label);
 
-  const builtinList = take(
-    'builtinList',
-    lookup(cli.builtinList, '--builtin-list', 'MK_BUNDLE_BUILTIN_LIST'),
-    text,
-    '',
-  );
-  const mirrorList = take('mirrorList', lookup(cli.mirrorList, '--mirror-list', 'MK_BUNDLE_MIRROR_LIST'), text, '');
+  const builtinList = take('builtinList', lookup(cli.builtinList, 'MK_BUNDLE_BUILTIN_LIST'), text, '');
+  const mirrorList = take('mirrorList', lookup(cli.mirrorList, 'MK_BUNDLE_MIRROR_LIST'), text, '');
   if (!builtinList || !mirrorList) {
     throw new UsageError("the 'builtin-list' and 'mirror-list' must both be specified (-b FILE -m FILE)");
   }
@@ -262,7 +284,7 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
         );
   const limit = (kind: DownloadKind): number => {
     const [arg, key] = LIMIT_SETTINGS[kind];
-    const found = lookup(cli[arg], limitFlag(kind), key);
+    const found = lookup(cli[arg], key);
     return take(`limits.${kind}`, found, (f) => labelled(f, parseSize), DEFAULT_SIZE_LIMITS[kind]);
   };
   const limits: SizeLimits = { metadata: limit('metadata'), index: limit('index'), payload: limit('payload') };
@@ -276,53 +298,33 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     cacheDir: cliOnly<string | undefined>('cacheDir', cli.cacheDir, undefined),
     tcVersion: take(
       'tcVersion',
-      lookup(cli.tcVersion, '--tc-version', 'MK_BUNDLE_TC_VERSION'),
+      lookup(cli.tcVersion, 'MK_BUNDLE_TC_VERSION'),
       (f) => labelled(f, parseTcVersion),
       parseTcVersion(DEFAULTS.tcVersion),
     ),
-    arch: take('arch', lookup(cli.arch, '--arch', 'MK_BUNDLE_ARCH'), (f) => labelled(f, parseTcArch), DEFAULTS.arch),
-    era: take('era', lookup(cli.era, '--era', 'MK_BUNDLE_ERA'), parseEra, DEFAULTS.era),
+    arch: take('arch', lookup(cli.arch, 'MK_BUNDLE_ARCH'), (f) => labelled(f, parseTcArch), DEFAULTS.arch),
+    era: take('era', lookup(cli.era, 'MK_BUNDLE_ERA'), parseEra, DEFAULTS.era),
     urls: {
-      mirror: take<string | undefined>(
-        'urls.mirror',
-        lookup(cli.mirror, '--mirror', 'MK_BUNDLE_TCL_MIRROR_URI'),
-        url,
-        undefined,
-      ),
-      iso: take<string | undefined>(
-        'urls.iso',
-        lookup(cli.isoUrl, '--iso-url', 'MK_BUNDLE_TCL_ISO_URL'),
-        url,
-        undefined,
-      ),
-      gemSource: take(
-        'urls.gemSource',
-        lookup(cli.gemSource, '--gem-source', 'MK_BUNDLE_GEM_SERVER_URI'),
-        url,
-        DEFAULTS.gemSource,
-      ),
-      rubygems: take(
-        'urls.rubygems',
-        lookup(cli.rubygemsUrl, '--rubygems-url', 'MK_BUNDLE_RUBY_GEMS_URL'),
-        url,
-        DEFAULTS.rubygems,
-      ),
+      mirror: take<string | undefined>('urls.mirror', lookup(cli.mirror, 'MK_BUNDLE_TCL_MIRROR_URI'), url, undefined),
+      iso: take<string | undefined>('urls.iso', lookup(cli.isoUrl, 'MK_BUNDLE_TCL_ISO_URL'), url, undefined),
+      gemSource: take('urls.gemSource', lookup(cli.gemSource, 'MK_BUNDLE_GEM_SERVER_URI'), url, DEFAULTS.gemSource),
+      rubygems: take('urls.rubygems', lookup(cli.rubygemsUrl, 'MK_BUNDLE_RUBY_GEMS_URL'), url, DEFAULTS.rubygems),
       mcollective: take(
         'urls.mcollective',
-        lookup(cli.mcollectiveUrl, '--mcollective-url', 'MK_BUNDLE_MCOLLECTIVE_URL'),
+        lookup(cli.mcollectiveUrl, 'MK_BUNDLE_MCOLLECTIVE_URL'),
         url,
         DEFAULTS.mcollective,
       ),
       openVmTools: take<string | undefined>(
         'urls.openVmTools',
-        lookup(cli.openVmToolsUrl, '--open-vm-tools-url', 'MK_BUNDLE_OPEN_VM_TOOLS_URL'),
+        lookup(cli.openVmToolsUrl, 'MK_BUNDLE_OPEN_VM_TOOLS_URL'),
         url,
         undefined,
       ),
     },
     debian: {
       packageLists,
-      mirror: take('debian.mirror', lookup(cli.debMirror, '--deb-mirror', 'DEB_MIRROR_URL'), url, DEFAULTS.debMirror),
+      mirror: take('debian.mirror', lookup(cli.debMirror, 'DEB_MIRROR_URL'), url, DEFAULTS.debMirror),
     },
     jobs,
     limits,

@@ -1,5 +1,5 @@
 import { existsSync, type Stats } from 'node:fs';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractTar } from '../archive/tar-extract.js';
 import { type BundleManifest, MANIFEST_FORMAT, MANIFEST_NAME } from '../bundle/manifest.js';
@@ -50,6 +50,18 @@ function check(manifest: unknown, file: string): BundleManifest {
   return m as BundleManifest;
 }
 
+/** Whether `file` starts as a gzip stream or a tar archive does, which any bundle tarball must. */
+async function looksLikeTarball(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
+    const head = buffer.subarray(0, bytesRead);
+    return (head[0] === 0x1f && head[1] === 0x8b) || head.subarray(257, 262).toString('latin1') === 'ustar';
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * A bundle .tar.gz is unpacked (safely, rootless) into `scratch`; a
  * directory is taken as an unpacked bundle.
@@ -63,6 +75,9 @@ export async function openBundle(bundle: string, scratch: string): Promise<Opene
   }
   let dir = bundle;
   if (!info.isDirectory()) {
+    if (!(await looksLikeTarball(bundle))) {
+      throw new InputError(`${bundle}: not a mkbundle bundle (neither a gzip stream nor a tar archive)`);
+    }
     dir = await mkdtemp(join(scratch, 'bundle-'));
     try {
       await extractTar(bundle, dir, { name: bundle });

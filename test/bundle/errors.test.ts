@@ -37,14 +37,14 @@ function oneErrorLine(stderr: string): string {
   return lines[0] ?? '';
 }
 
-describe('command line mistakes: one error line, the usage, exit 1', () => {
+describe('command line mistakes: one error line, where the help is, exit 1', () => {
   const cases: [string, string[], RegExp][] = [
     ['no lists', [], /'builtin-list' and 'mirror-list' must both be specified/],
     ['-p with -d', ['-p', '-d'], /only one of the '-p' and '-d' flags/],
     ['-t with -p', ['-p', '-t', 'pw'], /'-t' option may not be used/],
-    ['an unknown option', ['--frobnicate'], /Unknown argument: frobnicate/],
-    ['a stray argument', ['extra'], /Unknown argument: extra|unexpected argument/],
-    ['-b without a value', ['-m', 'x', '-b'], /needs a value|Not enough arguments/],
+    ['an unknown option', ['--frobnicate'], /unknown option '--frobnicate'$/],
+    ['a stray argument', ['extra'], /unexpected argument 'extra'$/],
+    ['-b without a value', ['-m', 'x', '-b'], /option '--builtin-list' needs a value$/],
     [
       'a size limit in decimal units',
       ['--max-payload-size', '2GB'],
@@ -57,7 +57,7 @@ describe('command line mistakes: one error line, the usage, exit 1', () => {
       const run = await runCli([...(needsLists ? lists() : []), ...args]);
       expect(run.code).toBe(1);
       expect(oneErrorLine(run.stderr)).toMatch(message);
-      expect(run.stderr).toContain('Usage: mkbundle -b FILE -m FILE');
+      expect(run.stderr).toMatch(/^mkbundle: error: [^\n]*\nsee 'mkbundle bundle --help'\n$/);
     });
   }
 
@@ -65,7 +65,7 @@ describe('command line mistakes: one error line, the usage, exit 1', () => {
     const run = await runCli(['-b', join(dir, 'missing.lst'), '-m', world.mirrorList]);
     expect(run.code).toBe(1);
     expect(oneErrorLine(run.stderr)).toContain(
-      `the 'builtin-list' value must be a readable file: '${join(dir, 'missing.lst')}'`,
+      `the 'builtin-list' value must be a readable file: '${join(dir, 'missing.lst')}' is missing or unreadable`,
     );
   });
 
@@ -91,7 +91,7 @@ describe('command line mistakes: one error line, the usage, exit 1', () => {
     expect(run.stdout).toMatch(new RegExp(`^ {2}flavour +prod \\[config file ${cfg}:1\\]$`, 'm'));
   });
 
-  it('-h prints the usage and exits 0', async () => {
+  it('-h prints the help and exits 0', async () => {
     const run = await runCli(['-h']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('-r, --reuse-prev-dl');

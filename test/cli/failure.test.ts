@@ -14,7 +14,7 @@ class Sink extends Writable {
 async function map(error: unknown, argv: string[]) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await failure(error, argv, { stdout, stderr, env: {} }, async () => 'USAGE');
+  const code = await failure(error, argv, { stdout, stderr, env: {} }, { help: 'mkbundle iso --help' });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -27,8 +27,19 @@ describe('failure', () => {
     });
   });
 
-  it('adds the usage to a usage error', async () => {
-    expect((await map(new UsageError('bad flag'), [])).stderr).toBe('mkbundle: error: bad flag\n\nUSAGE\n');
+  it('adds where the help is to a usage error, not the whole usage', async () => {
+    expect(await map(new UsageError('bad flag'), [])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "mkbundle: error: bad flag\nsee 'mkbundle iso --help'\n",
+    });
+  });
+
+  it("gives a usage error the command's own status when it has one (diff: 2, as 1 says the two differ)", async () => {
+    const stderr = new Sink();
+    const io = { stdout: new Sink(), stderr, env: {} };
+    expect(await failure(new UsageError('bad'), [], io, { help: 'mkbundle diff --help', exitCode: 2 })).toBe(2);
+    expect(await failure(new FetchError('x'), [], io, { help: 'mkbundle diff --help', exitCode: 2 })).toBe(3);
   });
 
   it('shows the cause chain only with -v', async () => {

@@ -129,25 +129,27 @@ describe('a fatal error during the downloads is the last line', () => {
 describe('mkbundle iso: the error is the last line', () => {
   let bundle: string;
   beforeAll(async () => {
-    // Not a gzip stream: the ISO stage fails in its first step, with the live display up.
+    // Not a gzip stream nor a tar: the ISO stage fails in its first step, with the live display up.
     bundle = join(dir, 'razor-microkernel-bundle-prod.tar.gz');
     await writeFile(bundle, 'not a bundle\n'.repeat(100));
   });
 
   it('on a terminal', async () => {
     const run = await runBin(['iso', bundle, '1.0'], { TERM: 'xterm' }, { stty: 'cols 100 rows 30' });
-    expect(run.code).toBe(5);
+    expect(run.code).toBe(2);
     expect(run.output).toContain(`${ESC}[J✗ bundle\r\n`);
     const last = run.output.slice(run.output.lastIndexOf('✗ bundle\r\n') + '✗ bundle\r\n'.length);
-    expect(last).toMatch(/^mkbundle: [^\r\n]*razor-microkernel-bundle-prod\.tar\.gz[^\r\n]*\r\n$/);
+    expect(last).toMatch(
+      /^mkbundle: [^\r\n]*razor-microkernel-bundle-prod\.tar\.gz: not a mkbundle bundle [^\r\n]*\r\n$/,
+    );
   });
 
   it('in a pipe', async () => {
     const run = await runBin(['iso', bundle, '1.0'], {});
-    expect(run.code).toBe(5);
+    expect(run.code).toBe(2);
     expect(run.output).not.toContain(ESC);
     const lines = run.output.trimEnd().split('\n');
     expect(lines.at(-2)).toBe('==> bundle');
-    expect(lines.at(-1)).toMatch(/^mkbundle: .*razor-microkernel-bundle-prod\.tar\.gz/);
+    expect(lines.at(-1)).toMatch(/^mkbundle: .*razor-microkernel-bundle-prod\.tar\.gz: not a mkbundle bundle/);
   });
 });

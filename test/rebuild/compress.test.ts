@@ -169,11 +169,11 @@ describe('mkbundle iso --compress', () => {
 });
 
 describe('--compress errors', () => {
-  it('refuses an unknown encoder, and --no-recompress with another one, with the usage', () => {
+  it('refuses an unknown encoder, and --no-recompress with another one, with where the help is', () => {
     const unknown = isoAsNobody(bundle, VERSION, ['--compress', 'zopfli\u001b[2J']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
-      /^mkbundle: error: option '--compress' must be libdeflate, advdef, gzip, got "zopfli\\u001b\[2J"\n\nUsage: mkbundle iso/,
+      /^mkbundle: error: option '--compress' must be libdeflate, advdef, gzip, got "zopfli\\u001b\[2J"\nsee 'mkbundle iso --help'\n$/,
     );
     const both = isoAsNobody(bundle, VERSION, ['--no-recompress', '--compress', 'advdef']);
     expect(both.code).toBe(1);

@@ -139,12 +139,11 @@ describe('mkbundle iso as an unprivileged user', () => {
 });
 
 describe('mkbundle iso errors', () => {
-  it('rejects a bad VERSION with the usage', () => {
+  it('rejects a bad VERSION with where the help is', () => {
     for (const version of ['a/b', 'x'.repeat(65), 'bad\u0007bell', '']) {
       const bad = isoAsNobody(bundle, version, ['--out', join(dir, 'never')]);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/^mkbundle: error: /);
-      expect(bad.stderr).toContain('Usage: mkbundle iso BUNDLE [VERSION]');
+      expect(bad.stderr).toMatch(/^mkbundle: error: [^\n]*\nsee 'mkbundle iso --help'\n$/);
     }
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
