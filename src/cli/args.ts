@@ -87,22 +87,23 @@ const OPTIONS: readonly OptionSpec[] = [
   },
   {
     long: 'mirror',
-    value: 'URL',
-    describe: 'the extension directory (…/tcz), instead of the derived one',
+    value: 'URL|DIR',
+    describe:
+      'the extension directory (…/tcz), instead of the derived one; a directory or file:// URL on disk works too',
     group: 'Sources',
   },
-  { long: 'iso-url', value: 'URL', describe: 'the Core ISO, instead of the derived one', group: 'Sources' },
+  { long: 'iso-url', value: 'URL|FILE', describe: 'the Core ISO, instead of the derived one', group: 'Sources' },
   {
     long: 'gem-source',
     value: 'URL',
     describe: `a gem server with a compact or legacy index (default: ${DEFAULTS.gemSource})`,
     group: 'Sources',
   },
-  { long: 'rubygems-url', value: 'URL', describe: 'the RubyGems tarball', group: 'Sources' },
-  { long: 'mcollective-url', value: 'URL', describe: 'the MCollective tarball (2012 trees)', group: 'Sources' },
+  { long: 'rubygems-url', value: 'URL|FILE', describe: 'the RubyGems tarball', group: 'Sources' },
+  { long: 'mcollective-url', value: 'URL|FILE', describe: 'the MCollective tarball (2012 trees)', group: 'Sources' },
   {
     long: 'open-vm-tools-url',
-    value: 'URL',
+    value: 'URL|FILE',
     describe: "mk-open-vm-tools.tar.gz (default: the era's puppetlabs URL)",
     group: 'Sources',
   },
@@ -180,6 +181,7 @@ export const BUNDLE_COMMAND: CommandSpec = {
   ],
   notes: [
     'Only one of -p and -d may be given, and -t may not be used with -p (a password from the config file or the environment is ignored, with a warning, for a prod image).',
+    'Every URL setting also takes a path or a file:///PATH URL: a mirror, ISO or tarball on disk, read and verified like a download. Downloads go through the proxies in http_proxy, https_proxy and all_proxy (or their upper-case names), except for the hosts in no_proxy.',
     'Settings come from the command line, then the -c config file (KEY=VALUE lines: MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then defaults; --dry-run shows where each came from. A flag given twice: the last counts (--dpkg-list adds to the list). Sizes: bytes, or with K, M or G (KiB, MiB, GiB); a download over its limit stops at once, names the URL and keeps nothing.',
   ],
 };
