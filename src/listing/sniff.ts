@@ -32,7 +32,8 @@ export function sniffHead(head: Buffer): Format {
   return 'unknown';
 }
 
-async function readHead(path: string, length: number): Promise<Buffer> {
+/** The first `length` bytes of a file (fewer when it is shorter). */
+export async function readHead(path: string, length: number): Promise<Buffer> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(length);
