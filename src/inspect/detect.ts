@@ -19,17 +19,17 @@ export function notInspectable(path: string): InputError {
  * What the file at `path` is, by its content (magic bytes), never its name:
  * a tar is taken for a bundle (its bundle.json is looked for when read), a
  * cpio for an initramfs; a directory holding bundle.json is an unpacked
- * bundle. Anything else is an InputError.
+ * bundle; undefined for anything else. A path that cannot be read is an
+ * InputError.
  */
-export async function detect(path: string): Promise<InputKind> {
+export async function detect(path: string): Promise<InputKind | undefined> {
   const info = await stat(path).catch((error: unknown) => {
     throw new InputError(`cannot read ${quoted(path)}: ${errorText(error)}`, { cause: error });
   });
   if (info.isDirectory()) {
-    if (existsSync(join(path, MANIFEST_NAME))) return 'bundle-dir';
-    throw notInspectable(path);
+    return existsSync(join(path, MANIFEST_NAME)) ? 'bundle-dir' : undefined;
   }
-  if (!info.isFile()) throw notInspectable(path);
+  if (!info.isFile()) return undefined;
   const sniffed = await sniffFile(path).catch((error: unknown) => {
     throw new InputError(`cannot read ${quoted(path)}: ${errorText(error)}`, { cause: error });
   });
@@ -43,6 +43,6 @@ export async function detect(path: string): Promise<InputKind> {
     case 'iso':
       return 'iso';
     default:
-      throw notInspectable(path);
+      return undefined;
   }
 }

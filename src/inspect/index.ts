@@ -33,7 +33,7 @@ export async function inspect(path: string, options: InspectOptions = {}): Promi
       const { facts, tree } = await readInitramfs(path, path, depth);
       return { kind: 'initramfs', path, ...(await fileFacts(path)), ...facts, depth, tree };
     }
-    case 'bundle-dir':
+    default:
       throw notInspectable(path);
   }
 }

@@ -15,7 +15,7 @@ import { fileFacts } from './file.js';
 import { manifestFacts, readInitramfs } from './initramfs.js';
 import { bootLine } from './isolinux.js';
 import { summariseTree } from './tree.js';
-import type { FileFact, IsoReport } from './types.js';
+import type { BootLine, FileFact, IsoReport } from './types.js';
 import { parseBootReport } from './xorriso-report.js';
 
 /** The boot files a Tiny Core ISO may have, x86 first. */
@@ -25,7 +25,7 @@ const DEFAULT_BOOT = [
 ] as const;
 
 /** iso-metadata.yaml's top-level scalars as written, null when it is not a YAML mapping. */
-function metadataOf(text: string): Record<string, string> | null {
+export function metadataOf(text: string): Record<string, string> | null {
   let value: unknown;
   try {
     value = parse(text, { schema: 'failsafe' });
@@ -39,6 +39,22 @@ function metadataOf(text: string): Record<string, string> | null {
 }
 
 const inIso = (path: string | null | undefined) => path?.replace(/^\/+/, '');
+
+/**
+ * Where an ISO keeps its kernel and initramfs: as iso-metadata.yaml says,
+ * else as the default boot label says, else Tiny Core's own names.
+ */
+export function bootPaths(
+  has: (path: string) => boolean,
+  metadata: Readonly<Record<string, string>> | null,
+  line: BootLine | undefined,
+): { readonly kernel: string | undefined; readonly initrd: string | undefined } {
+  const fallback = DEFAULT_BOOT.find((boot) => has(boot.initrd));
+  return {
+    kernel: inIso(metadata?.kernel) ?? inIso(line?.kernel) ?? fallback?.kernel,
+    initrd: inIso(metadata?.initrd) ?? inIso(line?.initrd) ?? fallback?.initrd,
+  };
+}
 
 /** An ISO's tree, boot record, boot configuration and mkbundle's files in and beside it, read without mounting. */
 export async function inspectIso(path: string, depth: number): Promise<IsoReport> {
@@ -60,9 +76,7 @@ export async function inspectIso(path: string, depth: number): Promise<IsoReport
     const metadata = metadataCopy === undefined ? null : metadataOf(await readFile(metadataCopy, 'utf8'));
     const cfgCopy = await read(ISOLINUX_CFG);
     const line = cfgCopy === undefined ? undefined : bootLine(await readFile(cfgCopy, 'utf8'));
-    const fallback = DEFAULT_BOOT.find((boot) => files.has(boot.initrd));
-    const kernelPath = inIso(metadata?.kernel) ?? inIso(line?.kernel) ?? fallback?.kernel;
-    const initrdPath = inIso(metadata?.initrd) ?? inIso(line?.initrd) ?? fallback?.initrd;
+    const { kernel: kernelPath, initrd: initrdPath } = bootPaths((p) => files.has(p), metadata, line);
     const fact = async (inside: string | undefined, copy: string | undefined): Promise<FileFact | null> =>
       inside === undefined || copy === undefined
         ? null

@@ -29,6 +29,32 @@ class Tap {
   }
 }
 
+/** Bytes enough to tell a file's format by its magic (gzip, squashfs, ELF). */
+export const HEAD_BYTES = 8;
+
+/**
+ * The same bytes, the first chunk made at least `min` bytes long (when the
+ * data has as many): a reader may hand over a file's start in pieces.
+ */
+export async function* headFirst(chunks: AsyncIterable<Buffer | Uint8Array>, min = HEAD_BYTES): AsyncGenerator<Buffer> {
+  let head: Buffer[] | undefined = [];
+  let length = 0;
+  for await (const piece of chunks) {
+    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+    if (head === undefined) {
+      yield chunk;
+      continue;
+    }
+    head.push(chunk);
+    length += chunk.length;
+    if (length >= min) {
+      yield Buffer.concat(head);
+      head = undefined;
+    }
+  }
+  if (head !== undefined && length > 0) yield Buffer.concat(head);
+}
+
 function decompressor(path: string, head: Buffer): Transform | undefined {
   if (head[0] === 0x1f && head[1] === 0x8b) return createGunzip();
   return path.endsWith('.rz') ? createInflate() : undefined;
@@ -48,9 +74,8 @@ export async function fileFacts(
   let inflate: { stream: Transform; tap: Tap; done: Promise<string> } | undefined;
   let spool: { stream: Writable; tap: Tap; closed: Promise<unknown> } | undefined;
   try {
-    for await (const piece of chunks) {
-      const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
-      if (size === 0 && chunk.length > 0) {
+    for await (const chunk of headFirst(chunks)) {
+      if (size === 0) {
         const stream = options.decompressed ? decompressor(path, chunk) : undefined;
         if (stream !== undefined) {
           const done = digestOf(stream, path);

@@ -1,0 +1,38 @@
+import { removeScratchDir, scratchDir } from '../cleanup.js';
+import { quoted } from '../config/quote.js';
+import { InputError } from '../errors.js';
+import { detect } from '../inspect/detect.js';
+import { verifyBundle } from './bundle.js';
+import { verifyIso } from './iso.js';
+import type { VerifyReport } from './types.js';
+
+export { formatVerify } from './format.js';
+export type { VerifyReport } from './types.js';
+
+/**
+ * Checks a Microkernel ISO or bundle as Tiny Core will boot it: every
+ * onboot extension and its `.dep` closure present with the right md5,
+ * every `.dep` readable by tce-load, the manifest matching the initramfs
+ * (ISO) or the files matching bundle.json (bundle), and every ELF file
+ * finding its libraries in the image. Problems are reported, not thrown;
+ * what cannot be read at all is an error as usual.
+ */
+export async function verify(path: string): Promise<VerifyReport> {
+  const kind = await detect(path).catch((error: unknown) => {
+    if (error instanceof InputError && error.message.endsWith('is not a bundle, ISO, core.gz or .tcz')) {
+      throw new InputError(`${quoted(path)} is not a bundle or an ISO`);
+    }
+    throw error;
+  });
+  if (kind !== 'iso' && kind !== 'bundle' && kind !== 'bundle-dir') {
+    throw new InputError(
+      `${quoted(path)} is not a bundle or an ISO (it is ${kind === 'tcz' ? 'a .tcz' : 'a core.gz'})`,
+    );
+  }
+  const scratch = await scratchDir('verify');
+  try {
+    return kind === 'iso' ? await verifyIso(path, scratch) : await verifyBundle(path, scratch);
+  } finally {
+    await removeScratchDir(scratch);
+  }
+}
