@@ -1,4 +1,5 @@
 import type { ArchiveEntry, EntryKind } from '../archive/entry.js';
+import { listingOrder } from '../listing/listed.js';
 import type { TreeEntry } from './types.js';
 
 /** What summariseTree needs of each entry. */
@@ -18,16 +19,6 @@ export function treeInput(entry: ArchiveEntry): TreeInput {
 }
 
 type Mutable = { -readonly [K in keyof TreeEntry]: TreeEntry[K] };
-
-/** Segment by segment, bytewise: a directory comes right before what it holds. */
-function treeOrder(a: string, b: string): number {
-  const [x, y] = [a.split('/'), b.split('/')];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const order = Buffer.compare(Buffer.from(x[i] ?? ''), Buffer.from(y[i] ?? ''));
-    if (order !== 0) return order;
-  }
-  return x.length - y.length;
-}
 
 /**
  * The entries `depth` levels deep or less, in tree order; each directory
@@ -64,5 +55,5 @@ export function summariseTree(entries: Iterable<TreeInput>, depth: number): Tree
       ...(entry.target === undefined ? {} : { target: entry.target }),
     });
   }
-  return [...shown.values()].sort((a, b) => treeOrder(a.path, b.path));
+  return [...shown.values()].sort((a, b) => listingOrder(a.path, b.path));
 }

@@ -29,7 +29,28 @@ export function nestedPath(outer: string, inner: string): string {
   return `${outer}:/${inner}`;
 }
 
-/** Paths sorted bytewise, the order listings and reports use. */
-export function sortedPaths(paths: Iterable<string>): string[] {
-  return [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+/** Segment by segment, bytewise: a directory right before what it holds. */
+function treeOrder(a: string, b: string): number {
+  const [x, y] = [a.split('/'), b.split('/')];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const order = Buffer.compare(Buffer.from(x[i] ?? ''), Buffer.from(y[i] ?? ''));
+    if (order !== 0) return order;
+  }
+  return x.length - y.length;
+}
+
+/** The order reports list paths in: tree order, a container's entries right after the container. */
+export function listingOrder(a: string, b: string): number {
+  const [x, y] = [a.split(':/'), b.split(':/')];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const order = treeOrder(x[i] ?? '', y[i] ?? '');
+    if (order !== 0) return order;
+  }
+  return x.length - y.length;
+}
+
+/** The containers a nested path is inside, outermost first (`a.tar.gz:/b.tcz:/c` → `a.tar.gz`, `a.tar.gz:/b.tcz`). */
+export function containersOf(path: string): string[] {
+  const parts = path.split(':/');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join(':/'));
 }
