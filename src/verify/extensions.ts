@@ -24,8 +24,6 @@ export interface ExtensionsOptions {
 }
 
 const inBuiltin = (name: string) => `${BUILTIN_DIR}/${name}`;
-const sameSet = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && [...a].sort().every((name, i) => name === [...b].sort()[i]);
 
 /**
  * Tiny Core's boot-time view of the builtin extensions: every name in
@@ -68,10 +66,13 @@ export function checkExtensions(scan: ImageScan, options: ExtensionsOptions): Ex
     problems.push(...read.problems);
     roots = substituted(read.names);
   }
-  if (options.onboot !== undefined && onbootText !== undefined && !sameSet(roots, options.onboot)) {
-    problems.push(
-      `${quoted(ONBOOT_LIST)} lists ${quoted(roots.join(' '))}, but bundle.json's onboot is ${quoted(options.onboot.join(' '))}`,
-    );
+  if (options.onboot !== undefined && onbootText !== undefined) {
+    const expected = options.onboot;
+    const without = expected.filter((name) => !roots.includes(name)).map((name) => ` without ${quoted(name)}`);
+    const extra = roots.filter((name) => !expected.includes(name)).map((name) => ` with ${quoted(name)}`);
+    if (without.length + extra.length > 0) {
+      problems.push(`${quoted(ONBOOT_LIST)} is not bundle.json's onboot list:${[...without, ...extra].join(',')}`);
+    }
   }
 
   const deps = new Map<string, string[]>();

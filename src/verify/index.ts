@@ -18,16 +18,10 @@ export type { VerifyReport } from './types.js';
  * what cannot be read at all is an error as usual.
  */
 export async function verify(path: string): Promise<VerifyReport> {
-  const kind = await detect(path).catch((error: unknown) => {
-    if (error instanceof InputError && error.message.endsWith('is not a bundle, ISO, core.gz or .tcz')) {
-      throw new InputError(`${quoted(path)} is not a bundle or an ISO`);
-    }
-    throw error;
-  });
+  const kind = await detect(path);
   if (kind !== 'iso' && kind !== 'bundle' && kind !== 'bundle-dir') {
-    throw new InputError(
-      `${quoted(path)} is not a bundle or an ISO (it is ${kind === 'tcz' ? 'a .tcz' : 'a core.gz'})`,
-    );
+    const is = kind === 'tcz' ? ' (it is a .tcz)' : kind === 'initramfs' ? ' (it is a core.gz)' : '';
+    throw new InputError(`${quoted(path)} is not a bundle or an ISO${is}`);
   }
   const scratch = await scratchDir('verify');
   try {
