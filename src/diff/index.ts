@@ -1,6 +1,6 @@
 import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
-import { detect } from '../inspect/detect.js';
+import { detect, unpackedBundle } from '../inspect/detect.js';
 import type { ListOptions } from '../listing/context.js';
 import { listTar } from '../listing/entries.js';
 import { listIso } from '../listing/iso.js';
@@ -21,7 +21,8 @@ const OPTIONS: ListOptions = {
 async function sideOf(path: string): Promise<'bundle' | 'iso'> {
   const kind = await detect(path);
   if (kind === 'bundle' || kind === 'iso') return kind;
-  throw new InputError(`${quoted(path)} is not a bundle or an ISO${kind === 'bundle-dir' ? ' tarball' : ''}`);
+  if (kind === 'bundle-dir') throw unpackedBundle(path);
+  throw new InputError(`${quoted(path)} is not a bundle or an ISO`);
 }
 
 function list(path: string, kind: 'bundle' | 'iso'): Promise<Listing> {

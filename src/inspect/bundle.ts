@@ -13,7 +13,7 @@ const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 /** bundle.json's facts in the report's shape: what it holds, missing parts empty. */
-export function bundleFacts(manifest: BundleManifest): BundleReport['bundle'] {
+function bundleFacts(manifest: BundleManifest): BundleReport['bundle'] {
   const { tinycore: t } = manifest;
   const files = Object.entries(manifest.files ?? {}).map(([path, record]) => ({
     path,

@@ -10,6 +10,11 @@ import { sniffFile } from '../listing/sniff.js';
 /** What mkbundle can look into: a bundle (its tarball or unpacked), an ISO, an initramfs, an extension. */
 export type InputKind = 'bundle' | 'bundle-dir' | 'iso' | 'initramfs' | 'tcz';
 
+/** What inspect and diff say of an unpacked bundle: they read the tarball. */
+export function unpackedBundle(path: string): InputError {
+  return new InputError(`${quoted(path)} is an unpacked bundle: give its .tar.gz`);
+}
+
 /** The one message for a file that is none of these. */
 export function notInspectable(path: string): InputError {
   return new InputError(`${quoted(path)} is not a bundle, ISO, core.gz or .tcz`);

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { inspectBundle } from './bundle.js';
-import { detect, notInspectable } from './detect.js';
+import { detect, notInspectable, unpackedBundle } from './detect.js';
 import { fileFacts } from './file.js';
 import { readInitramfs } from './initramfs.js';
 import { inspectIso } from './iso.js';
@@ -33,6 +33,8 @@ export async function inspect(path: string, options: InspectOptions = {}): Promi
       const { facts, tree } = await readInitramfs(path, path, depth);
       return { kind: 'initramfs', path, ...(await fileFacts(path)), ...facts, depth, tree };
     }
+    case 'bundle-dir':
+      throw unpackedBundle(path);
     default:
       throw notInspectable(path);
   }

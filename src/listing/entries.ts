@@ -45,7 +45,7 @@ async function listContainer(file: string, name: string, ctx: ListContext): Prom
 }
 
 /** Every entry a tar or cpio reader yields, by path (the root itself left out), file bodies read once; `name` names the archive. */
-export async function listEntries(
+async function listEntries(
   entries: AsyncIterable<ArchiveEntry>,
   ctx: ListContext,
   name: string,
@@ -76,14 +76,4 @@ export async function listEntries(
 /** A tar(.gz) by path. */
 export function listTar(archive: string, options: ListOptions = {}, name = archive): Promise<Map<string, Listed>> {
   return withListContext(options, (ctx) => listEntries(readTar(archive, { name, allowDevices: true }), ctx, name));
-}
-
-/** A cpio(.gz) by path. */
-export function listCpio(archive: string, options: ListOptions = {}, name = archive): Promise<Map<string, Listed>> {
-  return withListContext(options, (ctx) => listEntries(readCpio(archive, { name, allowDevices: true }), ctx, name));
-}
-
-/** A squashfs image by path. */
-export function listImage(image: string, options: ListOptions = {}, name = image): Promise<Map<string, Listed>> {
-  return withListContext(options, (ctx) => listSquashfs(image, ctx, name));
 }

@@ -30,7 +30,7 @@ class Tap {
 }
 
 /** Bytes enough to tell a file's format by its magic (gzip, squashfs, ELF). */
-export const HEAD_BYTES = 8;
+const HEAD_BYTES = 8;
 
 /**
  * The same bytes, the first chunk made at least `min` bytes long (when the

@@ -24,7 +24,7 @@ const at = (head: Buffer, offset: number, magic: Buffer) =>
   head.length >= offset + magic.length && head.subarray(offset, offset + magic.length).equals(magic);
 
 /** The format of uncompressed bytes that start with `head`. */
-export function sniffHead(head: Buffer): Format {
+function sniffHead(head: Buffer): Format {
   if (at(head, 0, SQUASHFS_MAGIC)) return 'squashfs';
   if (CPIO_MAGICS.some((magic) => at(head, 0, magic))) return 'cpio';
   if (at(head, USTAR_AT, USTAR_MAGIC)) return 'tar';

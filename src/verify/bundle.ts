@@ -15,7 +15,7 @@ import type { VerifyReport } from './types.js';
  * with the overlays, as the ISO stage merges them) as the Microkernel
  * boots it: extensions, lists and libraries. A bundle has no manifest yet.
  */
-export async function verifyBundle(path: string, scratch: string): Promise<VerifyReport> {
+export async function bundleReport(path: string, scratch: string): Promise<VerifyReport> {
   const { dir, manifest } = await openBundle(path, scratch);
   const problems = await bundleFileProblems(dir, manifest, quoted(path));
   const { iso, initrd, kernelVersion } = manifest.tinycore;

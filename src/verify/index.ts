@@ -2,8 +2,8 @@ import { removeScratchDir, scratchDir } from '../cleanup.js';
 import { quoted } from '../config/quote.js';
 import { InputError } from '../errors.js';
 import { detect } from '../inspect/detect.js';
-import { verifyBundle } from './bundle.js';
-import { verifyIso } from './iso.js';
+import { bundleReport } from './bundle.js';
+import { isoReport } from './iso.js';
 import type { VerifyReport } from './types.js';
 
 export { formatVerify } from './format.js';
@@ -25,7 +25,7 @@ export async function verify(path: string): Promise<VerifyReport> {
   }
   const scratch = await scratchDir('verify');
   try {
-    return kind === 'iso' ? await verifyIso(path, scratch) : await verifyBundle(path, scratch);
+    return kind === 'iso' ? await isoReport(path, scratch) : await bundleReport(path, scratch);
   } finally {
     await removeScratchDir(scratch);
   }

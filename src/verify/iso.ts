@@ -42,7 +42,7 @@ function headerProblems(
  * inside and beside it against the initramfs, and iso-metadata.yaml's
  * hashes against the boot files.
  */
-export async function verifyIso(iso: string, scratch: string): Promise<VerifyReport> {
+export async function isoReport(iso: string, scratch: string): Promise<VerifyReport> {
   const files = new Set((await isoTree(iso)).filter((e) => e.kind === 'file').map((e) => e.path));
   let copies = 0;
   const copyOut = async (inside: string) => {

@@ -18,7 +18,7 @@ const FIELDS = [
 ] as const;
 
 /** The fields in which two records of a path differ. */
-export function differences(a: ManifestRecord, b: ManifestRecord): string[] {
+function differences(a: ManifestRecord, b: ManifestRecord): string[] {
   return FIELDS.filter(([, field]) => field(a) !== field(b)).map(([name]) => name);
 }
 

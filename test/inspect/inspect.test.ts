@@ -249,6 +249,9 @@ describe('inspect options and refusals', () => {
       );
     }
     await expect(inspect(join(dir, 'world'))).rejects.toThrow(/is not a bundle, ISO, core.gz or .tcz$/);
+    await expect(inspect(unpacked)).rejects.toThrow(
+      new InputError(`'${unpacked}' is an unpacked bundle: give its .tar.gz`),
+    );
     await expect(inspect(join(dir, 'missing'))).rejects.toThrow(
       new InputError(`cannot read '${join(dir, 'missing')}': no such file or directory`),
     );

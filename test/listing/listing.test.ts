@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { listCpio, listTar } from '../../src/listing/entries.js';
+import { listTar } from '../../src/listing/entries.js';
 import { headFirst } from '../../src/listing/facts.js';
 import { sniffFile } from '../../src/listing/sniff.js';
 import { rawCpio, useTempDirs } from '../archive/helpers.js';
@@ -78,17 +78,16 @@ describe('listTar', () => {
   });
 });
 
-describe('listCpio', () => {
+describe('a cpio inside', () => {
   it('lists device nodes with their numbers', async () => {
-    const path = join(await tempDir(), 'dev.cpio');
-    await writeFile(
-      path,
-      rawCpio([
-        { name: 'dev', mode: 0o40755 },
-        { name: 'dev/null', mode: 0o20666, rdev: [1, 3] },
-      ]),
-    );
-    expect((await listCpio(path)).get('dev/null')).toMatchObject({ kind: 'chardev', mode: 0o666, device: '1,3' });
+    const path = join(await tempDir(), 'dev.tar.gz');
+    const cpio = rawCpio([
+      { name: 'dev', mode: 0o40755 },
+      { name: 'dev/null', mode: 0o20666, rdev: [1, 3] },
+    ]);
+    await writeFile(path, tarGz([{ type: 'file', path: 'initrd.cpio', data: cpio }]));
+    const listing = await listTar(path, { nested: (_path, head) => head.subarray(0, 6).toString() === '070701' });
+    expect(listing.get('initrd.cpio:/dev/null')).toMatchObject({ kind: 'chardev', mode: 0o666, device: '1,3' });
   });
 });
 
