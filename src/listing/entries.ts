@@ -5,12 +5,11 @@ import { ROOT_PATH } from '../archive/safe-path.js';
 import { readTar } from '../archive/tar-read.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import { addFile, type ListContext, type ListOptions } from './context.js';
-
-export type { ListOptions };
-
 import type { Listed } from './listed.js';
 import { sniffFile } from './sniff.js';
 import { listSquashfs } from './squashfs.js';
+
+export type { ListOptions };
 
 /**
  * A listing job with a scratch directory made on first use (only nested

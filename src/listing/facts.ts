@@ -18,8 +18,8 @@ export interface FactsOptions {
   readonly spool?: (head: Buffer) => string | undefined;
 }
 
-/** A sink the bytes are written to while they are counted, with backpressure. */
-class Tap {
+/** A sink bytes are written to on their way, with backpressure. */
+export class Tap {
   constructor(private readonly stream: Writable) {}
 
   /** A failed sink takes nothing more: its error reaches the caller through what it awaits at the end. */

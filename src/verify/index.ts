@@ -1,5 +1,6 @@
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import { quoted } from '../config/quote.js';
+import { systemErrorAsInput } from '../errno.js';
 import { InputError } from '../errors.js';
 import { detect } from '../inspect/detect.js';
 import { bundleReport } from './bundle.js';
@@ -26,6 +27,8 @@ export async function verify(path: string): Promise<VerifyReport> {
   const scratch = await scratchDir('verify');
   try {
     return kind === 'iso' ? await isoReport(path, scratch) : await bundleReport(path, scratch);
+  } catch (error) {
+    throw systemErrorAsInput(error);
   } finally {
     await removeScratchDir(scratch);
   }

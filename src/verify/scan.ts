@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -9,7 +8,7 @@ import { fileChunks } from '../archive/file-data.js';
 import { ROOT_PATH } from '../archive/safe-path.js';
 import { type DynamicObject, isElf, readDynamicObject } from '../initramfs/elf.js';
 import { MANIFEST_PATH, type ManifestRecord, recordEntries } from '../initramfs/manifest.js';
-import { headFirst } from '../listing/facts.js';
+import { headFirst, Tap } from '../listing/facts.js';
 import { RootTree } from './root.js';
 
 /** Where the Razor Microkernel keeps the extensions Tiny Core installs at boot (tce-setup's /tmp/builtin). */
@@ -54,6 +53,10 @@ async function readOne(name: string, entry: FileEntry, copy: string | undefined)
   const text = TEXT.test(entry.path) && entry.size <= TEXT_LIMIT;
   const hash = entry.path.endsWith('.tcz') ? createHash('md5') : undefined;
   const out = copy === undefined ? undefined : createWriteStream(copy);
+  // Listening from the start: a write that fails between chunks is reported at the end, not thrown unheard.
+  const written = out === undefined ? undefined : finished(out);
+  written?.catch(() => {});
+  const tap = out === undefined ? undefined : new Tap(out);
   const kept: Buffer[] = [];
   let keep: boolean | undefined;
   try {
@@ -61,10 +64,10 @@ async function readOne(name: string, entry: FileEntry, copy: string | undefined)
       keep ??= text || isElf(chunk);
       if (keep) kept.push(chunk);
       hash?.update(chunk);
-      if (out !== undefined && !out.write(chunk)) await once(out, 'drain');
+      await tap?.write(chunk);
     }
     out?.end();
-    if (out !== undefined) await finished(out);
+    await written;
   } finally {
     out?.destroy();
   }
