@@ -1,8 +1,9 @@
 /**
  * The few facts ldconfig reads from an ELF shared object: class, machine,
- * program interpreter and the DT_NEEDED/DT_SONAME strings, in file order.
+ * program interpreter and the DT_NEEDED/DT_SONAME strings, in file order;
+ * and for `verify`, the same of executables with their library search path.
  * Only little-endian files are read (x86 is all Tiny Core runs on); anything
- * that is not a well-formed ELF shared object is `undefined`.
+ * that is not a well-formed ELF object of the kind asked for is `undefined`.
  */
 
 export const EM_386 = 3;
@@ -21,6 +22,7 @@ export interface SharedObject {
   readonly names: readonly DynamicName[];
 }
 
+const ET_EXEC = 2;
 const ET_DYN = 3;
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
@@ -29,6 +31,17 @@ const DT_NULL = 0n;
 const DT_NEEDED = 1n;
 const DT_STRTAB = 5n;
 const DT_SONAME = 14n;
+const DT_RPATH = 15n;
+const DT_RUNPATH = 29n;
+
+/** A dynamically linked executable or shared object, with what the dynamic loader reads to find its libraries. */
+export interface DynamicObject extends SharedObject {
+  readonly type: 'exec' | 'dyn';
+  /** DT_RUNPATH's directories (`$ORIGIN` unexpanded), when it has one. */
+  readonly runpath: readonly string[] | undefined;
+  /** DT_RPATH's, which the loader reads only when there is no DT_RUNPATH. */
+  readonly rpath: readonly string[] | undefined;
+}
 
 /** Field readers for one ELF class; addresses are bigints so 64-bit values stay exact. */
 interface Layout {
@@ -83,9 +96,18 @@ export function isElf(data: Buffer): boolean {
 
 /** A shared object's facts, or undefined for anything else (never throws on bad input). */
 export function readSharedObject(data: Buffer): SharedObject | undefined {
+  const object = readDynamicObject(data);
+  if (object?.type !== 'dyn') return undefined;
+  const { elfClass, machine, interpreter, names } = object;
+  return { elfClass, machine, interpreter, names };
+}
+
+/** An executable's or shared object's facts, or undefined for anything else, static executables included. */
+export function readDynamicObject(data: Buffer): DynamicObject | undefined {
   if (!isElf(data) || data.length < 64 || data[5] !== 1) return undefined;
   const layout = data[4] === 1 ? ELF32 : data[4] === 2 ? ELF64 : undefined;
-  if (layout === undefined || data.readUInt16LE(16) !== ET_DYN) return undefined;
+  const elfType = layout === undefined ? undefined : data.readUInt16LE(16);
+  if (layout === undefined || (elfType !== ET_DYN && elfType !== ET_EXEC)) return undefined;
   const segments = programHeaders(data, layout);
   if (segments === undefined) return undefined;
 
@@ -111,15 +133,28 @@ export function readSharedObject(data: Buffer): SharedObject | undefined {
   const strtab = entries.find((e) => e.tag === DT_STRTAB);
   if (strtab === undefined) return undefined;
   const strings = (strtab.value - (loadBias ?? 0n)) & layout.mask;
+  const string = (value: bigint) => cString(data, (strings + value) & layout.mask);
 
   const names: DynamicName[] = [];
+  const paths = new Map<bigint, string[]>();
   for (const entry of entries) {
+    // A search path out of the file is left out, not fatal: ldconfig never reads it.
+    const path = entry.tag === DT_RPATH || entry.tag === DT_RUNPATH ? string(entry.value) : undefined;
+    if (path !== undefined) paths.set(entry.tag, path.split(':'));
     if (entry.tag !== DT_NEEDED && entry.tag !== DT_SONAME) continue;
-    const name = cString(data, (strings + entry.value) & layout.mask);
+    const name = string(entry.value);
     if (name === undefined) return undefined;
     names.push({ tag: entry.tag === DT_NEEDED ? 'needed' : 'soname', name });
   }
-  return { elfClass: layout.elfClass, machine: data.readUInt16LE(18), interpreter, names };
+  return {
+    type: elfType === ET_DYN ? 'dyn' : 'exec',
+    elfClass: layout.elfClass,
+    machine: data.readUInt16LE(18),
+    interpreter,
+    names,
+    runpath: paths.get(DT_RUNPATH),
+    rpath: paths.get(DT_RPATH),
+  };
 }
 
 function programHeaders(data: Buffer, layout: Layout): ReturnType<Layout['phdr']>[] | undefined {

@@ -107,3 +107,55 @@ export function formatManifest(records: readonly ManifestRecord[], header: Reado
   }
   return `${lines.join('\n')}\n`;
 }
+
+export interface ParsedManifest {
+  readonly header: Readonly<Record<string, string>>;
+  readonly records: readonly ManifestRecord[];
+  /** Line numbers (from 1) that are neither a header line nor an entry. */
+  readonly badLines: readonly number[];
+}
+
+const KINDS_BY_LETTER = new Map(Object.entries(KIND_LETTER).map(([kind, letter]) => [letter, kind]));
+const HEADER_LINE = /^# ([^:]+): (.*)$/;
+const ENTRY_LINE = /^(\S) ([0-7]{4,}) (\d+):(\d+) (\d+) ([0-9a-f]{64}|-) (.+)$/;
+const DEVICE_TAIL = / (\d+,\d+)$/;
+
+/**
+ * The manifest formatManifest wrote, read back. A link's path and target
+ * are split at the first ` -> ` (a path holding one cannot be told apart).
+ */
+export function parseManifest(text: string): ParsedManifest {
+  const header: Record<string, string> = {};
+  const records: ManifestRecord[] = [];
+  const badLines: number[] = [];
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  lines.forEach((line, index) => {
+    const head = HEADER_LINE.exec(line);
+    if (head?.[1] !== undefined && head[2] !== undefined) {
+      header[head[1]] = head[2];
+      return;
+    }
+    const record = parseEntryLine(line);
+    if (record === undefined) badLines.push(index + 1);
+    else records.push(record);
+  });
+  return { header, records, badLines };
+}
+
+function parseEntryLine(line: string): ManifestRecord | undefined {
+  const match = ENTRY_LINE.exec(line);
+  const kind = KINDS_BY_LETTER.get(match?.[1] ?? '') as ArchiveEntry['kind'] | undefined;
+  if (match === null || kind === undefined) return undefined;
+  const [, , mode = '', uid = '', gid = '', size = '', sha256 = '-', rest = ''] = match;
+  const base = { kind, mode: Number.parseInt(mode, 8), uid: Number(uid), gid: Number(gid), size: Number(size) };
+  const hashed = sha256 === '-' ? base : { ...base, sha256 };
+  if (kind === 'symlink' || kind === 'hardlink') {
+    const arrow = rest.indexOf(' -> ');
+    return arrow < 0 ? undefined : { ...hashed, path: rest.slice(0, arrow), target: rest.slice(arrow + 4) };
+  }
+  if (kind === 'chardev' || kind === 'blockdev') {
+    const device = DEVICE_TAIL.exec(rest);
+    return device?.[1] === undefined ? undefined : { ...hashed, path: rest.slice(0, device.index), device: device[1] };
+  }
+  return { ...hashed, path: rest };
+}

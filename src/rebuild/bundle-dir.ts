@@ -15,7 +15,8 @@ export interface OpenedBundle {
   readonly manifest: BundleManifest;
 }
 
-function check(manifest: unknown, file: string): BundleManifest {
+/** bundle.json's content as the ISO stage relies on it; an InputError prefixed with `file` when it falls short. */
+export function checkBundleManifest(manifest: unknown, file: string): BundleManifest {
   const m = manifest as Partial<BundleManifest> | null;
   if (m === null || typeof m !== 'object') throw new InputError(`${file}: not a bundle manifest`);
   if (m.format !== MANIFEST_FORMAT) {
@@ -96,7 +97,7 @@ export async function openBundle(bundle: string, scratch: string): Promise<Opene
   } catch (error) {
     throw new InputError(`${file}: not valid JSON`, { cause: error });
   }
-  const manifest = check(parsed, `${bundle}: ${MANIFEST_NAME}`);
+  const manifest = checkBundleManifest(parsed, `${bundle}: ${MANIFEST_NAME}`);
   for (const part of [manifest.tinycore.iso, ...manifest.dependencies]) {
     if (!existsSync(join(dir, part))) throw new InputError(`${bundle}: ${quoted(part)} is missing`);
   }

@@ -37,27 +37,35 @@ function recorded(manifest: BundleManifest, path: string): Recorded[] {
 }
 
 /**
- * Checks each file the ISO stage reads against the hashes bundle.json
- * records for it (its `files` entry and, for a copy of a download, that
- * download's `inputs` entry) before any of them is used. A file without a
- * record, or with another hash, is an IntegrityError naming it; `bundle`
- * names the bundle in messages.
+ * What is wrong with the files the ISO stage reads, against the hashes
+ * bundle.json records for each (its `files` entry and, for a copy of a
+ * download, that download's `inputs` entry): one message per file without
+ * a record or with another hash, naming it; `bundle` names the bundle.
  */
-export async function verifyBundle(dir: string, manifest: BundleManifest, bundle: string): Promise<void> {
+export async function bundleFileProblems(dir: string, manifest: BundleManifest, bundle: string): Promise<string[]> {
+  const problems: string[] = [];
   for (const path of filesRead(dir, manifest)) {
     const expected = recorded(manifest, path);
     if (expected.length === 0) {
-      throw new IntegrityError(
-        `${bundle}: bundle.json records no sha256 for ${path} (--no-verify builds without checking)`,
-      );
+      problems.push(`${bundle}: bundle.json records no sha256 for ${path} (--no-verify builds without checking)`);
+      continue;
     }
     const actual = await sha256File(join(dir, path));
     const wrong = expected.find((e) => e.sha256 !== actual);
     if (wrong !== undefined) {
       const recordedHash = quoted(String(wrong.sha256));
-      throw new IntegrityError(
-        `${bundle}: ${path}: sha256 is ${actual}, but bundle.json records ${recordedHash}${wrong.of}`,
-      );
+      problems.push(`${bundle}: ${path}: sha256 is ${actual}, but bundle.json records ${recordedHash}${wrong.of}`);
     }
   }
+  return problems;
+}
+
+/**
+ * Checks each file the ISO stage reads against bundle.json before any of
+ * them is used: the first problem bundleFileProblems finds is an
+ * IntegrityError.
+ */
+export async function verifyBundle(dir: string, manifest: BundleManifest, bundle: string): Promise<void> {
+  const [first] = await bundleFileProblems(dir, manifest, bundle);
+  if (first !== undefined) throw new IntegrityError(first);
 }

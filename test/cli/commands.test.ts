@@ -172,9 +172,14 @@ describe('inspect, verify and diff report what their libraries found', () => {
   });
 
   it('diff: exit 0 when the same, 1 when they differ, 2 for a usage mistake', async () => {
-    vi.mocked(diff).mockResolvedValueOnce({ same: true });
+    vi.mocked(diff).mockResolvedValueOnce({ same: true, added: [], removed: [], changed: [] });
     expect(await runCli(['diff', 'a', 'b'])).toEqual({ code: 0, stdout: '', stderr: '' });
-    vi.mocked(diff).mockResolvedValueOnce({ same: false });
+    vi.mocked(diff).mockResolvedValueOnce({
+      same: false,
+      added: [{ path: 'a', type: 'file', size: 1 }],
+      removed: [],
+      changed: [],
+    });
     expect(await runCli(['diff', 'a', 'b'])).toEqual({ code: 1, stdout: '+ a\n', stderr: '' });
     expect(vi.mocked(diff)).toHaveBeenLastCalledWith('a', 'b');
     const usage = await runCli(['diff', 'a']);
