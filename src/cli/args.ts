@@ -45,6 +45,7 @@ function bundleParser(argv: string[]): Argv {
       describe: 'read settings from FILE: MK_BUNDLE_*=VALUE and DEB_MIRROR_URL=VALUE lines',
     })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors and the paths of the outputs' })
     .option('source', { type: 'string', describe: 'Microkernel project tree (default: current directory)' })
     .option('out', { type: 'string', describe: 'directory for the bundle (default: build-files)' })
     .option('cache-dir', { type: 'string', describe: 'download cache (default: $XDG_CACHE_HOME/mkbundle)' })
@@ -129,6 +130,7 @@ export async function parseArgv(argv: readonly string[]): Promise<Invocation> {
     ...pick('buildDebugImage', parsed.buildDebugImage),
     ...pick('tcPasswd', parsed.tcPasswd),
     ...pick('verbose', parsed.verbose),
+    ...pick('quiet', parsed.quiet),
     ...pick('source', parsed.source),
     ...pick('out', parsed.out),
     ...pick('cacheDir', parsed.cacheDir),

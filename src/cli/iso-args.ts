@@ -13,6 +13,8 @@ export interface IsoArgs {
   readonly verify: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
+  /** -q: only errors and the output paths. */
+  readonly quiet: boolean;
 }
 
 export type IsoInvocation =
@@ -53,6 +55,7 @@ function parser(program: IsoProgram, argv: string[]): Argv {
     .option('recompress', { type: 'boolean', describe: '--no-recompress: the same as --compress gzip' })
     .option('json', { type: 'boolean', describe: 'print the result as JSON' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'explain more, including error causes' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only errors and the paths of the outputs' })
     .strictOptions()
     .parserConfiguration({ 'parse-positional-numbers': false, 'duplicate-arguments-array': false })
     .exitProcess(false)
@@ -75,6 +78,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
     verify?: boolean;
     json?: boolean;
     verbose?: boolean;
+    quiet?: boolean;
     _: (string | number)[];
   };
   if (parsed.help) return { command: 'help', usage: await isoUsage(program) };
@@ -97,6 +101,7 @@ export async function parseIsoArgv(program: IsoProgram, argv: readonly string[])
       verify: parsed.verify ?? true,
       json: parsed.json ?? false,
       verbose: parsed.verbose ?? false,
+      quiet: parsed.quiet ?? false,
     },
   };
 }

@@ -1,9 +1,13 @@
 import type { Writable } from 'node:stream';
-import { escapeUnsafe, jsonText } from '../config/quote.js';
+import { escapeUnsafe } from '../config/quote.js';
 import { MkbundleError, UsageError } from '../errors.js';
+import { isoFacts } from '../output/facts.js';
+import { errorRecord, failureDocument, jsonLine, successDocument } from '../output/json.js';
+import { RunRecord } from '../output/record.js';
 import { type IsoResult, runIso } from '../rebuild/run.js';
 import { type IsoProgram, isoUsage, parseIsoArgv } from './iso-args.js';
-import { cliReporter, formatBytes } from './progress.js';
+import { cliReporter } from './progress.js';
+import { isoSummary, outputPaths } from './summary.js';
 
 export interface Io {
   readonly stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -24,38 +28,29 @@ function errorLine(error: unknown, verbose: boolean): string {
   return causes.length > 0 ? `${causes.join('\n')}\n` : '';
 }
 
-function isoSummary(result: IsoResult): string {
-  const { initrd } = result;
-  return [
-    `built ${result.iso} (${result.flavour}, ${formatBytes(result.isoSize)}${result.hybrid ? ', isohybrid' : ''})`,
-    `  manifest ${result.manifest}`,
-    `  initrd ${formatBytes(initrd.originalSize)} → ${formatBytes(initrd.size)} (${initrd.entries} entries; ${initrd.compression})`,
-    `  initrd sha256 ${result.initrdHash}`,
-    `  steps: ${Object.entries(result.steps)
-      .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
-      .join(', ')}; ${result.seconds.toFixed(1)} s in all`,
-    '',
-  ].join('\n');
-}
-
-export async function iso(program: IsoProgram, argv: readonly string[], io: Io): Promise<number> {
+export async function iso(program: IsoProgram, argv: readonly string[], io: Io, record: RunRecord): Promise<number> {
   const invocation = await parseIsoArgv(program, argv);
   if (invocation.command === 'help') {
     io.stdout.write(`${invocation.usage}\n`);
     return 0;
   }
   const { args } = invocation;
-  const report = cliReporter(io.stderr, io.env, args.json);
+  const report = cliReporter(io.stderr, io.env, { plain: args.json, quiet: args.quiet, record });
   let result: IsoResult;
   try {
     result = await runIso(args, { env: io.env, report });
-    for (const message of result.warnings) report({ type: 'warning', message });
     report({ type: 'done' });
   } finally {
     // Before the summary or the error line: nothing is drawn after either.
     report.close();
   }
-  io.stdout.write(args.json ? `${jsonText({ ok: true, ...result }, 2)}\n` : isoSummary(result));
+  io.stdout.write(
+    args.json
+      ? jsonLine(successDocument(record.facts(), result.outputs, 'iso', isoFacts(result)))
+      : args.quiet
+        ? outputPaths(result.outputs)
+        : isoSummary(result, record),
+  );
   return 0;
 }
 
@@ -69,13 +64,16 @@ export async function failure(
   argv: readonly string[],
   io: Io,
   usage: () => Promise<string>,
+  record: RunRecord = new RunRecord('bundle'),
 ): Promise<number> {
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const name = io.program ?? 'mkbundle';
   const message = escapeUnsafe(error instanceof Error ? error.message : String(error));
   if (argv.includes('--json')) {
-    const kind = error instanceof Error ? error.name : 'Error';
-    io.stdout.write(`${jsonText({ ok: false, error: message, kind })}\n`);
+    const step = record.step;
+    const exitCode = error instanceof MkbundleError ? error.exitCode : 70;
+    const facts = { ...errorRecord(error, message), ...(step === undefined ? {} : { step }) };
+    io.stdout.write(jsonLine(failureDocument(record.facts(), exitCode, facts)));
   }
   if (error instanceof UsageError) {
     io.stderr.write(`${name}: error: ${message}\n\n${await usage()}\n`);
@@ -96,9 +94,10 @@ export async function failure(
 export async function rebuildIsoMain(bundleDir: string, argv: readonly string[], io: Io): Promise<number> {
   const program: IsoProgram = { name: 'rebuild-iso', bundleDir };
   const named = { ...io, program: 'rebuild-iso' };
+  const record = new RunRecord('iso');
   try {
-    return await iso(program, argv, named);
+    return await iso(program, argv, named, record);
   } catch (error) {
-    return failure(error, argv, named, () => isoUsage(program));
+    return failure(error, argv, named, () => isoUsage(program), record);
   }
 }

@@ -1,16 +1,19 @@
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
+import { dryRun } from '../bundle/dry-run.js';
 import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
 import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
 import { resolveBundleOptions } from '../config/options.js';
-import { formatOrigins } from '../config/origins.js';
-import { jsonText, quoted } from '../config/quote.js';
+import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
-import { formatPlan } from '../plan/format.js';
+import { bundleFacts, planFacts } from '../output/facts.js';
+import { jsonLine, successDocument } from '../output/json.js';
+import { RunRecord } from '../output/record.js';
 import { bundleUsage, type Invocation, parseArgv } from './args.js';
 import { type IsoProgram, isoUsage } from './iso-args.js';
 import { failure, type Io, iso } from './iso-main.js';
-import { cliReporter, formatBytes } from './progress.js';
+import { cliReporter } from './progress.js';
+import { bundleSummary, dryRunText, outputPaths } from './summary.js';
 
 export type { Io };
 
@@ -48,36 +51,28 @@ async function loadOptions(invocation: Extract<Invocation, { command: 'bundle' }
   return options;
 }
 
-function summary(result: BundleResult): string {
-  const { manifest } = result;
-  return [
-    `built ${result.bundle} (${manifest.flavour}, ${formatBytes(result.size)})`,
-    `  sha256 ${result.sha256}`,
-    `  Tiny Core ${manifest.tinycore.version} ${manifest.tinycore.arch}, kernel ${manifest.tinycore.kernelVersion}`,
-    `  ${manifest.extensions.onboot.length} onboot extensions (${manifest.extensions.builtin.length} with deps), ${manifest.extensions.mirror.length} on the local mirror, ${manifest.gems.length} gems`,
-    `  ${result.requests} requests, ${formatBytes(result.bytesFetched)} fetched, ${formatBytes(result.bytesFromCache)} from the cache, ${result.seconds.toFixed(1)} s`,
-    '',
-  ].join('\n');
-}
-
-/** The json result: everything but the password, which never leaves the image. */
-function jsonResult(result: BundleResult): string {
-  return `${jsonText({ ok: true, ...result }, 2)}\n`;
-}
-
-async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io: Io): Promise<number> {
+async function bundle(
+  invocation: Extract<Invocation, { command: 'bundle' }>,
+  io: Io,
+  record: RunRecord,
+): Promise<number> {
   const options = await loadOptions(invocation, io.env);
-  const report = cliReporter(io.stderr, io.env, options.json);
+  const quiet = invocation.args.quiet ?? false;
+  const report = cliReporter(io.stderr, io.env, { plain: options.json, quiet, record });
   let result: BundleResult;
   try {
     for (const message of options.warnings) report({ type: 'warning', message });
     const plan = await planBundle(options);
     if (options.dryRun) {
-      const image = { flavour: plan.flavour };
+      record.dryRun = true;
+      const dry = await dryRun(options, plan, io.env);
+      report.close();
       io.stdout.write(
         options.json
-          ? `${jsonText({ ok: true, plan: { ...plan, image }, origins: options.origins }, 2)}\n`
-          : `${formatOrigins(options, plan.tree.era)}\n${formatPlan(plan)}`,
+          ? jsonLine(successDocument(record.facts(), [], 'plan', planFacts(plan, dry)))
+          : quiet
+            ? outputPaths(dry.outputs)
+            : dryRunText(options, plan, dry),
       );
       return 0;
     }
@@ -87,18 +82,25 @@ async function bundle(invocation: Extract<Invocation, { command: 'bundle' }>, io
     // Before the summary or the error line: nothing is drawn after either.
     report.close();
   }
-  io.stdout.write(options.json ? jsonResult(result) : summary(result));
+  io.stdout.write(
+    options.json
+      ? jsonLine(successDocument(record.facts(), result.outputs, 'bundle', bundleFacts(result)))
+      : quiet
+        ? outputPaths(result.outputs)
+        : bundleSummary(result, record),
+  );
   return 0;
 }
 
 /** Runs mkbundle; returns the exit status. Errors are one line on stderr. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const record = new RunRecord(argv[0] === 'iso' ? 'iso' : 'bundle');
   if (argv[0] === 'iso') {
     const program: IsoProgram = { name: 'mkbundle iso' };
     try {
-      return await iso(program, argv.slice(1), io);
+      return await iso(program, argv.slice(1), io, record);
     } catch (error) {
-      return failure(error, argv, io, () => isoUsage(program));
+      return failure(error, argv, io, () => isoUsage(program), record);
     }
   }
   try {
@@ -107,8 +109,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(`${invocation.usage}\n`);
       return 0;
     }
-    return await bundle(invocation, io);
+    return await bundle(invocation, io, record);
   } catch (error) {
-    return failure(error, argv, io, bundleUsage);
+    return failure(error, argv, io, bundleUsage, record);
   }
 }
