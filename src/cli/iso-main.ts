@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { onInterrupt } from '../cleanup.js';
 import { escapeUnsafe } from '../config/quote.js';
 import { MkbundleError, UsageError } from '../errors.js';
 import { isoFacts } from '../output/facts.js';
@@ -90,14 +91,30 @@ export async function failure(
   return 70;
 }
 
+/**
+ * With --json, an interrupted run's document: the signal ends the process
+ * before `failure` could write one. Returns what stops listening.
+ */
+export function jsonOnInterrupt(argv: readonly string[], io: Io, record: RunRecord): () => void {
+  if (!argv.includes('--json')) return () => {};
+  return onInterrupt((message, exitCode) => {
+    const step = record.step;
+    const error = { code: 'interrupted', message, ...(step === undefined ? {} : { step }) } as const;
+    io.stdout.write(jsonLine(failureDocument(record.facts(), exitCode, error)));
+  });
+}
+
 /** `./rebuild-iso VERSION` inside an unpacked bundle. */
 export async function rebuildIsoMain(bundleDir: string, argv: readonly string[], io: Io): Promise<number> {
   const program: IsoProgram = { name: 'rebuild-iso', bundleDir };
   const named = { ...io, program: 'rebuild-iso' };
   const record = new RunRecord('iso');
+  const stopListening = jsonOnInterrupt(argv, io, record);
   try {
     return await iso(program, argv, named, record);
   } catch (error) {
     return failure(error, argv, named, () => isoUsage(program), record);
+  } finally {
+    stopListening();
   }
 }

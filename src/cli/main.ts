@@ -11,7 +11,7 @@ import { jsonLine, successDocument } from '../output/json.js';
 import { RunRecord } from '../output/record.js';
 import { bundleUsage, type Invocation, parseArgv } from './args.js';
 import { type IsoProgram, isoUsage } from './iso-args.js';
-import { failure, type Io, iso } from './iso-main.js';
+import { failure, type Io, iso, jsonOnInterrupt } from './iso-main.js';
 import { cliReporter } from './progress.js';
 import { bundleSummary, dryRunText, outputPaths } from './summary.js';
 
@@ -95,6 +95,15 @@ async function bundle(
 /** Runs mkbundle; returns the exit status. Errors are one line on stderr. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const record = new RunRecord(argv[0] === 'iso' ? 'iso' : 'bundle');
+  const stopListening = jsonOnInterrupt(argv, io, record);
+  try {
+    return await dispatch(argv, io, record);
+  } finally {
+    stopListening();
+  }
+}
+
+async function dispatch(argv: readonly string[], io: Io, record: RunRecord): Promise<number> {
   if (argv[0] === 'iso') {
     const program: IsoProgram = { name: 'mkbundle iso' };
     try {
