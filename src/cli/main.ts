@@ -57,6 +57,7 @@ async function bundle(
   record: RunRecord,
 ): Promise<number> {
   const options = await loadOptions(invocation, io.env);
+  record.dryRun = options.dryRun;
   const quiet = invocation.args.quiet ?? false;
   const report = cliReporter(io.stderr, io.env, { plain: options.json, quiet, record });
   let result: BundleResult;
@@ -64,7 +65,6 @@ async function bundle(
     for (const message of options.warnings) report({ type: 'warning', message });
     const plan = await planBundle(options);
     if (options.dryRun) {
-      record.dryRun = true;
       const dry = await dryRun(options, plan, io.env);
       report.close();
       io.stdout.write(
@@ -95,6 +95,8 @@ async function bundle(
 /** Runs mkbundle; returns the exit status. Errors are one line on stderr. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const record = new RunRecord(argv[0] === 'iso' ? 'iso' : 'bundle');
+  // Until the options are read: a usage error of a dry run is a dry run's.
+  record.dryRun = argv.includes('--dry-run');
   const stopListening = jsonOnInterrupt(argv, io, record);
   try {
     return await dispatch(argv, io, record);

@@ -99,6 +99,29 @@ describe('the bundle stage', () => {
     expect(run.stderr).toBe('');
   });
 
+  it('-q --dry-run: the paths it would write', async () => {
+    const out = join(dir, 'quiet-dry');
+    const run = await bundleRun(['--out', out, '-q', '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${join(out, BUNDLE)}\n${join(out, 'SHA256SUMS')}\n`);
+    expect(run.stderr).toBe('');
+  });
+
+  it('--json: a usage error of either stage is a document too, naming the command', async () => {
+    const bundle = await runCli(['--json', '-p']);
+    expect(bundle.code).toBe(1);
+    expect(parseRunJson(bundle.stdout)).toMatchObject({
+      command: 'bundle',
+      error: {
+        code: 'usage',
+        message: "the 'builtin-list' and 'mirror-list' must both be specified (-b FILE -m FILE)",
+      },
+    });
+    const iso = await runCli(['iso', '--json']);
+    expect(iso.code).toBe(1);
+    expect(parseRunJson(iso.stdout)).toMatchObject({ command: 'iso', error: { code: 'usage' } });
+  });
+
   it('a dependency loop both lists reach is one warning, on stderr and in the JSON', async () => {
     const builtin = join(dir, 'builtin-with-ncurses.lst');
     await writeFile(builtin, `${await readFile(world.builtinList, 'utf8')}ncurses.tcz\n`);
