@@ -44,7 +44,11 @@ try {
     );
     const ms = performance.now() - started;
     if (code !== 0) throw new Error(`${label} failed: ${stdout.text}`);
-    const result = JSON.parse(stdout.text) as { requests: number; bytesFetched: number; bytesFromCache: number };
+    const result = (
+      JSON.parse(stdout.text) as {
+        bundle: { downloads: { requests: number; bytesFetched: number; bytesFromCache: number } };
+      }
+    ).bundle.downloads;
     console.log(
       `${label.padEnd(28)} ${ms.toFixed(0).padStart(6)} ms  ${String(world.server.count()).padStart(4)} requests (server log)  ${String(result.bytesFetched).padStart(9)} B fetched  ${String(result.bytesFromCache).padStart(9)} B from cache`,
     );

@@ -99,8 +99,8 @@ try {
         '--compress',
         encoder,
       ]);
-      const result = JSON.parse(t.stdout) as { initrd: { size: number } };
-      const sample = { ...t, coreGz: result.initrd.size };
+      const result = JSON.parse(t.stdout) as { iso: { initrd: { size: number } } };
+      const sample = { ...t, coreGz: result.iso.initrd.size };
       runs.get(name)?.push(sample);
       logRun(name, sample);
       await rm(out, { recursive: true, force: true });

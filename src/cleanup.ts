@@ -109,13 +109,28 @@ export async function removeScratchDir(dir: string): Promise<void> {
   tracked.delete(dir);
 }
 
+/** What an interrupted run says last (the `--json` document), synchronously, with the signal's message and exit status. */
+export type LastWords = (message: string, exitCode: number) => void;
+
+const lastWords = new Set<LastWords>();
+
+/** Has `words` said when a signal ends the run, until the returned function is called. */
+export function onInterrupt(words: LastWords): () => void {
+  lastWords.add(words);
+  return () => {
+    lastWords.delete(words);
+  };
+}
+
 /** Exit on SIGINT, SIGTERM and SIGHUP after removing what is tracked (status 128 + signal). */
 export function exitCleanlyOnSignals(program: string): void {
   const numbers = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
   for (const [signal, number] of Object.entries(numbers)) {
     process.once(signal, () => {
       removeTrackedNow();
-      process.stderr.write(`\n${program}: interrupted (${signal}); nothing was left half-written\n`);
+      const message = `interrupted (${signal}); nothing was left half-written`;
+      process.stderr.write(`\n${program}: ${message}\n`);
+      for (const words of lastWords) words(message, 128 + number);
       process.exit(128 + number);
     });
   }

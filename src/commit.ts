@@ -42,8 +42,9 @@ async function backUp(to: string): Promise<string | undefined> {
  * hard-linked backup name until every rename has succeeded, and put back if
  * one fails. A rename over an existing name needs no free space, so a full
  * disk does not stop the rollback. Throws an InputError naming the file that could not be written.
+ * Returns the `to`s that held an earlier file, now replaced.
  */
-export async function renameTogether(moves: readonly Move[]): Promise<void> {
+export async function renameTogether(moves: readonly Move[]): Promise<ReadonlySet<string>> {
   // Backups are not removed on an interrupt: in the middle of the renames one may be the only copy.
   const backups = new Map<string, string>();
   const done: Move[] = [];
@@ -62,6 +63,7 @@ export async function renameTogether(moves: readonly Move[]): Promise<void> {
     for (const backup of backups.values()) await rm(backup, { force: true });
   }
   for (const dir of new Set(moves.map((m) => dirname(m.to)))) await syncPath(dir);
+  return new Set(backups.keys());
 }
 
 /**

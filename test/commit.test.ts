@@ -24,13 +24,14 @@ async function files(names: Record<string, string>): Promise<void> {
 }
 
 describe('renameTogether', () => {
-  it('puts every file in place and leaves no backup', async () => {
-    await files({ 'x.iso': 'old iso', 'x.iso.manifest': 'old manifest', 'a.tmp': 'new iso', 'b.tmp': 'new manifest' });
-    await renameTogether([
+  it('puts every file in place, leaves no backup, and says which names held an earlier file', async () => {
+    await files({ 'x.iso': 'old iso', 'a.tmp': 'new iso', 'b.tmp': 'new manifest' });
+    const replaced = await renameTogether([
       { from: at('a.tmp'), to: at('x.iso') },
       { from: at('b.tmp'), to: at('x.iso.manifest') },
     ]);
     expect(await contents()).toEqual({ 'x.iso': 'new iso', 'x.iso.manifest': 'new manifest' });
+    expect([...replaced]).toEqual([at('x.iso')]);
   });
 
   it('puts the first file back when the second rename fails', async () => {

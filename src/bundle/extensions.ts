@@ -4,7 +4,7 @@ import type { CachedFile } from '../fetch/cache.js';
 import { allSettled, runPool } from '../fetch/pool.js';
 import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { ExtensionSet } from '../plan/plan.js';
-import { depClosure, describeCycle } from '../tce/closure.js';
+import { canonicalCycle, depClosure, describeCycle } from '../tce/closure.js';
 import { formatDepFile, hasKernel, parseDepNames, substituteKernel } from '../tce/deps.js';
 import { parseMd5Txt } from '../tce/md5.js';
 import { type ExtensionFile, extensionFileName, extensionUrl } from '../tce/mirror.js';
@@ -21,6 +21,11 @@ export interface ExtensionContext {
   /** Names never fetched (prod's openssh), even as a dependency. */
   readonly excluded: readonly string[];
   readonly warn: (message: string) => void;
+  /**
+   * The loops warned about in this run: a loop is in the mirror's `.dep`
+   * files, and both lists' walks may meet it; it is one warning.
+   */
+  readonly loopsWarned: Set<string>;
 }
 
 export interface FetchedSet {
@@ -50,7 +55,12 @@ async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<s
     kernelVersion: ctx.kernelVersion,
     concurrency: ctx.jobs,
   });
-  for (const cycle of closure.cycles) ctx.warn(`${set.list} list: ${describeCycle(cycle)}`);
+  for (const cycle of closure.cycles) {
+    const warning = describeCycle(canonicalCycle(cycle));
+    if (ctx.loopsWarned.has(warning)) continue;
+    ctx.loopsWarned.add(warning);
+    ctx.warn(warning);
+  }
   // A dependency on a `.tcz` the set makes from a `.deb` is met by it, not fetched from the mirror.
   const made = new Set(set.debs.map((deb) => deb.name));
   return closure.discoveryOrder.filter((name) => {

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { writeSynced } from '../archive/atomic.js';
 import type { ArchiveEntry } from '../archive/entry.js';
-import { writeTarGz } from '../archive/tar-write.js';
+import { gzipStream } from '../archive/gzip.js';
+import { tarStream, writeTarGz } from '../archive/tar-write.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
@@ -15,9 +17,9 @@ import { createHttpClient } from '../fetch/http.js';
 import { allSettled, FailFast } from '../fetch/pool.js';
 import { proxySettings } from '../fetch/proxy.js';
 import { gitVersion } from '../gitversion/describe.js';
-import { sha256File } from '../hash.js';
 import { versionProblem } from '../iso/version.js';
 import { prepareOutput } from '../output/dir.js';
+import { type WrittenOutput, writeOutputs } from '../output/publish.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
 import { detectEra } from '../overlay/era.js';
 import { gemListPath, razorProfile } from '../overlay/profile.js';
@@ -48,14 +50,14 @@ import { mcollectiveEntries } from './mcollective.js';
 import { utilLinuxEntries } from './util-linux.js';
 
 export interface BundleResult {
-  readonly bundle: string;
-  readonly size: number;
-  readonly sha256: string;
+  /** The bundle, then SHA256SUMS beside it. */
+  readonly outputs: readonly WrittenOutput[];
   readonly manifest: BundleManifest;
-  readonly requests: number;
-  readonly bytesFetched: number;
-  readonly bytesFromCache: number;
-  readonly seconds: number;
+  readonly downloads: {
+    readonly requests: number;
+    readonly bytesFetched: number;
+    readonly bytesFromCache: number;
+  };
 }
 
 export interface RunContext {
@@ -132,24 +134,52 @@ async function recordedVersion(source: string, warn: (message: string) => void):
 /** Single-quoted for sh, as gitversion.sh is sourced. */
 const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
+/** What the checks before the first request found, and what undoes the directories they made. */
+export interface Checked {
+  readonly sourceFiles: readonly SourceFile[];
+  readonly undo: () => Promise<void>;
+}
+
 /**
- * The bundle stage: check that `--out` can take the bundle, fetch
- * everything the plan names through the cache, assemble the overlay, write
- * the overlay and the bundle (each to a temp name, then renamed). A run that
- * fails leaves `--out` as it found it.
+ * Every check the bundle stage makes before its first request: `--out` can
+ * take the bundle (made if missing: `undo` removes it again), and the source
+ * tree has every file its profile requires. `--dry-run` makes them too.
  */
-export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
+export async function checkBeforeFetching(options: BundleOptions, plan: BuildPlan, report: Reporter): Promise<Checked> {
   // Before any download: an --out that cannot take the bundle is found in a moment, not after the whole build.
-  const undoOut = await prepareOutput(options.out, plan.bundleFile);
+  const undo = await prepareOutput(options.out, plan.bundleFile);
   try {
-    return await buildBundle(options, plan, ctx);
+    report({ type: 'step', id: 'project-files', name: 'Microkernel project files' });
+    const sourceFiles = await collectSourceFiles(options.source, razorProfile(treeLayout(plan.tree)), plan.flavour);
+    return { sourceFiles, undo };
   } catch (error) {
-    await undoOut();
+    await undo();
     throw error;
   }
 }
 
-async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
+/**
+ * The bundle stage: the checks, then fetch everything the plan names
+ * through the cache, assemble the overlay, write the overlay and the bundle
+ * (each to a temp name, then renamed, the bundle with its SHA256SUMS). A run
+ * that fails leaves `--out` as it found it.
+ */
+export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
+  const { sourceFiles, undo } = await checkBeforeFetching(options, plan, ctx.report);
+  try {
+    return await buildBundle(options, plan, sourceFiles, ctx);
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+async function buildBundle(
+  options: BundleOptions,
+  plan: BuildPlan,
+  sourceFiles: readonly SourceFile[],
+  ctx: RunContext,
+): Promise<BundleResult> {
   const started = Date.now();
   const { report } = ctx;
   const epoch = sourceDateEpoch(ctx.env);
@@ -168,21 +198,19 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
   const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits, run);
   const staging = await scratchDir('bundle');
   try {
-    report({ type: 'step', name: 'Microkernel project files' });
     const layout = treeLayout(plan.tree);
-    const sourceFiles = await collectSourceFiles(options.source, razorProfile(layout), plan.flavour);
     const warn = (message: string) => report({ type: 'warning', message });
     const version = await recordedVersion(options.source, warn);
 
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
-    report({ type: 'step', name: 'downloads' });
+    report({ type: 'step', id: 'download', name: 'downloads' });
     const [tinycore, debs, gems, tarballs] = await settle([
       (async () => {
         // The extensions start with the ISO: only their `-KERNEL` names wait for its kernel version.
         const isoFile = fetcher.file(plan.coreIso.url, 'payload');
         const kernel = isoFile.then((iso) => kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd));
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion: kernel, followDeps: plan.followDeps };
-        const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
+        const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn, loopsWarned: new Set<string>() };
         const [iso, kernelVersion, builtin, mirror] = await settle([
           isoFile,
           kernel,
@@ -220,7 +248,7 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
     const { iso, kernelVersion, builtin, mirror } = tinycore;
     const [rubygems, mcollective, utilLinux, openVmTools] = tarballs;
 
-    report({ type: 'step', name: 'overlay' });
+    report({ type: 'step', id: 'overlay', name: 'overlay' });
     const overlayEntries: ArchiveEntry[] = [];
     const bundleEntries: ArchiveEntry[] = [];
     for (const file of sourceFiles) {
@@ -248,7 +276,7 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
     });
 
-    report({ type: 'step', name: 'bundle' });
+    report({ type: 'step', id: 'write-bundle', name: 'bundle' });
     const overlaySize = (await stat(overlayPath)).size;
     bundleEntries.push(
       fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
@@ -290,22 +318,17 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
       }),
     });
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
-    const bundle = join(options.out, plan.bundleFile);
-    await writeTarGz(bundle, completeTree(bundleEntries, mtime), {
-      name: plan.bundleFile,
-      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
-    });
-    const stats = cache.stats();
-    return {
-      bundle,
-      size: (await stat(bundle)).size,
-      sha256: await sha256File(bundle),
-      manifest,
-      requests: stats.requests,
-      bytesFetched: stats.bytesFetched,
-      bytesFromCache: stats.bytesFromCache,
-      seconds: (Date.now() - started) / 1000,
-    };
+    const bundle = resolve(options.out, plan.bundleFile);
+    const tar = { name: plan.bundleFile, ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) };
+    const outputs = await writeOutputs([
+      {
+        kind: 'bundle',
+        to: bundle,
+        write: (temp) => writeSynced(temp, bundle, tarStream(completeTree(bundleEntries, mtime), tar), [gzipStream(9)]),
+      },
+    ]);
+    const { requests, bytesFetched, bytesFromCache } = cache.stats();
+    return { outputs, manifest, downloads: { requests, bytesFetched, bytesFromCache } };
   } finally {
     await removeScratchDir(staging);
   }

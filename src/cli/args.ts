@@ -4,7 +4,15 @@ import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SIZE_LIMITS, formatSize } from '../fetch/size-limit.js';
 import { checkValues, last, type ParsedArgs } from './parse.js';
-import { COMMON_OPTIONS, type CommandSpec, camelKey, JSON_OPTION, type OptionSpec, VERBOSE_OPTION } from './spec.js';
+import {
+  COMMON_OPTIONS,
+  type CommandSpec,
+  camelKey,
+  JSON_OPTION,
+  type OptionSpec,
+  QUIET_OPTION,
+  VERBOSE_OPTION,
+} from './spec.js';
 import { suggest } from './suggest.js';
 
 export interface BundleInvocation {
@@ -120,8 +128,14 @@ const OPTIONS: readonly OptionSpec[] = [
     describe: `the Debian archive root those indexes point into (default: ${DEFAULTS.debMirror})`,
     group: 'Sources',
   },
-  { long: 'out', value: 'DIR', describe: `the directory for the bundle (default: ${DEFAULTS.out})`, group: 'Output' },
+  {
+    long: 'out',
+    value: 'DIR',
+    describe: 'the directory for the bundle and SHA256SUMS (default: build-files in the --source tree)',
+    group: 'Output',
+  },
   JSON_OPTION,
+  QUIET_OPTION,
   {
     long: 'dry-run',
     describe: 'print the settings, where each came from, and every URL and where it lands; no request',

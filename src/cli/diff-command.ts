@@ -1,6 +1,7 @@
-import { jsonText } from '../config/quote.js';
+import { quoted } from '../config/quote.js';
 import { diff, formatDiff } from '../diff/index.js';
 import { UsageError } from '../errors.js';
+import { jsonLine, reportDocument } from '../output/json.js';
 import { last } from './parse.js';
 import type { Command } from './program.js';
 import { COMMON_OPTIONS, JSON_OPTION, VERBOSE_OPTION } from './spec.js';
@@ -35,13 +36,20 @@ export const DIFF_COMMAND: Command = {
       [USAGE_EXIT, 'a usage mistake, or a file that cannot be read (never 1, which says they differ)'],
     ],
   },
-  async run(parsed, words, io) {
+  async run(parsed, words, io, record) {
     const [a, b, ...extra] = words;
     if (a === undefined || b === undefined || extra.length > 0) {
       throw new UsageError(`expected two files, A and B, got ${words.length}`);
     }
     const report = await diff(a, b);
-    io.stdout.write(last(parsed.json) ? `${jsonText(report, 2)}\n` : formatDiff(report));
-    return report.same ? 0 : DIFFER_EXIT;
+    const exitCode = report.same ? 0 : DIFFER_EXIT;
+    if (!last(parsed.json)) {
+      io.stdout.write(formatDiff(report));
+      return exitCode;
+    }
+    const error = { code: 'different' as const, message: `${quoted(a)} and ${quoted(b)} differ` };
+    const outcome = report.same ? { exitCode: 0 as const } : { exitCode, error };
+    io.stdout.write(jsonLine(reportDocument(record.facts(), report, outcome)));
+    return exitCode;
   },
 };

@@ -1,6 +1,6 @@
-import { jsonText } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_DEPTH, formatInspect, inspect } from '../inspect/index.js';
+import { jsonLine, reportDocument } from '../output/json.js';
 import { checkValues, last } from './parse.js';
 import type { Command } from './program.js';
 import { COMMON_OPTIONS, JSON_OPTION, VERBOSE_OPTION } from './spec.js';
@@ -33,7 +33,7 @@ export const INSPECT_COMMAND: Command = {
     ],
     notes: [],
   },
-  async run(parsed, words, io) {
+  async run(parsed, words, io, record) {
     const [file, ...extra] = words;
     if (file === undefined || extra.length > 0) {
       throw new UsageError(`expected one FILE, got ${words.length} arguments`);
@@ -44,7 +44,9 @@ export const INSPECT_COMMAND: Command = {
       throw new UsageError('--depth: expected a whole number, 0 or more');
     }
     const report = await inspect(file, depth === undefined ? {} : { depth });
-    io.stdout.write(last(parsed.json) ? `${jsonText(report, 2)}\n` : formatInspect(report));
+    io.stdout.write(
+      last(parsed.json) ? jsonLine(reportDocument(record.facts(), report, { exitCode: 0 })) : formatInspect(report),
+    );
     return 0;
   },
 };

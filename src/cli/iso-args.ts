@@ -3,7 +3,14 @@ import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { ENCODERS, type Encoder } from '../initramfs/compress.js';
 import { checkValues, last, type ParsedArgs } from './parse.js';
-import { COMMON_OPTIONS, type CommandSpec, JSON_OPTION, type OptionSpec, VERBOSE_OPTION } from './spec.js';
+import {
+  COMMON_OPTIONS,
+  type CommandSpec,
+  JSON_OPTION,
+  type OptionSpec,
+  QUIET_OPTION,
+  VERBOSE_OPTION,
+} from './spec.js';
 
 export interface IsoArgs {
   readonly bundle: string;
@@ -16,6 +23,8 @@ export interface IsoArgs {
   readonly verify: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
+  /** -q: only errors and the output paths. */
+  readonly quiet: boolean;
 }
 
 /**
@@ -34,6 +43,7 @@ const OPTIONS: readonly OptionSpec[] = [
     group: 'Output',
   },
   JSON_OPTION,
+  QUIET_OPTION,
   {
     long: 'compress',
     value: ENCODERS.join('|'),
@@ -121,6 +131,7 @@ export function isoInvocation(program: IsoProgram, parsed: ParsedArgs, words: re
     verify: (last(parsed.verify) as boolean | undefined) ?? true,
     json: (last(parsed.json) as boolean | undefined) ?? false,
     verbose: (last(parsed.verbose) as boolean | undefined) ?? false,
+    quiet: (last(parsed.quiet) as boolean | undefined) ?? false,
   };
 }
 

@@ -1,13 +1,18 @@
 import type { Writable } from 'node:stream';
-import { escapeUnsafe, jsonText } from '../config/quote.js';
+import { onInterrupt } from '../cleanup.js';
+import { escapeUnsafe } from '../config/quote.js';
 import { MkbundleError, UsageError } from '../errors.js';
+import { isoFacts } from '../output/facts.js';
+import { errorRecord, failureDocument, jsonLine, successDocument } from '../output/json.js';
+import { RunRecord } from '../output/record.js';
 import { type IsoResult, runIso } from '../rebuild/run.js';
 import { toolVersion } from '../version.js';
 import { INTERNAL_EXIT } from './exit-codes.js';
 import { formatHelp } from './help.js';
 import { type IsoArgs, type IsoProgram, isoCommand, isoInvocation } from './iso-args.js';
 import { checkOptions, last, parseOptions } from './parse.js';
-import { cliReporter, formatBytes } from './progress.js';
+import { cliReporter } from './progress.js';
+import { isoSummary, outputPaths } from './summary.js';
 
 export interface Io {
   readonly stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -28,32 +33,23 @@ function errorLine(error: unknown, verbose: boolean): string {
   return causes.length > 0 ? `${causes.join('\n')}\n` : '';
 }
 
-function isoSummary(result: IsoResult): string {
-  const { initrd } = result;
-  return [
-    `built ${result.iso} (${result.flavour}, ${formatBytes(result.isoSize)}${result.hybrid ? ', isohybrid' : ''})`,
-    `  manifest ${result.manifest}`,
-    `  initrd ${formatBytes(initrd.originalSize)} → ${formatBytes(initrd.size)} (${initrd.entries} entries; ${initrd.compression})`,
-    `  initrd sha256 ${result.initrdHash}`,
-    `  steps: ${Object.entries(result.steps)
-      .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
-      .join(', ')}; ${result.seconds.toFixed(1)} s in all`,
-    '',
-  ].join('\n');
-}
-
-export async function iso(args: IsoArgs, io: Io): Promise<number> {
-  const report = cliReporter(io.stderr, io.env, args.json);
+export async function iso(args: IsoArgs, io: Io, record: RunRecord): Promise<number> {
+  const report = cliReporter(io.stderr, io.env, { plain: args.json, quiet: args.quiet, record });
   let result: IsoResult;
   try {
     result = await runIso(args, { env: io.env, report });
-    for (const message of result.warnings) report({ type: 'warning', message });
     report({ type: 'done' });
   } finally {
     // Before the summary or the error line: nothing is drawn after either.
     report.close();
   }
-  io.stdout.write(args.json ? `${jsonText({ ok: true, ...result }, 2)}\n` : isoSummary(result));
+  io.stdout.write(
+    args.json
+      ? jsonLine(successDocument(record.facts(), result.outputs, 'iso', isoFacts(result)))
+      : args.quiet
+        ? outputPaths(result.outputs)
+        : isoSummary(result, record),
+  );
   return 0;
 }
 
@@ -65,31 +61,58 @@ export interface UsageHint {
 }
 
 /**
- * Maps an error to one line on stderr (a UsageError adds where help is) and an exit status.
+ * Maps an error to one line on stderr (a UsageError adds where help is) and an exit status;
+ * with --json, also the run's one document on stdout.
  * Call sites quote what they cite; escapeUnsafe is the guard for messages that are not
  * ours (a library's, an unexpected error's).
  */
-export async function failure(error: unknown, argv: readonly string[], io: Io, usage: UsageHint): Promise<number> {
+export async function failure(
+  error: unknown,
+  argv: readonly string[],
+  io: Io,
+  usage: UsageHint,
+  record: RunRecord = new RunRecord('bundle'),
+): Promise<number> {
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const name = io.program ?? 'mkbundle';
   const message = escapeUnsafe(error instanceof Error ? error.message : String(error));
+  const exitCode =
+    error instanceof UsageError
+      ? (usage.exitCode ?? error.exitCode)
+      : error instanceof MkbundleError
+        ? error.exitCode
+        : INTERNAL_EXIT;
   if (argv.includes('--json')) {
-    const kind = error instanceof Error ? error.name : 'Error';
-    io.stdout.write(`${jsonText({ ok: false, error: message, kind })}\n`);
+    const step = record.step;
+    const facts = { ...errorRecord(error, message), ...(step === undefined ? {} : { step }) };
+    io.stdout.write(jsonLine(failureDocument(record.facts(), exitCode, facts)));
   }
   if (error instanceof UsageError) {
     io.stderr.write(`${name}: error: ${message}\nsee '${usage.help}'\n`);
-    return usage.exitCode ?? error.exitCode;
+    return exitCode;
   }
   if (error instanceof MkbundleError) {
     io.stderr.write(`${name}: ${message}\n${errorLine(error, verbose)}`);
-    return error.exitCode;
+    return exitCode;
   }
   // A stack keeps its lines; each is guarded.
   const stack = verbose && error instanceof Error ? error.stack : undefined;
   const detail = stack === undefined ? message : stack.split('\n').map(escapeUnsafe).join('\n');
   io.stderr.write(`${name}: internal error: ${detail}\n`);
-  return INTERNAL_EXIT;
+  return exitCode;
+}
+
+/**
+ * With --json, an interrupted run's document: the signal ends the process
+ * before `failure` could write one. Returns what stops listening.
+ */
+export function jsonOnInterrupt(argv: readonly string[], io: Io, record: RunRecord): () => void {
+  if (!argv.includes('--json')) return () => {};
+  return onInterrupt((message, exitCode) => {
+    const step = record.step;
+    const error = { code: 'interrupted', message, ...(step === undefined ? {} : { step }) } as const;
+    io.stdout.write(jsonLine(failureDocument(record.facts(), exitCode, error)));
+  });
 }
 
 /** What `--version` prints: the tool's own name and version, as bundle.json records it. */
@@ -103,6 +126,8 @@ export async function rebuildIsoMain(bundleDir: string, argv: readonly string[],
   const program: IsoProgram = { name: 'rebuild-iso', bundleDir };
   const spec = isoCommand(program);
   const named = { ...io, program: 'rebuild-iso' };
+  const record = new RunRecord('iso');
+  const stopListening = jsonOnInterrupt(argv, io, record);
   try {
     const parsed = await parseOptions(argv, spec);
     if (last(parsed.help)) {
@@ -114,8 +139,10 @@ export async function rebuildIsoMain(bundleDir: string, argv: readonly string[],
       return 0;
     }
     checkOptions(parsed, spec, argv);
-    return await iso(isoInvocation(program, parsed, parsed._.map(String)), named);
+    return await iso(isoInvocation(program, parsed, parsed._.map(String)), named, record);
   } catch (error) {
-    return failure(error, argv, named, { help: './rebuild-iso --help' });
+    return failure(error, argv, named, { help: './rebuild-iso --help' }, record);
+  } finally {
+    stopListening();
   }
 }

@@ -1,24 +1,28 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
+import { dryRun } from '../bundle/dry-run.js';
 import { type BundleResult, planBundle, runBundle } from '../bundle/run.js';
 import { type CfgFile, type CfgValues, cfgFromEnv, parseBundleCfg } from '../config/bundle-cfg.js';
 import { resolveBundleOptions } from '../config/options.js';
-import { formatOrigins } from '../config/origins.js';
-import { jsonText, quoted } from '../config/quote.js';
+import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
-import { formatPlan } from '../plan/format.js';
+import { bundleFacts, planFacts } from '../output/facts.js';
+import { jsonLine, successDocument } from '../output/json.js';
+import { RunRecord } from '../output/record.js';
 import { BUNDLE_COMMAND, type BundleInvocation, bundleEnvironment, bundleInvocation } from './args.js';
 import { COMPLETION_FLAG, completionScript, completions } from './completion.js';
 import { DIFF_COMMAND } from './diff-command.js';
+import { dryRunText } from './dry-run-text.js';
 import { formatHelp } from './help.js';
 import { INSPECT_COMMAND } from './inspect-command.js';
 import { isoCommand, isoInvocation } from './iso-args.js';
-import { failure, type Io, iso, versionLine } from './iso-main.js';
+import { failure, type Io, iso, jsonOnInterrupt, versionLine } from './iso-main.js';
 import { checkOptions, last } from './parse.js';
 import { type Command, chooseCommand } from './program.js';
-import { cliReporter, formatBytes } from './progress.js';
+import { cliReporter } from './progress.js';
 import { COMMON_OPTIONS, type CommandSpec } from './spec.js';
 import { suggest } from './suggest.js';
+import { bundleSummary, outputPaths } from './summary.js';
 import { VERIFY_COMMAND } from './verify-command.js';
 
 export type { Io };
@@ -59,36 +63,24 @@ async function loadOptions(invocation: BundleInvocation, env: NodeJS.ProcessEnv)
   return options;
 }
 
-function summary(result: BundleResult): string {
-  const { manifest } = result;
-  return [
-    `built ${result.bundle} (${manifest.flavour}, ${formatBytes(result.size)})`,
-    `  sha256 ${result.sha256}`,
-    `  Tiny Core ${manifest.tinycore.version} ${manifest.tinycore.arch}, kernel ${manifest.tinycore.kernelVersion}`,
-    `  ${manifest.extensions.onboot.length} onboot extensions (${manifest.extensions.builtin.length} with deps), ${manifest.extensions.mirror.length} on the local mirror, ${manifest.gems.length} gems`,
-    `  ${result.requests} requests, ${formatBytes(result.bytesFetched)} fetched, ${formatBytes(result.bytesFromCache)} from the cache, ${result.seconds.toFixed(1)} s`,
-    '',
-  ].join('\n');
-}
-
-/** The json result: everything but the password, which never leaves the image. */
-function jsonResult(result: BundleResult): string {
-  return `${jsonText({ ok: true, ...result }, 2)}\n`;
-}
-
-async function bundle(invocation: BundleInvocation, io: Io): Promise<number> {
+async function bundle(invocation: BundleInvocation, io: Io, record: RunRecord): Promise<number> {
   const options = await loadOptions(invocation, io.env);
-  const report = cliReporter(io.stderr, io.env, options.json);
+  record.dryRun = options.dryRun;
+  const quiet = invocation.args.quiet ?? false;
+  const report = cliReporter(io.stderr, io.env, { plain: options.json, quiet, record });
   let result: BundleResult;
   try {
     for (const message of options.warnings) report({ type: 'warning', message });
     const plan = await planBundle(options);
     if (options.dryRun) {
-      const image = { flavour: plan.flavour };
+      const dry = await dryRun(options, plan, io.env);
+      report.close();
       io.stdout.write(
         options.json
-          ? `${jsonText({ ok: true, plan: { ...plan, image }, origins: options.origins }, 2)}\n`
-          : `${formatOrigins(options, plan.tree.era)}\n${formatPlan(plan)}`,
+          ? jsonLine(successDocument(record.facts(), [], 'plan', planFacts(plan, dry)))
+          : quiet
+            ? outputPaths(dry.outputs)
+            : dryRunText(options, plan, dry),
       );
       return 0;
     }
@@ -98,7 +90,13 @@ async function bundle(invocation: BundleInvocation, io: Io): Promise<number> {
     // Before the summary or the error line: nothing is drawn after either.
     report.close();
   }
-  io.stdout.write(options.json ? jsonResult(result) : summary(result));
+  io.stdout.write(
+    options.json
+      ? jsonLine(successDocument(record.facts(), result.outputs, 'bundle', bundleFacts(result)))
+      : quiet
+        ? outputPaths(result.outputs)
+        : bundleSummary(result, record),
+  );
   return 0;
 }
 
@@ -126,7 +124,7 @@ const noArguments = (words: readonly string[]) => {
 
 const BUNDLE: Command = {
   spec: BUNDLE_COMMAND,
-  run: (parsed, words, io) =>
+  run: (parsed, words, io, record) =>
     bundle(
       bundleInvocation(
         parsed,
@@ -134,12 +132,13 @@ const BUNDLE: Command = {
         COMMANDS.slice(1).map((c) => c.spec),
       ),
       io,
+      record,
     ),
 };
 
 const ISO: Command = {
   spec: isoCommand({ name: 'mkbundle iso' }),
-  run: (parsed, words, io) => iso(isoInvocation({ name: 'mkbundle iso' }, parsed, words), io),
+  run: (parsed, words, io, record) => iso(isoInvocation({ name: 'mkbundle iso' }, parsed, words), io, record),
 };
 
 const COMPLETION: Command = {
@@ -216,8 +215,20 @@ export function helpText(command: Command): string {
   return formatHelp(command.spec, { commands: COMMANDS.map((c) => c.spec), environment: bundleEnvironment() });
 }
 
-/** Runs mkbundle; returns the exit status. Errors are one line on stderr. */
+/** Runs mkbundle; returns the exit status. Errors are one line on stderr (and, with --json, one document on stdout). */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const record = new RunRecord(BUNDLE.spec.name);
+  // Until the options are read: a usage error of a dry run is a dry run's.
+  record.dryRun = argv.includes('--dry-run');
+  const stopListening = jsonOnInterrupt(argv, io, record);
+  try {
+    return await dispatch(argv, io, record);
+  } finally {
+    stopListening();
+  }
+}
+
+async function dispatch(argv: readonly string[], io: Io, record: RunRecord): Promise<number> {
   let command = BUNDLE;
   try {
     if (argv[0] === COMPLETION_FLAG) {
@@ -230,8 +241,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const chosen = await chooseCommand(argv, COMMANDS, (selected) => {
       command = selected;
+      record.command = selected.spec.name;
     });
     command = chosen.command;
+    record.command = command.spec.name;
     if (last(chosen.parsed.help)) {
       io.stdout.write(helpText(command));
       return 0;
@@ -241,13 +254,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     checkOptions(chosen.parsed, command.spec, argv);
-    return await command.run(chosen.parsed, chosen.words, io);
+    return await command.run(chosen.parsed, chosen.words, io, record);
   } catch (error) {
     // help's mistake is a command name: the list of them is mkbundle's own help.
     const help = command === HELP ? 'mkbundle --help' : `mkbundle ${command.spec.name} --help`;
-    return failure(error, argv, io, {
-      help,
-      ...(command.usageExit === undefined ? {} : { exitCode: command.usageExit }),
-    });
+    const hint = { help, ...(command.usageExit === undefined ? {} : { exitCode: command.usageExit }) };
+    return failure(error, argv, io, hint, record);
   }
 }

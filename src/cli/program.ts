@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import type { RunRecord } from '../output/record.js';
 import type { Io } from './iso-main.js';
 import { declareOptions, PARSER_CONFIGURATION, type ParsedArgs, parsedBy } from './parse.js';
 import { COMMON_OPTIONS, type CommandSpec, JSON_OPTION, VERBOSE_OPTION } from './spec.js';
@@ -8,7 +9,8 @@ export interface Command {
   /** The exit status of a usage mistake, when not UsageError's (diff: 1 says the two differ). */
   readonly usageExit?: number;
   /** Runs with what yargs parsed; `words` are the positionals after the command word. */
-  run(parsed: ParsedArgs, words: readonly string[], io: Io): Promise<number>;
+  /** `record`: the run's steps, warnings and notes, for its summary and its --json document. */
+  run(parsed: ParsedArgs, words: readonly string[], io: Io, record: RunRecord): Promise<number>;
 }
 
 export interface Chosen {

@@ -64,7 +64,14 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
 
 export const JSON_OPTION: OptionSpec = {
   long: 'json',
-  describe: 'print the result (or the error) as JSON on stdout',
+  describe: 'print one JSON document on stdout: the result or the error (docs/json.md)',
+  group: 'Output',
+};
+
+export const QUIET_OPTION: OptionSpec = {
+  long: 'quiet',
+  short: 'q',
+  describe: 'print only errors, and the paths of the outputs on stdout',
   group: 'Output',
 };
 

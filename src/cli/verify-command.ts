@@ -1,5 +1,5 @@
-import { jsonText } from '../config/quote.js';
 import { IntegrityError, UsageError } from '../errors.js';
+import { jsonLine, reportDocument } from '../output/json.js';
 import { formatVerify, verify } from '../verify/index.js';
 import { last } from './parse.js';
 import type { Command } from './program.js';
@@ -28,13 +28,20 @@ export const VERIFY_COMMAND: Command = {
       [PROBLEMS_EXIT, 'problems found: one line each on stdout'],
     ],
   },
-  async run(parsed, words, io) {
+  async run(parsed, words, io, record) {
     const [file, ...extra] = words;
     if (file === undefined || extra.length > 0) {
       throw new UsageError(`expected one ISO or bundle, got ${words.length} arguments`);
     }
     const report = await verify(file);
-    io.stdout.write(last(parsed.json) ? `${jsonText(report, 2)}\n` : formatVerify(report));
-    return report.ok ? 0 : PROBLEMS_EXIT;
+    const exitCode = report.ok ? 0 : PROBLEMS_EXIT;
+    if (!last(parsed.json)) {
+      io.stdout.write(formatVerify(report));
+      return exitCode;
+    }
+    const message = `${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} found`;
+    const outcome = report.ok ? { exitCode: 0 as const } : { exitCode, error: { code: 'integrity' as const, message } };
+    io.stdout.write(jsonLine(reportDocument(record.facts(), report, outcome)));
+    return exitCode;
   },
 };

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SIZE_LIMITS, type DownloadKind, limitFlag, type SizeLimits } from '../fetch/size-limit.js';
 import { ERAS, type Era } from '../overlay/era.js';
@@ -101,6 +102,8 @@ export interface CliArgs {
   buildDebugImage?: boolean;
   tcPasswd?: string;
   verbose?: boolean;
+  /** -q: only errors and the output paths; the CLI's business, not a build setting. */
+  quiet?: boolean;
   source?: string;
   out?: string;
   cacheDir?: string;
@@ -288,13 +291,15 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     return take(`limits.${kind}`, found, (f) => labelled(f, parseSize), DEFAULT_SIZE_LIMITS[kind]);
   };
   const limits: SizeLimits = { metadata: limit('metadata'), index: limit('index'), payload: limit('payload') };
+  const source = cliOnly('source', cli.source, '.');
   return {
     builtinList,
     mirrorList,
     image,
     reusePrevDownloads,
-    source: cliOnly('source', cli.source, '.'),
-    out: cliOnly('out', cli.out, DEFAULTS.out),
+    source,
+    // Where the upstream script put it: build-files/ of the project tree.
+    out: cliOnly('out', cli.out, join(source, DEFAULTS.out)),
     cacheDir: cliOnly<string | undefined>('cacheDir', cli.cacheDir, undefined),
     tcVersion: take(
       'tcVersion',

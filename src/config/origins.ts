@@ -1,7 +1,7 @@
 import { redactUrl } from '../fetch/redact.js';
 import { formatSize } from '../fetch/size-limit.js';
 import type { Era } from '../overlay/era.js';
-import type { BundleOptions, Setting } from './options.js';
+import type { BundleOptions, Origin, Setting } from './options.js';
 import { printable, quoted } from './quote.js';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
@@ -43,15 +43,28 @@ const ERA_ONLY: Partial<Record<Setting, Era>> = { 'urls.mcollective': '2012' };
 /** A value as it is, unless it holds something that would not print on one line. */
 const shown = (value: string) => (printable(value) ? value : quoted(value));
 
-/** The `--dry-run` block that says what each setting of a build of an `era` tree is and where it came from. */
-export function formatOrigins(options: BundleOptions, era: Era): string {
-  const rows = ROWS.flatMap(([setting, name, value]) => {
+/** One setting as `--dry-run` shows it: its place in BundleOptions, its name on screen, its value, where it came from. */
+export interface SettingRow {
+  readonly setting: Setting;
+  readonly name: string;
+  readonly value: string;
+  readonly origin: Origin;
+}
+
+/** What each setting of a build of an `era` tree is and where it came from. */
+export function settingRows(options: BundleOptions, era: Era): SettingRow[] {
+  return ROWS.flatMap(([setting, name, value]) => {
     const origin = options.origins[setting];
     const only = ERA_ONLY[setting];
     if (origin === undefined || (only !== undefined && only !== era)) return [];
-    return [[name, shown(value(options)), origin] as const];
+    return [{ setting, name, value: value(options), origin }];
   });
-  const width = Math.max(...rows.map(([name]) => name.length));
-  const lines = rows.map(([name, value, origin]) => `  ${name.padEnd(width)}  ${value} [${origin}]`);
+}
+
+/** The `--dry-run` block that says what each setting of a build of an `era` tree is and where it came from. */
+export function formatOrigins(options: BundleOptions, era: Era): string {
+  const rows = settingRows(options, era);
+  const width = Math.max(...rows.map(({ name }) => name.length));
+  const lines = rows.map(({ name, value, origin }) => `  ${name.padEnd(width)}  ${shown(value)} [${origin}]`);
   return `settings:\n${lines.join('\n')}\n`;
 }

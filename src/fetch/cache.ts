@@ -38,7 +38,7 @@ import { join } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.js';
 import { errorText, isCode } from '../errno.js';
 import { InputError, IntegrityError } from '../errors.js';
-import { makeDirs } from '../output/dir.js';
+import { makeDirs, removeEmptyDirs } from '../output/dir.js';
 import { type Digests, hashFile } from './digest.js';
 import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
 import { isNotFound } from './failure.js';
@@ -146,6 +146,28 @@ export class DownloadCache {
 
   stats(): CacheStats {
     return { ...this.client.stats(), ...this.counts };
+  }
+
+  /**
+   * What the cache holds for `url`, without a request and without making
+   * anything (`--dry-run`): `present` when its entry names a blob of the
+   * recorded size within `limit` (the hashes are checked when it is used),
+   * `absent` when the URL last answered 404, else undefined.
+   */
+  async lookup(url: string, limit?: SizeLimit): Promise<'present' | 'absent' | undefined> {
+    let entry: IndexEntry | undefined;
+    try {
+      entry = await this.readEntry(url);
+    } catch (err) {
+      throw cacheError(this.dir, err);
+    }
+    if (entry?.absent) return 'absent';
+    if (entry === undefined || (limit !== undefined && entry.size > limit.bytes)) return undefined;
+    const size = await stat(this.blobPath(entry.sha256)).then(
+      (info) => info.size,
+      () => undefined,
+    );
+    return size === entry.size ? 'present' : undefined;
   }
 
   private async resolve(url: string, opts: GetOptions): Promise<Resolved> {
@@ -264,13 +286,11 @@ export class DownloadCache {
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
+      await makeCacheDirs(this.dir);
       try {
-        for (const d of [join(this.dir, 'blobs', 'sha256'), join(this.dir, 'index'), this.tmpDir]) {
-          await makeDirs(d);
-        }
         await sweepStale(this.tmpDir, this.staleTempMs);
       } catch (err) {
-        throw new InputError(`cannot use cache directory ${this.dir}: ${errorText(err)}`, { cause: err });
+        throw cacheError(this.dir, err);
       }
     })();
     return this.ready;
@@ -288,6 +308,30 @@ export class DownloadCache {
   private indexPath(url: string): string {
     return join(this.dir, 'index', `${createHash('sha256').update(withoutUserinfo(url)).digest('hex')}.json`);
   }
+}
+
+const cacheError = (dir: string, err: unknown) =>
+  new InputError(`cannot use cache directory ${dir}: ${errorText(err)}`, { cause: err });
+
+/** The cache's directories, made where missing; those made, outermost first. */
+async function makeCacheDirs(dir: string): Promise<string[]> {
+  const made: string[] = [];
+  try {
+    for (const d of [join(dir, 'blobs', 'sha256'), join(dir, 'index'), join(dir, 'tmp')])
+      made.push(...(await makeDirs(d)));
+  } catch (err) {
+    await removeEmptyDirs(made);
+    throw cacheError(dir, err);
+  }
+  return made;
+}
+
+/**
+ * Checks that `dir` can be the cache as the first request would: its
+ * directories are made, then what was made is removed again.
+ */
+export async function probeCacheDir(dir: string): Promise<void> {
+  await removeEmptyDirs(await makeCacheDirs(dir));
 }
 
 /** `path` still names the file with this identity. */

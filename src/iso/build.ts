@@ -32,8 +32,8 @@ export interface BuildIsoOptions {
   readonly workDir?: string | undefined;
   /** Syslinux's isohdpfx.bin; by default the first one installed. */
   readonly isohybridMbr?: string | undefined;
-  /** Files under temporary names in `outDir` that appear together with the ISO, or not at all. */
-  readonly companions?: readonly Move[] | undefined;
+  /** Puts the finished ISO in place, with what must appear together with it (see writeIso). */
+  readonly commit?: ((iso: Move) => Promise<void>) | undefined;
 }
 
 export interface BuiltIso {
@@ -75,7 +75,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       copyrightFile: tree.copyrightFile,
       sourceDateEpoch: epoch,
       isohybridMbr: opts.isohybridMbr,
-      companions: opts.companions,
+      commit: opts.commit,
     });
     return {
       path: written.path,

@@ -19,8 +19,13 @@ export interface WriteIsoOptions {
   readonly sourceDateEpoch?: number | undefined;
   /** Syslinux's isohdpfx.bin; by default the first one installed. */
   readonly isohybridMbr?: string | undefined;
-  /** Files written under temporary names that are renamed into place together with the ISO (its manifest). */
-  readonly companions?: readonly Move[] | undefined;
+  /**
+   * Puts the finished ISO (complete and synced under a temporary name beside
+   * `dest`) in place, with whatever must appear together with it (its
+   * manifest, SHA256SUMS); by default a rename. On failure the files under
+   * their final names must be as they were.
+   */
+  readonly commit?: ((iso: Move) => Promise<void>) | undefined;
 }
 
 export interface WrittenIso {
@@ -43,8 +48,8 @@ function xorrisoEnv(epoch: number | undefined): NodeJS.ProcessEnv {
 /**
  * Writes the ISO image of `tree` (prepared by prepareIsoTree) to `dest` with
  * xorriso: under a temporary name in the same directory, renamed only when
- * complete (together with its companions), so a failure leaves `dest` and
- * the companions' names as they were.
+ * complete (by `commit`, with what appears together with it), so a failure
+ * leaves `dest` and its companions' names as they were.
  */
 export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions): Promise<WrittenIso> {
   const xorriso = await requireTool('xorriso');
@@ -80,7 +85,8 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
       throw FILE_PROBLEM.test(run.stderr) ? new InputError(message) : new ArchiveError(message);
     }
     await syncPath(temp);
-    await renameTogether([{ from: temp, to: path }, ...(opts.companions ?? [])]);
+    const commit = opts.commit ?? (async (iso: Move) => void (await renameTogether([iso])));
+    await commit({ from: temp, to: path });
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

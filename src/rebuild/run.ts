@@ -16,17 +16,24 @@ import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
 import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
+import { publish, type WrittenOutput } from '../output/publish.js';
+import type { StepId } from '../output/steps.js';
 import { openBundle } from './bundle-dir.js';
 import { checkOutDir, checkOutputNames, makeOutDir } from './out-dir.js';
 import { verifyBundle } from './verify.js';
 
 export interface IsoResult {
-  readonly iso: string;
-  readonly manifest: string;
+  /** The ISO, its manifest, then SHA256SUMS beside them. */
+  readonly outputs: readonly WrittenOutput[];
   readonly flavour: Flavour;
   readonly version: string;
-  readonly isoSize: number;
+  /** The Core's kernel, as the ISO boots it. */
+  readonly kernel: { readonly path: string; readonly sha256: string };
   readonly initrd: {
+    /** In the ISO. */
+    readonly path: string;
+    readonly sha256: string;
+    /** The Core's core.gz. */
     readonly originalSize: number;
     readonly cpioSize: number;
     readonly gzipSize: number;
@@ -39,15 +46,9 @@ export interface IsoResult {
     readonly fallback?: string;
     readonly entries: number;
   };
-  readonly kernelHash: string;
-  readonly initrdHash: string;
   readonly hybrid: boolean;
-  readonly warnings: readonly string[];
   /** False with --no-verify: the bundle's files were not checked against bundle.json. */
   readonly verified: boolean;
-  /** Seconds per step, in order. */
-  readonly steps: Readonly<Record<string, number>>;
-  readonly seconds: number;
 }
 
 export interface IsoContext {
@@ -64,24 +65,20 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
   const started = Date.now();
   if (args.version !== undefined) checkVersion(args.version);
   const epoch = sourceDateEpoch(ctx.env);
-  const steps: Record<string, number> = {};
-  let current: { readonly name: string; readonly start: number } | undefined;
-  const endStep = () => {
-    if (current) steps[current.name] = (Date.now() - current.start) / 1000;
-    current = undefined;
+  // The step running, for errors of the file system that name no file.
+  let current: string | undefined;
+  const step = (id: StepId, name: string) => {
+    current = name;
+    ctx.report({ type: 'step', id, name });
   };
-  const step = (name: string) => {
-    endStep();
-    current = { name, start: Date.now() };
-    ctx.report({ type: 'step', name });
-  };
+  const warn = (message: string) => ctx.report({ type: 'warning', message });
   const encoder = await chooseEncoder(args.compress);
   if (encoder.fallback !== undefined) ctx.report({ type: 'notice', message: encoder.fallback });
   const scratch = await scratchDir('iso-stage');
   let manifestTemp: string | undefined;
   let untrackManifest = () => {};
   try {
-    step('bundle');
+    step('open-bundle', 'bundle');
     const { dir, manifest } = await openBundle(args.bundle, scratch);
     const { version, notice } = chooseVersion(args.version, manifest.version, args.bundle);
     if (notice !== undefined) ctx.report({ type: 'notice', message: notice });
@@ -94,20 +91,20 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;
 
     if (args.verify) {
-      step('verify the bundle');
+      step('verify-bundle', 'verify the bundle');
       await verifyBundle(dir, manifest, args.bundle);
     } else {
-      ctx.report({ type: 'warning', message: `--no-verify: ${args.bundle} was not checked against its bundle.json` });
+      warn(`--no-verify: ${args.bundle} was not checked against its bundle.json`);
     }
 
-    step('read the Core ISO');
+    step('read-core-iso', 'read the Core ISO');
     const originalInitrd = join(scratch, 'core.orig.gz');
     const kernel = join(scratch, 'kernel');
     await extractFromIso(coreIso, boot.initrd, originalInitrd);
     await extractFromIso(coreIso, boot.kernel, kernel);
     const kernelHash = await sha256File(kernel);
 
-    step('merge the initramfs');
+    step('merge', 'merge the initramfs');
     const initrd = join(scratch, basename(boot.initrd));
     const header = { iso_version: version, kernel: boot.kernel, kernel_hash: kernelHash, initrd: boot.initrd };
     const built = await buildInitramfs({
@@ -119,24 +116,28 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       mtime: epoch ?? Math.floor(started / 1000),
       compression: encoder.encoder,
       compressHooks: {
-        onEncode: () => step(`compress core.gz (${encoder.encoder === 'advdef' ? 'advdef -z4' : 'libdeflate 12'})`),
+        onEncode: () =>
+          step('compress', `compress core.gz (${encoder.encoder === 'advdef' ? 'advdef -z4' : 'libdeflate 12'})`),
         onProgress: (p) => ctx.report({ type: 'progress', ...p }),
       },
       manifest: (records) => formatManifest(records, header),
     });
+    for (const message of built.warnings) warn(message);
     const initrdHash = await sha256File(initrd);
 
-    step('write the ISO');
-    // The manifest waits under a temporary name beside the ISO: the two appear together or not at all.
+    step('write-iso', 'write the ISO');
+    // The manifest waits under a temporary name beside the ISO: the two (and SHA256SUMS) appear together or not at all.
     const records: readonly ManifestRecord[] = built.records;
     await makeOutDir(args.out);
-    manifestTemp = temporaryName(manifestPath);
-    untrackManifest = removeOnInterrupt(manifestTemp);
+    const staged = temporaryName(manifestPath);
+    manifestTemp = staged;
+    untrackManifest = removeOnInterrupt(staged);
     await writeSynced(
-      manifestTemp,
+      staged,
       manifestPath,
       Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
     );
+    let outputs: readonly WrittenOutput[] = [];
     const optional = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
     const iso = await buildIso({
       coreIso,
@@ -149,17 +150,23 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       license: optional('LICENSE'),
       sourceDateEpoch: epoch,
       workDir: scratch,
-      companions: [{ from: manifestTemp, to: manifestPath }],
+      commit: async (move) => {
+        outputs = await publish([
+          { kind: 'iso', ...move },
+          { kind: 'manifest', from: staged, to: manifestPath },
+        ]);
+      },
     });
-    endStep();
+    for (const message of iso.warnings) warn(message);
     const { compression } = built;
     return {
-      iso: iso.path,
-      manifest: manifestPath,
+      outputs,
       flavour: manifest.flavour,
       version,
-      isoSize: (await stat(iso.path)).size,
+      kernel: { path: boot.kernel, sha256: kernelHash },
       initrd: {
+        path: boot.initrd,
+        sha256: initrdHash,
         originalSize: (await stat(originalInitrd)).size,
         cpioSize: compression.cpioSize,
         gzipSize: compression.gzipSize,
@@ -170,16 +177,11 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
         ...(encoder.fallback === undefined ? {} : { fallback: encoder.fallback }),
         entries: records.length + 1,
       },
-      kernelHash,
-      initrdHash,
       hybrid: iso.hybrid,
-      warnings: [...built.warnings, ...iso.warnings],
       verified: args.verify,
-      steps,
-      seconds: (Date.now() - started) / 1000,
     };
   } catch (error) {
-    throw systemErrorAsInput(error, current?.name);
+    throw systemErrorAsInput(error, current);
   } finally {
     // After the rename there is nothing left under the temporary name.
     if (manifestTemp !== undefined) await rm(manifestTemp, { force: true });

@@ -57,6 +57,18 @@ export function orderDeps(roots: readonly string[], deps: ReadonlyMap<string, re
   return { loadOrder, discoveryOrder, cycles };
 }
 
+/**
+ * A loop told from its smallest name (`b, a, b` → `a, b, a`): the same loop
+ * whichever name a walk entered it by.
+ */
+export function canonicalCycle(cycle: readonly string[]): string[] {
+  const names = cycle.slice(0, -1);
+  if (names.length === 0) return [...cycle];
+  const first = names.indexOf([...names].sort()[0] as string);
+  const rotated = [...names.slice(first), ...names.slice(0, first)];
+  return [...rotated, rotated[0] as string];
+}
+
 /** tce-load's warning for a loop, e.g. `dependency loop: a.tcz → b.tcz → a.tcz`. */
 export function describeCycle(cycle: readonly string[]): string {
   // tce-load keeps no visited set: on the Microkernel this loop recurses until the shell dies.

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { startWorld, type World } from '../world/index.js';
 import { runCli, tarContents } from './harness.js';
 
@@ -66,12 +67,12 @@ describe('credentials in URLs', () => {
     expect(leaks(run.stdout) || leaks(run.stderr)).toBe(false);
     expect(run.stderr).toMatch(/fetched http:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
 
-    const result = JSON.parse(run.stdout);
-    const inputs: { url: string }[] = result.manifest.inputs;
+    const result = parseRunJson(run.stdout);
+    const inputs: { url: string }[] = result.bundle.manifest.inputs;
     expect(inputs.length).toBeGreaterThan(20);
     expect(inputs.filter((i) => !i.url.startsWith('http://***@127.0.0.1:'))).toEqual([]);
 
-    const bundle = await readFile(result.bundle);
+    const bundle = await readFile(result.outputs[0].path);
     expect(await leakingMembers(bundle, 'bundle')).toEqual([]);
     const manifest = JSON.parse((await tarContents(bundle)).get('bundle.json')?.body?.toString() ?? '');
     expect(manifest.inputs).toEqual(inputs);

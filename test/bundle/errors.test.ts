@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
@@ -109,7 +110,8 @@ describe('failures while building keep earlier outputs', () => {
 
   async function expectIntact(): Promise<void> {
     expect(await sha256(join(out, bundleName))).toBe(good);
-    expect((await readdir(out)).sort()).toEqual([bundleName]);
+    expect((await readdir(out)).sort()).toEqual(['SHA256SUMS', bundleName]);
+    expect(spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out }).status).toBe(0);
   }
 
   it('a 404 for an extension names the URL', async () => {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
+import { expect } from 'vitest';
 import { readTar } from '../../src/archive/tar-read.js';
 import { main } from '../../src/cli/main.js';
 import { contentsOf, type ReadEntry } from '../helpers/contents.js';
+import { parseRunJson } from '../helpers/json-schema.js';
 
 export type { ReadEntry };
 
@@ -21,11 +23,16 @@ class Collector extends Writable {
   }
 }
 
-/** Runs the CLI in-process with its output captured. */
+/**
+ * Runs the CLI in-process with its output captured. With --json, stdout is
+ * held to the contract (one line, valid against docs/mkbundle.schema.json)
+ * whatever the test goes on to read.
+ */
 export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const stdout = new Collector();
   const stderr = new Collector();
   const code = await main(args, { stdout, stderr, env: { PATH: process.env.PATH, ...env } });
+  if (args.includes('--json')) expect(parseRunJson(stdout.text).exitCode).toBe(code);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 

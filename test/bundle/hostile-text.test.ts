@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { expectTerminalSafe } from '../helpers/terminal.js';
 import { tar } from '../world/gems-tar.js';
 import { GEM_PREFIX, startWorld, type World } from '../world/index.js';
@@ -70,10 +71,10 @@ function expectSafeFailure(run: CliRun, code: number): string {
   expect(run.code).toBe(code);
   const lines = run.stderr.split('\n').filter((l) => l.startsWith('mkbundle:'));
   expect(lines).toHaveLength(1);
-  const json = JSON.parse(run.stdout) as { ok: boolean; error: string };
+  const json = parseRunJson(run.stdout);
   expect(json.ok).toBe(false);
   const [line = ''] = lines;
-  expect(line).toContain(json.error.replace(/^error: /, ''));
+  expect(line.endsWith(`: ${json.error.message}`)).toBe(true);
   return line;
 }
 

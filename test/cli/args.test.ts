@@ -125,7 +125,7 @@ describe('the bundle command', () => {
       new UsageError("unknown option '--builtin-lsit' (did you mean '--builtin-list'?)"),
     );
     await expect(bundleArgs(['--frobnicate'])).rejects.toThrow(new UsageError("unknown option '--frobnicate'"));
-    await expect(bundleArgs(['-pq'])).rejects.toThrow(new UsageError("unknown option '-q'"));
+    await expect(bundleArgs(['-pz'])).rejects.toThrow(new UsageError("unknown option '-z'"));
     // An iso option is not a bundle option.
     await expect(bundleArgs(['--compress', 'gzip'])).rejects.toThrow("unknown option '--compress'");
   });

@@ -8,6 +8,7 @@ import { inspect } from '../../src/inspect/index.js';
 import { verify } from '../../src/verify/index.js';
 import { toolVersion } from '../../src/version.js';
 import { runCli } from '../bundle/harness.js';
+import { parseRunJson } from '../helpers/json-schema.js';
 
 // The libraries behind inspect, verify and diff are another part's: here only what the commands make of their reports.
 vi.mock('../../src/inspect/index.js', () => ({
@@ -155,7 +156,7 @@ describe('inspect, verify and diff report what their libraries found', () => {
     expect(await runCli(['inspect', 'b.tar.gz'])).toEqual({ code: 0, stdout: 'a bundle\n', stderr: '' });
     expect(vi.mocked(inspect)).toHaveBeenLastCalledWith('b.tar.gz', {});
     const json = await runCli(['inspect', 'b.tar.gz', '--depth', '2', '--json']);
-    expect(json.stdout).toBe('{\n  "kind": "bundle"\n}\n');
+    expect(parseRunJson(json.stdout)).toMatchObject({ ok: true, command: 'inspect', inspect: { kind: 'bundle' } });
     expect(vi.mocked(inspect)).toHaveBeenLastCalledWith('b.tar.gz', { depth: 2 });
   });
 
@@ -168,7 +169,13 @@ describe('inspect, verify and diff report what their libraries found', () => {
     expect(await runCli(['verify', 'x.iso'])).toEqual({ code: 4, stdout: `${problems.join('\n')}\n`, stderr: '' });
     const json = await runCli(['--json', 'verify', 'x.iso']);
     expect(json.code).toBe(4);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: false, kind: 'iso', problems, checked });
+    expect(parseRunJson(json.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 4,
+      command: 'verify',
+      error: { code: 'integrity', message: '2 problems found' },
+      verify: { ok: false, kind: 'iso', problems, checked },
+    });
   });
 
   it('diff: exit 0 when the same, 1 when they differ, 2 for a usage mistake', async () => {

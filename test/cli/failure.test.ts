@@ -2,6 +2,8 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { failure } from '../../src/cli/iso-main.js';
 import { FetchError, InputError, UsageError } from '../../src/errors.js';
+import { RunRecord } from '../../src/output/record.js';
+import { parseRunJson } from '../helpers/json-schema.js';
 
 class Sink extends Writable {
   text = '';
@@ -11,10 +13,10 @@ class Sink extends Writable {
   }
 }
 
-async function map(error: unknown, argv: string[]) {
+async function map(error: unknown, argv: string[], record?: RunRecord) {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await failure(error, argv, { stdout, stderr, env: {} }, { help: 'mkbundle iso --help' });
+  const code = await failure(error, argv, { stdout, stderr, env: {} }, { help: 'mkbundle iso --help' }, record);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -52,14 +54,35 @@ describe('failure', () => {
     );
   });
 
-  it('answers --json with a JSON error on stdout', async () => {
-    const result = await map(new InputError('list.lst:3: bad extension name'), ['--json']);
-    expect(JSON.parse(result.stdout)).toEqual({
-      ok: false,
-      error: 'list.lst:3: bad extension name',
-      kind: 'InputError',
-    });
+  it('answers --json with one error document on stdout, holding what the run reported before', async () => {
+    const record = new RunRecord('bundle');
+    record.observe({ type: 'warning', message: 'unknown key X, ignored' });
+    record.observe({ type: 'step', id: 'project-files', name: 'Microkernel project files' });
+    record.observe({ type: 'step', id: 'download', name: 'downloads' });
+    const result = await map(new InputError('list.lst:3: bad extension name'), ['--json'], record);
     expect(result.code).toBe(2);
+    expect(parseRunJson(result.stdout)).toMatchObject({
+      schema: 1,
+      ok: false,
+      exitCode: 2,
+      command: 'bundle',
+      error: { code: 'input', message: 'list.lst:3: bad extension name', step: 'download' },
+      warnings: ['unknown key X, ignored'],
+      outputs: [],
+      steps: [{ id: 'project-files' }],
+    });
+    expect(result.stderr).toBe('mkbundle: list.lst:3: bad extension name\n');
+  });
+
+  it('--json: a usage error and an internal one are documents too, with their exit codes', async () => {
+    const usage = await map(new UsageError('bad flag'), ['--json']);
+    expect(parseRunJson(usage.stdout)).toMatchObject({ exitCode: 1, error: { code: 'usage', message: 'bad flag' } });
+    const internal = await map(new TypeError('boom\x1b[2J'), ['--json']);
+    expect(internal.code).toBe(70);
+    expect(parseRunJson(internal.stdout)).toMatchObject({
+      exitCode: 70,
+      error: { code: 'internal', message: 'boom\\u{1b}[2J' },
+    });
   });
 
   it('reports anything else as an internal error, exit 70', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipStream } from '../../src/archive/gzip.js';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { startWorld, type World } from '../world/index.js';
 import { asNobody, BIN, buildBundle, cpioList, fromIso, isoAsNobody, openDir, type Run } from './helpers.js';
 
@@ -23,7 +24,7 @@ interface Initrd {
   readonly encoder: string;
   readonly kept: string;
   readonly compression: string;
-  readonly fallback?: string;
+  readonly fallback: string | null;
 }
 
 async function outDir(name: string): Promise<string> {
@@ -39,7 +40,7 @@ async function built(run: Run, out: string): Promise<{ initrd: Initrd; coreGz: s
   expect(run.code).toBe(0);
   const coreGz = join(out, 'core.gz');
   fromIso(join(out, `rz_mk_dev-image.${VERSION}.iso`), 'boot/core.gz', coreGz);
-  return { initrd: (JSON.parse(run.stdout) as { initrd: Initrd }).initrd, coreGz };
+  return { initrd: parseRunJson(run.stdout).iso.initrd as Initrd, coreGz };
 }
 
 /** The bundle unpacked, with its native addon as given: absent (null) or replaced by these bytes. */
@@ -107,7 +108,7 @@ describe('mkbundle iso --compress', () => {
   it('by default, libdeflate 12: smaller than gzip -9 here, and what GNU cpio reads', async () => {
     const { initrd, coreGz } = await run('default', []);
     expect(initrd).toMatchObject({ encoder: 'libdeflate', kept: 'libdeflate 12', size: coreGz.length });
-    expect(initrd.fallback).toBeUndefined();
+    expect(initrd.fallback).toBeNull();
     expect(initrd.size).toBeLessThan(initrd.gzipSize);
     expect(initrd.compression).toBe(
       `libdeflate 12: ${initrd.cpioSize} → ${initrd.size} bytes (${((100 * initrd.size) / initrd.gzipSize).toFixed(2)}% of gzip -9)`,
@@ -184,7 +185,7 @@ describe('--compress errors', () => {
     const out = join(dir, 'never');
     const missing = asNobody(
       join(noAdvdef, 'node'),
-      [BIN, 'iso', bundle, VERSION, '--compress', 'advdef', '--out', out],
+      [BIN, 'iso', bundle, VERSION, '--compress', 'advdef', '--out', out, '--json'],
       {
         PATH: noAdvdef,
       },
@@ -193,6 +194,12 @@ describe('--compress errors', () => {
     expect(missing.stderr).toBe(
       "mkbundle: advdef not found: install the Debian package 'advancecomp' (apt-get install advancecomp)\n",
     );
+    expect(parseRunJson(missing.stdout).error).toEqual({
+      code: 'tool-missing',
+      message: "advdef not found: install the Debian package 'advancecomp' (apt-get install advancecomp)",
+      program: 'advdef',
+      package: 'advancecomp',
+    });
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -228,6 +235,7 @@ describe('./rebuild-iso where the native addon cannot load', () => {
     const bundleDir = await unpacked('no-addon', null);
     const run = rebuild(bundleDir, ['--compress', 'libdeflate']);
     expect(run.code).toBe(6);
+    expect(parseRunJson(run.stdout).error.code).toBe('tool-missing.addon');
     expect(run.stderr).toBe(
       'rebuild-iso: libdeflate: native addon: neither mkbundle-native.node nor native/build/Release/squashfs.node found (run npm install)\n',
     );

@@ -4,6 +4,7 @@ import { chmod, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { startWorld, type World } from '../world/index.js';
 import { asNobody, buildBundle, fromIso, isoAsNobody, openDir, replaceInIso, reseal, unpackBundle } from './helpers.js';
 
@@ -121,7 +122,12 @@ describe('mkbundle iso with a broken core.gz in the Core ISO', () => {
     expect(lines[0]).toBe(`mkbundle: ${error}`);
     if (typeof message === 'string') expect(error).toBe(message);
     else expect(error).toMatch(message);
-    expect(JSON.parse(run.stdout)).toEqual({ ok: false, error, kind: 'ArchiveError' });
+    expect(parseRunJson(run.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 5,
+      command: 'iso',
+      error: { code: 'archive', message: error, step: 'merge' },
+    });
     expect(await readdir(scratch)).toEqual([]);
     expect(existsSync(out)).toBe(false);
   });
@@ -150,10 +156,11 @@ describe('mkbundle iso with a broken core.gz in the Core ISO', () => {
       `rebuild-iso: ${NAME}: gzip data is truncated`,
       '',
     ]);
-    expect(JSON.parse(run.stdout)).toEqual({
+    expect(parseRunJson(run.stdout)).toMatchObject({
       ok: false,
-      error: `${NAME}: gzip data is truncated`,
-      kind: 'ArchiveError',
+      command: 'iso',
+      error: { code: 'archive', message: `${NAME}: gzip data is truncated`, step: 'merge' },
+      outputs: [],
     });
     expect(await readdir(scratch)).toEqual([]);
     expect(existsSync(out)).toBe(false);

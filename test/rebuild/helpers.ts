@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { packageRoot } from '../../src/version.js';
 import { runCli } from '../bundle/harness.js';
+import { parseRunJson } from '../helpers/json-schema.js';
 import type { World } from '../world/index.js';
 
 export const BIN = join(packageRoot(), 'dist', 'src', 'cli', 'bin.js');
@@ -22,14 +24,20 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs a command as the unprivileged user nobody (the machine is root: that would hide root needs). */
+/**
+ * Runs a command as the unprivileged user nobody (the machine is root: that
+ * would hide root needs). With --json, stdout is held to the contract (one
+ * line, valid against docs/mkbundle.schema.json).
+ */
 export function asNobody(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Run {
   const run = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', command, ...args], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
     cwd: '/',
   });
-  return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+  const code = run.status ?? -1;
+  if (args.includes('--json')) expect(parseRunJson(run.stdout).exitCode).toBe(code);
+  return { code, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** `mkbundle iso BUNDLE [VERSION] …` as nobody. */

@@ -4,6 +4,7 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../bundle/harness.js';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { startWorld, type World } from '../world/index.js';
 import { buildBundle, isoAsNobody, isRoot, mountTmpfs, openDir, unmount, unpackBundle } from './helpers.js';
 
@@ -89,10 +90,10 @@ describe('--out problems are found before the work, exit 2 naming the path', () 
     const run = isoAsNobody(bundle, '1.0', ['--out', file, '--json']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(`==> bundle\nmkbundle: cannot write into ${file}: not a directory\n`);
-    expect(JSON.parse(run.stdout)).toEqual({
+    expect(parseRunJson(run.stdout)).toMatchObject({
       ok: false,
-      error: `cannot write into ${file}: not a directory`,
-      kind: 'InputError',
+      exitCode: 2,
+      error: { code: 'input', message: `cannot write into ${file}: not a directory`, step: 'open-bundle' },
     });
     const under = isoAsNobody(bundle, '1.0', ['--out', join(file, 'sub')]);
     expect(under.code).toBe(2);
@@ -190,54 +191,65 @@ describe.skipIf(!isRoot)('a full disk (tmpfs mounts need root)', () => {
   });
 });
 
-describe.skipIf(!isRoot)('the ISO and its manifest appear together or not at all (tmpfs mounts need root)', () => {
-  const room = () => ({ iso: pages(fresh.iso.length), manifest: pages(fresh.manifest.length) });
-  const oldPair = () => pages(earlier.iso.length) + pages(earlier.manifest.length);
-  // The manifest is written first, then xorriso writes the ISO: a disk that fills in either leaves the old state.
-  const sizes: [string, (old: number) => number, 'old' | 'new'][] = [
-    ['a disk that fills while the manifest is written', (old) => old + room().manifest / 2, 'old'],
-    ['a disk that fills while the ISO is written', (old) => old + room().manifest + room().iso / 2, 'old'],
-    ['a disk with room for both', (old) => old + room().manifest + room().iso + 65536, 'new'],
-  ];
+describe.skipIf(!isRoot)(
+  'the ISO, its manifest and SHA256SUMS appear together or not at all (tmpfs mounts need root)',
+  () => {
+    const room = () => ({ iso: pages(fresh.iso.length), manifest: pages(fresh.manifest.length) });
+    const SUMS = 'SHA256SUMS';
+    const earlierSums = () => `${sha(earlier.iso)}  ${ISO}\n${sha(earlier.manifest)}  ${MANIFEST}\n`;
+    const oldPair = () => pages(earlier.iso.length) + pages(earlier.manifest.length) + pages(earlierSums().length);
+    // The manifest is written first, then xorriso writes the ISO, then SHA256SUMS: a disk that fills in any leaves the old state.
+    const sizes: [string, (old: number) => number, 'old' | 'new'][] = [
+      ['a disk that fills while the manifest is written', (old) => old + room().manifest / 2, 'old'],
+      ['a disk that fills while the ISO is written', (old) => old + room().manifest + room().iso / 2, 'old'],
+      ['a disk with room for the ISO and the manifest only', (old) => old + room().manifest + room().iso, 'old'],
+      ['a disk with room for all three', (old) => old + room().manifest + room().iso + 65536, 'new'],
+    ];
 
-  describe.each([
-    ['with an earlier pair', true],
-    ['without an earlier pair', false],
-  ])('%s', (_label, withEarlier) => {
-    it.each(sizes)('%s', async (when, size, expected) => {
-      const out = await tmpfs(`pair-${withEarlier}-${when.replace(/\W+/g, '-')}`, size(withEarlier ? oldPair() : 0));
-      if (withEarlier) {
-        await writeFile(join(out, ISO), earlier.iso);
-        await writeFile(join(out, MANIFEST), earlier.manifest);
-      }
-      const run = isoAsNobody(bundle, '1.0', ['--out', out, ...FAST], NEW_EPOCH);
-      const names = (await readdir(out)).sort();
-      if (expected === 'new') {
-        expect(run.code).toBe(0);
-        expect(names).toEqual([ISO, MANIFEST]);
+    describe.each([
+      ['with an earlier pair', true],
+      ['without an earlier pair', false],
+    ])('%s', (_label, withEarlier) => {
+      it.each(sizes)('%s', async (when, size, expected) => {
+        const out = await tmpfs(`pair-${withEarlier}-${when.replace(/\W+/g, '-')}`, size(withEarlier ? oldPair() : 0));
+        if (withEarlier) {
+          await writeFile(join(out, ISO), earlier.iso);
+          await writeFile(join(out, MANIFEST), earlier.manifest);
+          await writeFile(join(out, SUMS), earlierSums());
+        }
+        const run = isoAsNobody(bundle, '1.0', ['--out', out, ...FAST], NEW_EPOCH);
+        const names = (await readdir(out)).sort();
+        if (expected === 'new') {
+          expect(run.code).toBe(0);
+          expect(names).toEqual([SUMS, ISO, MANIFEST]);
+          const pair = await pairIn(out);
+          expect([sha(pair.iso), sha(pair.manifest)]).toEqual([sha(fresh.iso), sha(fresh.manifest)]);
+          expect(execFileSync('sha256sum', ['-c', SUMS], { cwd: out, encoding: 'utf8' })).toBe(
+            `${ISO}: OK\n${MANIFEST}: OK\n`,
+          );
+          return;
+        }
+        expect(run.code).toBe(2);
+        expect(withoutSteps(run.stderr)[0]).toMatch(
+          new RegExp(
+            `^mkbundle: cannot write ${out}/(rz_mk_prod-image\\.1\\.0\\.iso(\\.manifest)?|SHA256SUMS): no space left on device$`,
+          ),
+        );
+        if (!withEarlier) {
+          expect(names).toEqual([]);
+          return;
+        }
+        expect(names).toEqual([SUMS, ISO, MANIFEST]);
         const pair = await pairIn(out);
-        expect([sha(pair.iso), sha(pair.manifest)]).toEqual([sha(fresh.iso), sha(fresh.manifest)]);
-        return;
-      }
-      expect(run.code).toBe(2);
-      expect(withoutSteps(run.stderr)[0]).toMatch(
-        new RegExp(
-          `^mkbundle: cannot write ${out}/rz_mk_prod-image\\.1\\.0\\.iso(\\.manifest)?: no space left on device$`,
-        ),
-      );
-      if (!withEarlier) {
-        expect(names).toEqual([]);
-        return;
-      }
-      expect(names).toEqual([ISO, MANIFEST]);
-      const pair = await pairIn(out);
-      expect([sha(pair.iso), sha(pair.manifest)]).toEqual([sha(earlier.iso), sha(earlier.manifest)]);
-      expect((await stat(join(out, ISO))).nlink).toBe(1);
+        expect([sha(pair.iso), sha(pair.manifest)]).toEqual([sha(earlier.iso), sha(earlier.manifest)]);
+        expect(await readFile(join(out, SUMS), 'utf8')).toBe(earlierSums());
+        expect((await stat(join(out, ISO))).nlink).toBe(1);
+      });
     });
-  });
 
-  it('the reference pairs differ, so old and new can be told apart', () => {
-    expect(sha(fresh.iso)).not.toBe(sha(earlier.iso));
-    expect(sha(fresh.manifest)).not.toBe(sha(earlier.manifest));
-  });
-});
+    it('the reference pairs differ, so old and new can be told apart', () => {
+      expect(sha(fresh.iso)).not.toBe(sha(earlier.iso));
+      expect(sha(fresh.manifest)).not.toBe(sha(earlier.manifest));
+    });
+  },
+);

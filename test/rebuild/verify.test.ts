@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { startWorld, type World } from '../world/index.js';
 import { tarGz } from '../world/tarballs.js';
 import { asNobody, buildBundle, isoAsNobody, openDir, replaceInIso, unpackBundle } from './helpers.js';
@@ -88,7 +89,12 @@ describe('mkbundle iso checks the bundle before the work', () => {
     const line = `${bundle}: Core-current.iso: sha256 is ${coreSha}, but bundle.json records '${ZEROS}'`;
     expect(problems(run.stderr)).toEqual([`mkbundle: ${line}`]);
     expect(steps(run.stderr)).toEqual(['==> bundle', '==> verify the bundle']);
-    expect(JSON.parse(run.stdout)).toEqual({ ok: false, error: line, kind: 'IntegrityError' });
+    expect(parseRunJson(run.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 4,
+      error: { code: 'integrity', message: line, step: 'verify-bundle' },
+      steps: [{ id: 'open-bundle' }],
+    });
     expect(existsSync(out)).toBe(false);
   });
 
@@ -163,7 +169,10 @@ describe('mkbundle iso checks the bundle before the work', () => {
     expect(run.code).toBe(0);
     expect(problems(run.stderr)).toEqual([`warning: --no-verify: ${bundle} was not checked against its bundle.json`]);
     expect(steps(run.stderr)).not.toContain('==> verify the bundle');
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, verified: false });
+    const result = parseRunJson(run.stdout);
+    expect(result).toMatchObject({ ok: true, iso: { verified: false } });
+    expect(result.warnings).toEqual([`--no-verify: ${bundle} was not checked against its bundle.json`]);
+    expect(result.steps.map((s: { id: string }) => s.id)).not.toContain('verify-bundle');
     expect(existsSync(join(out, 'rz_mk_dev-image.1.0.iso'))).toBe(true);
   });
 
@@ -171,7 +180,15 @@ describe('mkbundle iso checks the bundle before the work', () => {
     const run = isoAsNobody(clean, '1.0', ['--out', join(dir, 'out-clean'), '--json', ...FAST]);
     expect(problems(run.stderr)).toEqual([]);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, verified: true });
+    const result = parseRunJson(run.stdout);
+    expect(result).toMatchObject({ ok: true, warnings: [], iso: { verified: true } });
+    expect(result.steps.map((s: { id: string }) => s.id)).toEqual([
+      'open-bundle',
+      'verify-bundle',
+      'read-core-iso',
+      'merge',
+      'write-iso',
+    ]);
   });
 });
 

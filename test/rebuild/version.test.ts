@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunJson } from '../helpers/json-schema.js';
 import { startWorld, type World } from '../world/index.js';
 import { asNobody, buildBundle, isoAsNobody, openDir } from './helpers.js';
 
@@ -62,7 +63,11 @@ describe('mkbundle iso BUNDLE [VERSION]', () => {
     expect(run.code).toBe(0);
     expect(notes(run.stderr)).toEqual([]);
     const iso = join(out, `rz_mk_dev-image.${RECORDED}.iso`);
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, iso, version: RECORDED });
+    expect(parseRunJson(run.stdout)).toMatchObject({
+      ok: true,
+      outputs: [{ kind: 'iso', path: iso }, { kind: 'manifest' }, { kind: 'sha256sums' }],
+      iso: { version: RECORDED },
+    });
     expect(await readFile(`${iso}.manifest`, 'utf8')).toContain(`# iso_version: ${RECORDED}\n`);
   });
 
@@ -71,7 +76,11 @@ describe('mkbundle iso BUNDLE [VERSION]', () => {
     const run = isoAsNobody(recorded, '2.0', ['--out', out]);
     expect(run.code).toBe(0);
     expect(notes(run.stderr)).toEqual([`note: version '2.0' replaces '${RECORDED}', recorded in ${recorded}`]);
-    expect(await readdir(out)).toEqual(['rz_mk_dev-image.2.0.iso', 'rz_mk_dev-image.2.0.iso.manifest']);
+    expect((await readdir(out)).sort()).toEqual([
+      'SHA256SUMS',
+      'rz_mk_dev-image.2.0.iso',
+      'rz_mk_dev-image.2.0.iso.manifest',
+    ]);
   });
 
   it('without VERSION and without a recorded one is a usage error, and writes nothing', async () => {

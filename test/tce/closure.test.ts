@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { depClosure, describeCycle, type FetchDep, orderDeps } from '../../src/tce/closure.js';
+import { canonicalCycle, depClosure, describeCycle, type FetchDep, orderDeps } from '../../src/tce/closure.js';
 
 const KVER = '3.0.21-tinycore';
 
@@ -120,6 +120,14 @@ describe('depClosure', () => {
       "dependency loop: ncurses.tcz → ncurses-common.tcz → ncurses.tcz (Tiny Core's tce-load recurses forever on it at boot)",
     );
     expect(fetchDep.calls.filter((n) => n === 'ncurses.tcz')).toHaveLength(1);
+  });
+
+  it('tells a loop the same way whichever name a walk entered it by', () => {
+    const loop = ['ncurses.tcz', 'ncurses-common.tcz', 'ncurses.tcz'];
+    expect(canonicalCycle(loop)).toEqual(['ncurses-common.tcz', 'ncurses.tcz', 'ncurses-common.tcz']);
+    expect(canonicalCycle(['ncurses-common.tcz', 'ncurses.tcz', 'ncurses-common.tcz'])).toEqual(canonicalCycle(loop));
+    expect(canonicalCycle(['c', 'a', 'b', 'c'])).toEqual(['a', 'b', 'c', 'a']);
+    expect(canonicalCycle(['self.tcz', 'self.tcz'])).toEqual(['self.tcz', 'self.tcz']);
   });
 
   it('propagates a fetch failure after everything in flight settled', async () => {
