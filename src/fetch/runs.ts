@@ -1,0 +1,82 @@
+/**
+ * The runs using a cache directory now, so that `cache prune` never takes
+ * what one of them may still read. A process that opens a cache writes
+ * `runs/<owner tag>-<hex>.part` before it reads or stores anything there,
+ * and removes it when it exits. The marker's mtime is when the run began,
+ * by the file system's clock: every blob and index entry the run stores or
+ * touches afterwards has a later mtime (cache.ts), so a file older than the
+ * oldest live run's marker is one no live run can be using. The markers of
+ * runs killed outright are swept like temp files (files.ts, owner.ts), and
+ * so is one older than a day: a run is done with the cache by then, as the
+ * temp sweep assumes.
+ */
+import { rmSync } from 'node:fs';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isCode } from '../errno.js';
+import { makeDirs } from '../output/dir.js';
+import { isLeftOver, sweepStale, tempName } from './files.js';
+
+/** This process's markers, by cache directory. */
+const registered = new Map<string, Promise<void>>();
+const markers: string[] = [];
+
+export function runsDir(cacheDir: string): string {
+  return join(cacheDir, 'runs');
+}
+
+/** Marks this process as a run using `cacheDir`, once per process, after sweeping ended runs' markers. */
+export function registerRun(cacheDir: string, staleMs: number): Promise<void> {
+  let done = registered.get(cacheDir);
+  if (done === undefined) {
+    done = (async () => {
+      const dir = runsDir(cacheDir);
+      await makeDirs(dir);
+      await sweepStale(dir, staleMs);
+      const marker = tempName(dir);
+      if (markers.length === 0) process.once('exit', () => removeMarkers());
+      markers.push(marker);
+      await writeFile(marker, '');
+    })();
+    // A failed registration fails this run's cache; the next one tries again.
+    done.catch(() => registered.delete(cacheDir));
+    registered.set(cacheDir, done);
+  }
+  return done;
+}
+
+function removeMarkers(): void {
+  for (const marker of markers) rmSync(marker, { force: true });
+}
+
+export interface LiveRuns {
+  readonly count: number;
+  /** The oldest live run's marker mtime (ms), when there is one. */
+  readonly since: number | undefined;
+}
+
+/** The runs using `cacheDir` now; a marker that is not clearly a left-over counts as live. */
+export async function liveRuns(cacheDir: string, staleMs: number, now: number = Date.now()): Promise<LiveRuns> {
+  const dir = runsDir(cacheDir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return { count: 0, since: undefined };
+    throw err;
+  }
+  let count = 0;
+  let since: number | undefined;
+  for (const name of names) {
+    try {
+      const info = await stat(join(dir, name));
+      if (await isLeftOver(name, info, staleMs, now)) continue;
+      count += 1;
+      since = Math.min(since ?? info.mtimeMs, info.mtimeMs);
+    } catch (err) {
+      // Its run ended meanwhile.
+      if (!isCode(err, 'ENOENT')) throw err;
+    }
+  }
+  return { count, since };
+}
