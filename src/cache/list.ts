@@ -141,7 +141,7 @@ export function formatCacheListing(listing: CacheListing): string {
     `cache ${shown(listing.dir)}: ${count(totals.entries - totals.notFound, 'entry', 'entries')}${notFound}, ` +
       `${count(totals.blobs, 'blob')} (${formatSize(totals.blobBytes)}), ${formatSize(totals.bytes)} in all${runs}`,
   ];
-  if (listing.entries.length > 0) lines.push(row('SIZE', 'LAST USED', 'URL'));
+  if (listing.entries.length > 0) lines.push(row('SIZE', 'LAST USED (UTC)', 'URL'));
   for (const e of listing.entries) {
     const note = e.blob === null ? '  (404 recorded)' : BLOB_NOTE[e.blob];
     lines.push(row(e.size === null ? '-' : formatSize(e.size), when(e.lastUsed), `${shown(e.url)}${note}`));

@@ -8,6 +8,7 @@ import type { Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isCode, systemErrorAsInput } from '../errno.js';
+import { InputError } from '../errors.js';
 import { STALE_TEMP_MS } from '../fetch/cache.js';
 import { type IndexEntry, parseIndexEntry } from '../fetch/entry.js';
 import { isLeftOver } from '../fetch/files.js';
@@ -167,6 +168,10 @@ export async function statOrGone(path: string): Promise<Stats | undefined> {
 /** Runs `work` on the cache `dir`, its file system faults as InputErrors naming the file (exit 2). */
 export async function onCache<T>(dir: string, work: () => Promise<T>): Promise<T> {
   try {
+    const info = await statOrGone(dir);
+    if (info !== undefined && !info.isDirectory()) {
+      throw new InputError(`cannot use cache directory ${dir}: not a directory`);
+    }
     return await work();
   } catch (err) {
     throw systemErrorAsInput(err, `cache ${dir}`);
