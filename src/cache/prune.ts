@@ -90,76 +90,95 @@ export function pruneCache(dir: string, opts: PruneOptions = {}): Promise<CacheP
     const settings = { dir, olderThanMs: opts.olderThanMs ?? null, maxBytes: opts.maxBytes ?? null };
     const tmp = await tmpDirOf(dir);
     if (tmp === undefined) {
-      const none = { files: 0, bytes: 0 };
-      const empty = { removedEntries: [], removedBlobs: [], inUse: { entries: 0, blobs: 0 }, activeRuns: 0 };
-      return { ...settings, ...empty, tempFiles: none, bytesFreed: 0, blobBytes: 0, overMaxBytes: false };
+      const none = { removedEntries: [], removedBlobs: [], inUse: { entries: 0, blobs: 0 }, activeRuns: 0 };
+      return {
+        ...settings,
+        ...none,
+        tempFiles: { files: 0, bytes: 0 },
+        bytesFreed: 0,
+        blobBytes: 0,
+        overMaxBytes: false,
+      };
     }
     const started = await fileSystemNow(tmp);
     const runs = await liveRuns(dir, STALE_TEMP_MS);
     const guard = Math.min(started, runs.since ?? started);
     const inUse = (mtimeMs: number) => mtimeMs >= guard;
     const index = (await readIndex(dir)).filter((file) => file.entry !== undefined);
-    const blobs = await readBlobs(dir);
-    const plan = planPrune(index, blobs, opts, inUse);
-
-    const removedBlobs: PrunedBlob[] = [];
-    const kept = new Set<string>();
-    let bytesFreed = 0;
-    let inUseBlobs = plan.inUseBlobs;
-    for (const [blob, reason] of plan.blobs) {
-      const unchanged = (id: FileId) => sameFile(id, blob.id) && !inUse(id.mtimeMs);
-      const before = await statOrGone(blob.path);
-      const outcome =
-        before === undefined
-          ? 'gone'
-          : unchanged(idOf(before))
-            ? await removeUnless(blob.path, tmp, (taken) => !unchanged(idOf(taken)))
-            : 'kept';
-      if (outcome === 'kept') {
-        kept.add(blob.sha256);
-        inUseBlobs += 1;
-      }
-      if (outcome !== 'removed') continue;
-      removedBlobs.push({ sha256: blob.sha256, size: blob.size, lastUsed: isoTime(blob.mtimeMs), reason });
-      bytesFreed += blob.size;
-    }
-
-    const removedEntries: PrunedEntry[] = [];
-    let inUseEntries = plan.inUseEntries;
-    for (const [file, reason] of plan.entries) {
-      const entry = file.entry;
-      if (entry === undefined) continue;
-      // Dropped only for its blob's sake, and the blob stays.
-      if (reason === 'max-size' && !entry.absent && kept.has(entry.sha256)) continue;
-      const outcome = await removeUnless(
-        file.path,
-        tmp,
-        (taken) => !sameFile(idOf(taken), file.id) || inUse(taken.mtimeMs),
-      );
-      if (outcome === 'kept') inUseEntries += 1;
-      if (outcome !== 'removed') continue;
-      removedEntries.push({ url: entry.url, lastUsed: isoTime(file.mtimeMs), reason });
-      bytesFreed += file.size;
-    }
-    removedEntries.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
-
+    const plan = planPrune(index, await readBlobs(dir), opts, inUse);
+    const blobs = await removeBlobs(plan.blobs, tmp, inUse);
+    const entries = await removeEntries(plan.entries, blobs.kept, tmp, inUse);
     const tempFiles = await sweepStale(tmp, STALE_TEMP_MS);
     await sweepStale(runsDir(dir), STALE_TEMP_MS).catch((err: unknown) => {
       if (!isCode(err, 'ENOENT')) throw err;
     });
-    const blobBytes = plan.blobBytes - removedBlobs.reduce((n, b) => n + b.size, 0);
+    const blobBytes = plan.blobBytes - blobs.bytes;
     return {
       ...settings,
-      removedEntries,
-      removedBlobs,
-      inUse: { entries: inUseEntries, blobs: inUseBlobs },
+      removedEntries: entries.removed,
+      removedBlobs: blobs.removed,
+      inUse: { entries: plan.inUseEntries + entries.kept, blobs: plan.inUseBlobs + blobs.kept.size },
       activeRuns: runs.count,
       tempFiles,
-      bytesFreed: bytesFreed + tempFiles.bytes,
+      bytesFreed: blobs.bytes + entries.bytes + tempFiles.bytes,
       blobBytes,
       overMaxBytes: opts.maxBytes !== undefined && blobBytes > opts.maxBytes,
     };
   });
+}
+
+/** Removes the planned blobs that are still as they were read and unused since; `kept`: the sha256s of the others. */
+async function removeBlobs(
+  planned: Plan['blobs'],
+  tmp: string,
+  inUse: (mtimeMs: number) => boolean,
+): Promise<{ removed: PrunedBlob[]; kept: Set<string>; bytes: number }> {
+  const removed: PrunedBlob[] = [];
+  const kept = new Set<string>();
+  let bytes = 0;
+  for (const [blob, reason] of planned) {
+    const unchanged = (id: FileId) => sameFile(id, blob.id) && !inUse(id.mtimeMs);
+    // Checked before the rename too, so that a blob in use is not even moved for a moment.
+    const now = await statOrGone(blob.path);
+    if (now === undefined) continue;
+    const outcome = unchanged(idOf(now))
+      ? await removeUnless(blob.path, tmp, (taken) => !unchanged(idOf(taken)))
+      : 'kept';
+    if (outcome === 'kept') kept.add(blob.sha256);
+    if (outcome !== 'removed') continue;
+    removed.push({ sha256: blob.sha256, size: blob.size, lastUsed: isoTime(blob.mtimeMs), reason });
+    bytes += blob.size;
+  }
+  return { removed, kept, bytes };
+}
+
+/** Removes the planned entries that are still as they were read and unused since, but not those of kept blobs. */
+async function removeEntries(
+  planned: Plan['entries'],
+  keptBlobs: ReadonlySet<string>,
+  tmp: string,
+  inUse: (mtimeMs: number) => boolean,
+): Promise<{ removed: PrunedEntry[]; kept: number; bytes: number }> {
+  const removed: PrunedEntry[] = [];
+  let kept = 0;
+  let bytes = 0;
+  for (const [file, reason] of planned) {
+    const { entry } = file;
+    if (entry === undefined) continue;
+    // Dropped only for its blob's sake, and the blob stays.
+    if (reason === 'max-size' && !entry.absent && keptBlobs.has(entry.sha256)) continue;
+    const outcome = await removeUnless(
+      file.path,
+      tmp,
+      (taken) => !sameFile(idOf(taken), file.id) || inUse(taken.mtimeMs),
+    );
+    if (outcome === 'kept') kept += 1;
+    if (outcome !== 'removed') continue;
+    removed.push({ url: entry.url, lastUsed: isoTime(file.mtimeMs), reason });
+    bytes += file.size;
+  }
+  removed.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  return { removed, kept, bytes };
 }
 
 interface Plan {
@@ -193,7 +212,9 @@ function planPrune(
   for (const file of index) {
     const entry = file.entry;
     if (entry === undefined || entry.absent || entries.has(file)) continue;
-    refs.set(entry.sha256, [...(refs.get(entry.sha256) ?? []), file]);
+    const named = refs.get(entry.sha256);
+    if (named === undefined) refs.set(entry.sha256, [file]);
+    else named.push(file);
   }
   const drops = new Map<BlobFile, PrunedBlob['reason']>();
   let inUseBlobs = 0;

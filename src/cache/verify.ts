@@ -45,7 +45,10 @@ export interface CacheVerifyReport {
   readonly bytesChecked: number;
   /** Sorted by sha256. */
   readonly damagedBlobs: readonly DamagedBlob[];
-  /** Damaged blobs another run replaced (by a fresh download) while they were checked: left to it. */
+  /**
+   * Damaged blobs another run replaced with a fresh download, or touched
+   * (and so will replace), while they were checked: left to that run.
+   */
   readonly replacedBlobs: number;
   /** Sorted by file name. */
   readonly droppedEntries: readonly DroppedEntry[];
@@ -63,56 +66,88 @@ export interface CacheVerifyReport {
 export function verifyCache(dir: string): Promise<CacheVerifyReport> {
   return onCache(dir, async () => {
     const tmp = await tmpDirOf(dir);
-    const report = { dir, blobsChecked: 0, bytesChecked: 0, replacedBlobs: 0, bytesFreed: 0 };
-    const damagedBlobs: DamagedBlob[] = [];
-    const droppedEntries: DroppedEntry[] = [];
-    if (tmp === undefined) return { ...report, damagedBlobs, droppedEntries };
-
-    const sound = new Map<string, Digests>();
-    const removed = new Set<string>();
-    for (const blob of await readBlobs(dir)) {
-      const checked = await checkBlob(blob);
-      if (checked === undefined) continue;
-      report.blobsChecked += 1;
-      report.bytesChecked += checked.digests.size;
-      if (checked.digests.sha256 === blob.sha256) {
-        sound.set(blob.sha256, checked.digests);
-        continue;
-      }
-      // Only the file that was hashed: a repair may have renamed a good copy to the name since.
-      const now = await statOrGone(blob.path);
-      const outcome =
-        now === undefined || sameFile(idOf(now), checked.id)
-          ? await removeUnless(blob.path, tmp, (taken) => !sameFile(idOf(taken), checked.id))
-          : 'kept';
-      if (outcome === 'kept') report.replacedBlobs += 1;
-      if (outcome !== 'removed') continue;
-      removed.add(blob.sha256);
-      damagedBlobs.push({ sha256: blob.sha256, size: checked.digests.size, actualSha256: checked.digests.sha256 });
-      report.bytesFreed += checked.digests.size;
+    if (tmp === undefined) {
+      return {
+        dir,
+        blobsChecked: 0,
+        bytesChecked: 0,
+        damagedBlobs: [],
+        replacedBlobs: 0,
+        droppedEntries: [],
+        bytesFreed: 0,
+      };
     }
-
-    const blobPath = (sha256: string) => blobPathOf(dir, sha256);
-    for (const file of await readIndex(dir)) {
-      const reason = await faultOf(file, sound, removed, blobPath);
-      if (reason === undefined) continue;
-      const outcome = await removeUnless(file.path, tmp, async (taken) => {
-        // Rewritten since it was read: another run's newer entry.
-        if (!sameFile(idOf(taken), file.id)) return true;
-        // Its blob is there again: another run's repair made the entry good.
-        const blob = file.entry !== undefined && !file.entry.absent ? file.entry.sha256 : undefined;
-        return blob !== undefined && reason !== 'wrong-digests' && (await statOrGone(blobPath(blob))) !== undefined;
-      });
-      if (outcome !== 'removed') continue;
-      droppedEntries.push({ file: file.name, url: file.url ?? null, reason });
-      report.bytesFreed += file.size;
-    }
-    return { ...report, damagedBlobs, droppedEntries };
+    const blobs = await checkBlobs(dir, tmp);
+    const entries = await dropEntries(dir, tmp, blobs.sound, new Set(blobs.damaged.map((b) => b.sha256)));
+    return {
+      dir,
+      blobsChecked: blobs.checked,
+      bytesChecked: blobs.bytes,
+      damagedBlobs: blobs.damaged,
+      replacedBlobs: blobs.replaced,
+      droppedEntries: entries.dropped,
+      bytesFreed: blobs.damaged.reduce((n, b) => n + b.size, 0) + entries.bytes,
+    };
   });
 }
 
+/** Rehashes every blob and removes the damaged ones (only the very file hashed). */
+async function checkBlobs(dir: string, tmp: string) {
+  const sound = new Map<string, Digests>();
+  const damaged: DamagedBlob[] = [];
+  let checked = 0;
+  let bytes = 0;
+  let replaced = 0;
+  for (const blob of await readBlobs(dir)) {
+    const hashed = await hashBlob(blob);
+    if (hashed === undefined) continue;
+    checked += 1;
+    bytes += hashed.digests.size;
+    if (hashed.digests.sha256 === blob.sha256) {
+      sound.set(blob.sha256, hashed.digests);
+      continue;
+    }
+    // A repair may have renamed a good copy to the name since (or a run touched it, and will repair it).
+    const same = (id: FileId) => sameFile(id, hashed.id);
+    const now = await statOrGone(blob.path);
+    if (now === undefined) continue;
+    const outcome = same(idOf(now)) ? await removeUnless(blob.path, tmp, (taken) => !same(idOf(taken))) : 'kept';
+    if (outcome === 'kept') replaced += 1;
+    if (outcome !== 'removed') continue;
+    damaged.push({ sha256: blob.sha256, size: hashed.digests.size, actualSha256: hashed.digests.sha256 });
+  }
+  return { sound, damaged, checked, bytes, replaced };
+}
+
+/** Drops the entries that name a missing or removed blob, disagree with theirs, or cannot be read. */
+async function dropEntries(
+  dir: string,
+  tmp: string,
+  sound: ReadonlyMap<string, Digests>,
+  removed: ReadonlySet<string>,
+): Promise<{ dropped: DroppedEntry[]; bytes: number }> {
+  const dropped: DroppedEntry[] = [];
+  let bytes = 0;
+  const blobPath = (sha256: string) => blobPathOf(dir, sha256);
+  for (const file of await readIndex(dir)) {
+    const reason = await faultOf(file, sound, removed, blobPath);
+    if (reason === undefined) continue;
+    const outcome = await removeUnless(file.path, tmp, async (taken) => {
+      // Rewritten since it was read: another run's newer entry.
+      if (!sameFile(idOf(taken), file.id)) return true;
+      // Its blob is there again: another run's repair made the entry good.
+      const blob = file.entry !== undefined && !file.entry.absent ? file.entry.sha256 : undefined;
+      return blob !== undefined && reason !== 'wrong-digests' && (await statOrGone(blobPath(blob))) !== undefined;
+    });
+    if (outcome !== 'removed') continue;
+    dropped.push({ file: file.name, url: file.url ?? null, reason });
+    bytes += file.size;
+  }
+  return { dropped, bytes };
+}
+
 /** The blob's digests and the identity of the file hashed; undefined when it is gone. */
-async function checkBlob(blob: BlobFile): Promise<{ digests: Digests; id: FileId } | undefined> {
+async function hashBlob(blob: BlobFile): Promise<{ digests: Digests; id: FileId } | undefined> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(blob.path, 'r');
@@ -157,7 +192,7 @@ export function formatVerifyReport(report: CacheVerifyReport): string {
     lines.push(`  removed blob ${b.sha256} (${formatSize(b.size)}): its bytes hash to ${b.actualSha256}`);
   }
   if (report.replacedBlobs > 0) {
-    lines.push(`  left ${count(report.replacedBlobs, 'damaged blob')} another run replaced while it was checked`);
+    lines.push(`  left ${count(report.replacedBlobs, 'damaged blob')} another run took up while it was checked`);
   }
   const because: Record<DropReason, string> = {
     'missing-blob': 'its blob is missing',

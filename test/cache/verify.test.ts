@@ -143,7 +143,7 @@ it('a good copy another run renames to a damaged blob’s name while verify hash
   const report = await verifying;
   expect(report).toMatchObject({ damagedBlobs: [], replacedBlobs: 1, droppedEntries: [], bytesFreed: 0 });
   expect((await readFile(blob)).equals(BODIES.a)).toBe(true);
-  expect(formatVerifyReport(report)).toContain('  left 1 damaged blob another run replaced while it was checked');
+  expect(formatVerifyReport(report)).toContain('  left 1 damaged blob another run took up while it was checked');
   expect((await listCache(dir)).entries.every((e) => e.blob === 'present' || e.blob === null)).toBe(true);
 });
 
