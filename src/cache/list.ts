@@ -1,4 +1,3 @@
-import { STALE_TEMP_MS } from '../fetch/cache.js';
 import { liveRuns } from '../fetch/runs.js';
 import { formatSize } from '../fetch/size-limit.js';
 import { isoTime, onCache, readBlobs, readIndex, readTemps } from './scan.js';
@@ -68,7 +67,7 @@ export interface CacheListing {
 /** What the cache at `dir` holds; an empty listing when there is no cache there yet. Reads only. */
 export function listCache(dir: string): Promise<CacheListing> {
   return onCache(dir, async () => {
-    const runs = await liveRuns(dir, STALE_TEMP_MS);
+    const runs = await liveRuns(dir);
     const index = await readIndex(dir);
     const blobs = await readBlobs(dir);
     const temps = await readTemps(dir);

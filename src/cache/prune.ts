@@ -17,10 +17,8 @@
  */
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { formatDuration } from '../config/duration.js';
-import { isCode } from '../errno.js';
-import { STALE_TEMP_MS } from '../fetch/cache.js';
-import { sweepStale, tempName } from '../fetch/files.js';
-import { liveRuns, runsDir } from '../fetch/runs.js';
+import { STALE_TEMP_MS, sweepStale, tempName } from '../fetch/files.js';
+import { liveRuns, sweepEndedRuns } from '../fetch/runs.js';
 import { formatSize } from '../fetch/size-limit.js';
 import { removeUnless, tmpDirOf } from './remove.js';
 import {
@@ -101,7 +99,7 @@ export function pruneCache(dir: string, opts: PruneOptions = {}): Promise<CacheP
       };
     }
     const started = await fileSystemNow(tmp);
-    const runs = await liveRuns(dir, STALE_TEMP_MS);
+    const runs = await liveRuns(dir);
     const guard = Math.min(started, runs.since ?? started);
     const inUse = (mtimeMs: number) => mtimeMs >= guard;
     const index = (await readIndex(dir)).filter((file) => file.entry !== undefined);
@@ -109,9 +107,7 @@ export function pruneCache(dir: string, opts: PruneOptions = {}): Promise<CacheP
     const blobs = await removeBlobs(plan.blobs, tmp, inUse);
     const entries = await removeEntries(plan.entries, blobs.kept, tmp, inUse);
     const tempFiles = await sweepStale(tmp, STALE_TEMP_MS);
-    await sweepStale(runsDir(dir), STALE_TEMP_MS).catch((err: unknown) => {
-      if (!isCode(err, 'ENOENT')) throw err;
-    });
+    await sweepEndedRuns(dir);
     const blobBytes = plan.blobBytes - blobs.bytes;
     return {
       ...settings,

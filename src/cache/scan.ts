@@ -9,9 +9,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isCode, systemErrorAsInput } from '../errno.js';
 import { InputError } from '../errors.js';
-import { STALE_TEMP_MS } from '../fetch/cache.js';
 import { type IndexEntry, parseIndexEntry } from '../fetch/entry.js';
-import { isLeftOver } from '../fetch/files.js';
+import { isLeftOver, STALE_TEMP_MS } from '../fetch/files.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const INDEX_NAME = /^[0-9a-f]{64}\.json$/;

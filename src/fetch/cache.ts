@@ -51,7 +51,7 @@ import { makeDirs } from '../output/dir.js';
 import { type Digests, hashFile } from './digest.js';
 import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
 import { isNotFound } from './failure.js';
-import { sweepStale, tempName, touch, writeFileAtomic } from './files.js';
+import { STALE_TEMP_MS, sweepStale, tempName, touch, writeFileAtomic } from './files.js';
 import type { ClientStats, HttpClient } from './http.js';
 import { redactUrl, withoutUserinfo } from './redact.js';
 import { registerRun } from './runs.js';
@@ -109,9 +109,6 @@ export interface CacheOptions {
 }
 
 type Resolved = { readonly kind: 'absent' } | { readonly kind: 'present'; readonly file: CachedFile };
-
-/** The default age at which temp files (and run markers) are left-overs whoever wrote them. */
-export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** `$XDG_CACHE_HOME/mkbundle`, else `~/.cache/mkbundle` (a relative XDG_CACHE_HOME is ignored, as the spec says). */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
@@ -285,7 +282,7 @@ export class DownloadCache {
           await makeDirs(d);
         }
         await sweepStale(this.tmpDir, this.staleTempMs);
-        await registerRun(this.dir, this.staleTempMs);
+        await registerRun(this.dir);
       } catch (err) {
         throw new InputError(`cannot use cache directory ${this.dir}: ${errorText(err)}`, { cause: err });
       }

@@ -27,6 +27,9 @@ export async function writeFileAtomic(path: string, data: string, tmpDir: string
   }
 }
 
+/** The age at which a temp file (or run marker) is a left-over whoever wrote it: no run takes a day. */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
 /** What a sweep removed. */
 export interface Swept {
   readonly files: number;

@@ -15,7 +15,7 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCode } from '../errno.js';
 import { makeDirs } from '../output/dir.js';
-import { isLeftOver, sweepStale, tempName } from './files.js';
+import { isLeftOver, STALE_TEMP_MS, sweepStale, tempName } from './files.js';
 
 /** This process's markers, by cache directory. */
 const registered = new Map<string, Promise<void>>();
@@ -26,13 +26,13 @@ export function runsDir(cacheDir: string): string {
 }
 
 /** Marks this process as a run using `cacheDir`, once per process, after sweeping ended runs' markers. */
-export function registerRun(cacheDir: string, staleMs: number): Promise<void> {
+export function registerRun(cacheDir: string): Promise<void> {
   let done = registered.get(cacheDir);
   if (done === undefined) {
     done = (async () => {
       const dir = runsDir(cacheDir);
       await makeDirs(dir);
-      await sweepStale(dir, staleMs);
+      await sweepEndedRuns(cacheDir);
       const marker = tempName(dir);
       if (markers.length === 0) process.once('exit', () => removeMarkers());
       markers.push(marker);
@@ -43,6 +43,15 @@ export function registerRun(cacheDir: string, staleMs: number): Promise<void> {
     registered.set(cacheDir, done);
   }
   return done;
+}
+
+/** Removes the markers of runs that have ended (or are over a day old). */
+export async function sweepEndedRuns(cacheDir: string): Promise<void> {
+  try {
+    await sweepStale(runsDir(cacheDir), STALE_TEMP_MS);
+  } catch (err) {
+    if (!isCode(err, 'ENOENT')) throw err;
+  }
 }
 
 function removeMarkers(): void {
@@ -56,7 +65,7 @@ export interface LiveRuns {
 }
 
 /** The runs using `cacheDir` now; a marker that is not clearly a left-over counts as live. */
-export async function liveRuns(cacheDir: string, staleMs: number, now: number = Date.now()): Promise<LiveRuns> {
+export async function liveRuns(cacheDir: string, now: number = Date.now()): Promise<LiveRuns> {
   const dir = runsDir(cacheDir);
   let names: string[];
   try {
@@ -70,7 +79,7 @@ export async function liveRuns(cacheDir: string, staleMs: number, now: number = 
   for (const name of names) {
     try {
       const info = await stat(join(dir, name));
-      if (await isLeftOver(name, info, staleMs, now)) continue;
+      if (await isLeftOver(name, info, STALE_TEMP_MS, now)) continue;
       count += 1;
       since = Math.min(since ?? info.mtimeMs, info.mtimeMs);
     } catch (err) {

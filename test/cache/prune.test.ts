@@ -102,6 +102,9 @@ it('without limits: only blobs nothing names, and ended runs’ temp files; neve
 
 it('--older-than drops entries unused that long, and the blobs no entry names any more', async () => {
   const dir = await oldCache({ [PATHS.b]: 2 * DAY, [PATHS.aAgain]: 2 * DAY });
+  // Counted back from `now`: 30 days before 20 days ago, nothing was used last.
+  const earlier = await pruneCache(dir, { olderThanMs: 30 * DAY, now: Date.now() - 20 * DAY });
+  expect(earlier).toMatchObject({ removedEntries: [], removedBlobs: [], olderThanMs: 30 * DAY });
   const report = await pruneCache(dir, { olderThanMs: 30 * DAY });
   expect(report.removedEntries.map((e) => [e.url, e.reason])).toEqual([
     [url(PATHS.a), 'older-than'],

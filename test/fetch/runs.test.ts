@@ -44,33 +44,33 @@ async function childRun(dir: string) {
 
 it('one marker per process and cache dir, named by its owner; its mtime is when the run began', async () => {
   const dir = join(root, 'own');
-  await registerRun(dir, DAY);
-  await registerRun(dir, DAY);
+  await registerRun(dir);
+  await registerRun(dir);
   const names = await readdir(runsDir(dir));
   expect(names).toHaveLength(1);
   expect(names[0]?.startsWith(`${ownerTag()}-`)).toBe(true);
   const { mtimeMs } = await stat(join(runsDir(dir), names[0] as string));
-  expect(await liveRuns(dir, DAY)).toEqual({ count: 1, since: mtimeMs });
+  expect(await liveRuns(dir)).toEqual({ count: 1, since: mtimeMs });
 });
 
 it('a run that exits removes its marker; one killed outright leaves it, not live, swept by the next run', async () => {
   const dir = join(root, 'children');
   const a = await childRun(dir);
   const b = await childRun(dir);
-  expect((await liveRuns(dir, DAY)).count).toBe(2);
+  expect((await liveRuns(dir)).count).toBe(2);
   await a.stop();
   expect(await readdir(runsDir(dir))).toHaveLength(1);
   b.proc.kill('SIGKILL');
   await b.proc.catch(() => undefined);
   expect(await readdir(runsDir(dir))).toHaveLength(1);
-  expect(await liveRuns(dir, DAY)).toEqual({ count: 0, since: undefined });
-  await registerRun(dir, DAY);
+  expect(await liveRuns(dir)).toEqual({ count: 0, since: undefined });
+  await registerRun(dir);
   expect((await readdir(runsDir(dir))).map((name) => name.startsWith(`${ownerTag()}-`))).toEqual([true]);
 });
 
 it('a marker over the age limit, or of an ended owner, is not a live run; an unknown owner is', async () => {
   const dir = join(root, 'ages');
-  await registerRun(dir, DAY);
+  await registerRun(dir);
   const runs = runsDir(dir);
   const [own] = await readdir(runs);
   const dayAgo = (Date.now() - DAY - 60_000) / 1000;
@@ -78,11 +78,11 @@ it('a marker over the age limit, or of an ended owner, is not a live run; an unk
   await writeFile(join(runs, `${await deadOwnerTag()}-00ff.part`), '');
   await writeFile(join(runs, 'not-a-tag.part'), '');
   const { mtimeMs } = await stat(join(runs, 'not-a-tag.part'));
-  expect(await liveRuns(dir, DAY)).toEqual({ count: 1, since: mtimeMs });
+  expect(await liveRuns(dir)).toEqual({ count: 1, since: mtimeMs });
   expect(await sweepStale(runs, DAY)).toMatchObject({ files: 2 });
   expect(await readdir(runs)).toEqual(['not-a-tag.part']);
 });
 
 it('no runs/ directory: no live runs', async () => {
-  expect(await liveRuns(join(root, 'none'), DAY)).toEqual({ count: 0, since: undefined });
+  expect(await liveRuns(join(root, 'none'))).toEqual({ count: 0, since: undefined });
 });
