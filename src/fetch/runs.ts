@@ -25,21 +25,29 @@ export function runsDir(cacheDir: string): string {
   return join(cacheDir, 'runs');
 }
 
-/** Marks this process as a run using `cacheDir`, once per process, after sweeping ended runs' markers. */
+/**
+ * Marks this process as a run using `cacheDir`, once per process, after
+ * sweeping ended runs' markers. A cache this process cannot write (a
+ * read-only one, another user's) gets no marker and the run goes on, as it
+ * did before markers: it stores nothing there and cannot record its uses
+ * either, so a prune by someone who can write it does not see this run.
+ */
 export function registerRun(cacheDir: string): Promise<void> {
   let done = registered.get(cacheDir);
   if (done === undefined) {
     done = (async () => {
       const dir = runsDir(cacheDir);
-      await makeDirs(dir);
-      await sweepEndedRuns(cacheDir);
       const marker = tempName(dir);
+      try {
+        await makeDirs(dir);
+        await sweepEndedRuns(cacheDir);
+        await writeFile(marker, '');
+      } catch {
+        return;
+      }
       if (markers.length === 0) process.once('exit', () => removeMarkers());
       markers.push(marker);
-      await writeFile(marker, '');
     })();
-    // A failed registration fails this run's cache; the next one tries again.
-    done.catch(() => registered.delete(cacheDir));
     registered.set(cacheDir, done);
   }
   return done;

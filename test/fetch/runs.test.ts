@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -81,6 +81,15 @@ it('a marker over the age limit, or of an ended owner, is not a live run; an unk
   expect(await liveRuns(dir)).toEqual({ count: 1, since: mtimeMs });
   expect(await sweepStale(runs, DAY)).toMatchObject({ files: 2 });
   expect(await readdir(runs)).toEqual(['not-a-tag.part']);
+});
+
+it('a cache where no marker can be made still serves the run, unmarked', async () => {
+  const dir = join(root, 'unmarkable');
+  await mkdir(dir);
+  await writeFile(runsDir(dir), 'a file where runs/ would go');
+  const got = JSON.parse((await execa('node', [child, dir, `${server.url}/tcz/a.tcz`])).stdout);
+  expect(got).toMatchObject({ size: 10_000, fromCache: false });
+  expect(await readFile(runsDir(dir), 'utf8')).toBe('a file where runs/ would go');
 });
 
 it('no runs/ directory: no live runs', async () => {
