@@ -15,13 +15,13 @@ import { isLeftOver, STALE_TEMP_MS } from '../fetch/files.js';
 const HEX64 = /^[0-9a-f]{64}$/;
 const INDEX_NAME = /^[0-9a-f]{64}\.json$/;
 
-export interface CacheDirs {
+interface CacheDirs {
   readonly index: string;
   readonly blobs: string;
   readonly tmp: string;
 }
 
-export function dirsOf(dir: string): CacheDirs {
+function dirsOf(dir: string): CacheDirs {
   return { index: join(dir, 'index'), blobs: join(dir, 'blobs', 'sha256'), tmp: join(dir, 'tmp') };
 }
 
@@ -29,7 +29,7 @@ export function blobPathOf(dir: string, sha256: string): string {
   return join(dirsOf(dir).blobs, sha256);
 }
 
-/** Which file a name gave when it was read: another run's rename gives another identity. */
+/** Which file a name gave when it was read: another run's rename gives another identity, its touch another mtime. */
 export interface FileId {
   readonly dev: number;
   readonly ino: number;
@@ -87,7 +87,7 @@ export async function readIndex(dir: string): Promise<IndexFile[]> {
 }
 
 /** One index file, its text and identity from one open (undefined when it is gone or not a file). */
-export async function readIndexFile(path: string): Promise<IndexFile | undefined> {
+async function readIndexFile(path: string): Promise<IndexFile | undefined> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
