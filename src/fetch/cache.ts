@@ -5,6 +5,7 @@
  *   blobs/sha256/<hex>            immutable, read-only file contents, named by their sha256
  *   index/<sha256 of URL>.json    what the URL (without credentials) last gave: PresentEntry or AbsentEntry (see entry.ts)
  *   tmp/*.part                    downloads and index writes in progress; never read
+ *   runs/*.part                   one marker per process using the cache now (runs.ts)
  *
  * Writes: a download streams into tmp/, hashed on the way; only when the size
  * and any expected digest match is it renamed to its blob name, then the
@@ -24,6 +25,14 @@
  * rename leaves no moment without a file at the name, and a reader that
  * opened the old file keeps reading the old file.
  *
+ * Uses: reading an entry sets its index file's mtime, and then its blob's
+ * (before the blob is opened), to now: an index file's mtime is when its
+ * URL was last stored or used, a blob's when its content was. `cache ls`
+ * shows them and `cache prune` goes by them, and, with the run markers,
+ * never takes a file a live run has touched (src/cache/prune.ts). A touch
+ * is one utimes call; it never rewrites an entry, so it cannot undo a
+ * newer one another run has just written.
+ *
  * Online, a usable entry is revalidated (If-None-Match / If-Modified-Since): a
  * 304 reuses the blob, a 200 replaces it. Offline (`-r`), a usable entry is
  * used without any request, and a missing or unusable one is downloaded as
@@ -42,9 +51,10 @@ import { makeDirs, removeEmptyDirs } from '../output/dir.js';
 import { type Digests, hashFile } from './digest.js';
 import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
 import { isNotFound } from './failure.js';
-import { sweepStale, tempName, writeFileAtomic } from './files.js';
+import { STALE_TEMP_MS, sweepStale, tempName, touch, writeFileAtomic } from './files.js';
 import type { ClientStats, HttpClient } from './http.js';
 import { redactUrl, withoutUserinfo } from './redact.js';
+import { registerRun } from './runs.js';
 import type { SizeLimit } from './size-limit.js';
 
 export interface Expect {
@@ -100,8 +110,6 @@ export interface CacheOptions {
 
 type Resolved = { readonly kind: 'absent' } | { readonly kind: 'present'; readonly file: CachedFile };
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /** `$XDG_CACHE_HOME/mkbundle`, else `~/.cache/mkbundle` (a relative XDG_CACHE_HOME is ignored, as the spec says). */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
   const xdg = env.XDG_CACHE_HOME;
@@ -121,7 +129,7 @@ export class DownloadCache {
   constructor(opts: CacheOptions) {
     this.dir = opts.dir;
     this.client = opts.client;
-    this.staleTempMs = opts.staleTempMs ?? DAY_MS;
+    this.staleTempMs = opts.staleTempMs ?? STALE_TEMP_MS;
   }
 
   get(url: string, opts: GetOptions & { readonly optional: true }): Promise<CachedFile | null>;
@@ -246,6 +254,8 @@ export class DownloadCache {
    */
   private async blobIsSound(entry: PresentEntry, recheck = true): Promise<boolean> {
     const path = this.blobPath(entry.sha256);
+    // Before the open: a prune that takes the blob after this sees the use (see the top).
+    if (recheck) await touch(path);
     let handle: FileHandle;
     try {
       handle = await open(path, 'r');
@@ -272,8 +282,11 @@ export class DownloadCache {
   }
 
   private async readEntry(url: string): Promise<IndexEntry | undefined> {
+    const path = this.indexPath(url);
     try {
-      return parseIndexEntry(await readFile(this.indexPath(url), 'utf8'), withoutUserinfo(url));
+      const entry = parseIndexEntry(await readFile(path, 'utf8'), withoutUserinfo(url));
+      if (entry !== undefined) await touch(path);
+      return entry;
     } catch (err) {
       if (isCode(err, 'ENOENT')) return undefined;
       throw err;
@@ -289,6 +302,7 @@ export class DownloadCache {
       await makeCacheDirs(this.dir);
       try {
         await sweepStale(this.tmpDir, this.staleTempMs);
+        await registerRun(this.dir);
       } catch (err) {
         throw cacheError(this.dir, err);
       }

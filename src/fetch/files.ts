@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { copyFile, link, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { removeOnInterrupt } from '../cleanup.js';
 import { codeOf, isCode } from '../errno.js';
@@ -26,30 +27,59 @@ export async function writeFileAtomic(path: string, data: string, tmpDir: string
   }
 }
 
+/** The age at which a temp file (or run marker) is a left-over whoever wrote it: no run takes a day. */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+/** What a sweep removed. */
+export interface Swept {
+  readonly files: number;
+  readonly bytes: number;
+}
+
 /**
- * Removes the left-overs of interrupted runs from `dir`: this user's files
- * whose writer has ended (the name says who wrote it), and any file last
- * modified more than `maxAgeMs` ago (a writer on another machine, from an
- * earlier boot, or of another user). The files of a live writer stay.
+ * Removes the left-overs of interrupted runs from `dir` (see isLeftOver);
+ * the files of a live writer stay.
  */
-export async function sweepStale(dir: string, maxAgeMs: number, now: number = Date.now()): Promise<number> {
-  let removed = 0;
+export async function sweepStale(dir: string, maxAgeMs: number, now: number = Date.now()): Promise<Swept> {
+  let files = 0;
+  let bytes = 0;
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
     try {
       const info = await stat(path);
-      const writer = TAGGED_PART.exec(name)?.[1];
-      const ended = writer !== undefined && info.uid === process.getuid?.() && (await ownerIsGone(writer));
-      if (ended || now - info.mtimeMs > maxAgeMs) {
+      if (await isLeftOver(name, info, maxAgeMs, now)) {
         await rm(path, { force: true });
-        removed += 1;
+        files += 1;
+        bytes += info.size;
       }
     } catch (err) {
       // Another process removed or renamed it meanwhile.
       if (!isCode(err, 'ENOENT')) throw err;
     }
   }
-  return removed;
+  return { files, bytes };
+}
+
+/**
+ * A left-over of an interrupted run: this user's file whose writer has
+ * ended (the name says who wrote it), or any file last modified more than
+ * `maxAgeMs` ago (a writer on another machine, from an earlier boot, or of
+ * another user).
+ */
+export async function isLeftOver(name: string, info: Stats, maxAgeMs: number, now: number): Promise<boolean> {
+  if (now - info.mtimeMs > maxAgeMs) return true;
+  const writer = TAGGED_PART.exec(name)?.[1];
+  return writer !== undefined && info.uid === process.getuid?.() && (await ownerIsGone(writer));
+}
+
+/**
+ * Records a use of `path` as its mtime (cache.ts). Best effort: another
+ * user's file cannot be touched, and a file gone meanwhile is for the
+ * caller's next step to find.
+ */
+export async function touch(path: string): Promise<void> {
+  const now = new Date();
+  await utimes(path, now, now).catch(() => undefined);
 }
 
 /** Link errors that mean "this filesystem pair cannot hard link", not "something is wrong". */

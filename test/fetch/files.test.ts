@@ -87,7 +87,7 @@ describe('sweepStale', () => {
     await writeFile(join(dir, 'new'), '');
     const hourAgo = (Date.now() - 3_600_000) / 1000;
     await utimes(join(dir, 'old'), hourAgo, hourAgo);
-    expect(await sweepStale(dir, 60_000)).toBe(1);
+    expect(await sweepStale(dir, 60_000)).toEqual({ files: 1, bytes: 0 });
     expect(await readdir(dir)).toEqual(['new']);
   });
 
@@ -104,7 +104,7 @@ describe('sweepStale', () => {
         await writeFile(join(dir, `${dead}-4567ef01.part`), 'partial');
         await chown(join(dir, `${dead}-4567ef01.part`), 65534, 65534);
       }
-      expect(await sweepStale(dir, 60_000)).toBe(1);
+      expect(await sweepStale(dir, 60_000)).toEqual({ files: 1, bytes: 'partial'.length });
       expect((await readdir(dir)).sort()).toEqual(kept.sort());
     } finally {
       await live.stop();
