@@ -10,6 +10,7 @@ import { bundleFacts, planFacts } from '../output/facts.js';
 import { jsonLine, successDocument } from '../output/json.js';
 import { RunRecord } from '../output/record.js';
 import { BUNDLE_COMMAND, type BundleInvocation, bundleEnvironment, bundleInvocation } from './args.js';
+import { CACHE_COMMAND } from './cache-command.js';
 import { COMPLETION_FLAG, completionScript, completions } from './completion.js';
 import { DIFF_COMMAND } from './diff-command.js';
 import { dryRunText } from './dry-run-text.js';
@@ -204,6 +205,7 @@ export const COMMANDS: readonly Command[] = [
   INSPECT_COMMAND,
   VERIFY_COMMAND,
   DIFF_COMMAND,
+  CACHE_COMMAND,
   COMPLETION,
   HELP,
   VERSION,
