@@ -1,10 +1,13 @@
 import { Readable } from 'node:stream';
 import { quoted } from '../config/quote.js';
+import { libdeflateVersion } from '../deflate/libdeflate.js';
+import { AddonError } from '../errors.js';
 import { writeFileAtomically } from './atomic.js';
 import type { ArchiveEntry, FileEntry } from './entry.js';
 import type { EntrySource } from './entry-source.js';
 import { fileChunks } from './file-data.js';
 import { gzipStream } from './gzip.js';
+import { gzipMembers, type StreamPart } from './gzip-members.js';
 import { PERMISSIONS } from './mode.js';
 import { compareArchivePaths } from './order.js';
 import { entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
@@ -51,35 +54,64 @@ export function tarStream(entries: EntrySource, options: TarWriteOptions = {}): 
   return Readable.from(tarChunks(entries, options), { objectMode: false });
 }
 
-/** Writes a deterministic `.tar.gz` (gzip level 9 unless given) to `dest` atomically. */
+export interface TarGzResult {
+  /** libdeflate's gzip members, or one zlib stream when the native addon cannot load. */
+  readonly encoder: 'libdeflate' | 'zlib';
+  /** Why libdeflate could not be used, when it was not: the addon loader's reason. */
+  readonly fallback?: string;
+}
+
+/**
+ * Writes a deterministic `.tar.gz` to `dest` atomically, as gzip members
+ * (gzipMembers): stored for files that are compressed already, the fast
+ * level for squashfs images, a moderate one for the rest. When libdeflate
+ * cannot load, one zlib -9 stream instead, and the result says why.
+ */
 export async function writeTarGz(
   dest: string,
   entries: EntrySource,
-  options: TarWriteOptions & { readonly gzipLevel?: number } = {},
-): Promise<void> {
-  const stream = tarStream(entries, { ...options, name: options.name ?? dest });
-  await writeFileAtomically(dest, stream, [gzipStream(options.gzipLevel ?? 9)]);
+  options: TarWriteOptions = {},
+): Promise<TarGzResult> {
+  const tar = { ...options, name: options.name ?? dest };
+  try {
+    libdeflateVersion();
+  } catch (error) {
+    if (!(error instanceof AddonError)) throw error;
+    await writeFileAtomically(dest, tarStream(entries, tar), [gzipStream(9)]);
+    return { encoder: 'zlib', fallback: error.message };
+  }
+  await writeFileAtomically(dest, Readable.from(gzipMembers(tarParts(entries, tar), { name: tar.name })));
+  return { encoder: 'libdeflate' };
 }
 
 async function* tarChunks(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<Buffer> {
+  for await (const part of tarParts(entries, options)) yield* part.chunks;
+}
+
+/** The tar stream as parts: each file's data apart from the headers and padding around it. */
+async function* tarParts(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<StreamPart> {
   const name = options.name ?? 'tar archive';
   let length = 0;
+  let meta: Buffer[] = [];
   for (const entry of await planTar(name, entries)) {
     const mtime = options.sourceDateEpoch === undefined ? entry.mtime : Math.min(entry.mtime, options.sourceDateEpoch);
     for (const block of headers(name, entry, mtime)) {
       length += block.length;
-      yield block;
+      meta.push(block);
     }
     if (entry.kind === 'file') {
-      for await (const chunk of fileChunks(name, entry)) yield chunk;
+      yield { kind: 'meta', chunks: meta };
+      meta = [];
+      yield { kind: 'data', chunks: fileChunks(name, entry) };
       const padding = Buffer.alloc((BLOCK - (entry.size % BLOCK)) % BLOCK);
       length += entry.size + padding.length;
-      yield padding;
+      meta.push(padding);
     }
   }
   // Two zero blocks end the archive; GNU tar pads to whole records.
   const end = 2 * BLOCK;
-  yield Buffer.alloc(end + ((RECORD - ((length + end) % RECORD)) % RECORD));
+  meta.push(Buffer.alloc(end + ((RECORD - ((length + end) % RECORD)) % RECORD)));
+  yield { kind: 'meta', chunks: meta };
 }
 
 /** Validates and sorts the entries; the first name of each hard-link group becomes the file. */

@@ -239,10 +239,14 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
       ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
     );
     const overlayPath = join(staging, OVERLAY_NAME);
-    await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
+    const overlayWrite = await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
       name: OVERLAY_NAME,
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
     });
+    // Said once: the bundle is written the same way.
+    if (overlayWrite.fallback !== undefined) {
+      report({ type: 'notice', message: `${overlayWrite.fallback}; writing the tarballs with zlib -9 instead` });
+    }
 
     report({ type: 'step', name: 'bundle' });
     const overlaySize = (await stat(overlayPath)).size;

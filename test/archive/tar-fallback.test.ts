@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { AddonError } from '../../src/errors.js';
+import { collect, file, sh, useTempDirs } from './helpers.js';
+
+const REASON = 'libdeflate: native addon /x/squashfs.node has no gzip (rebuild it with npm install)';
+
+// An addon built before libdeflate was linked in: it loads, but has no gzip.
+vi.mock('../../src/deflate/libdeflate.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/deflate/libdeflate.js')>();
+  const missing = () => {
+    throw new AddonError(REASON);
+  };
+  return { ...original, libdeflateVersion: vi.fn(missing), gzipBuffer: vi.fn(missing) };
+});
+
+const { writeTarGz } = await import('../../src/archive/tar-write.js');
+const { readTar } = await import('../../src/archive/tar-read.js');
+
+const tempDir = useTempDirs();
+
+describe('writeTarGz without libdeflate', () => {
+  it('writes one zlib -9 stream instead and says why', async () => {
+    const root = await tempDir();
+    const dest = join(root, 'o.tgz');
+    const entries = [file('a.txt', 'alpha\n'.repeat(100)), file('b/c.txt', 'gamma\n')];
+    expect(await writeTarGz(dest, entries)).toEqual({ encoder: 'zlib', fallback: REASON });
+    // zlib's header: XFL 2 (level 9), OS 3 (Unix).
+    expect((await readFile(dest)).subarray(0, 10).toString('hex')).toBe('1f8b0800000000000203');
+    expect((await collect(readTar(dest))).map((e) => e.path)).toEqual(['a.txt', 'b/c.txt']);
+    expect(await sh('tar -xzOf o.tgz b/c.txt', root)).toBe('gamma\n');
+  });
+});
