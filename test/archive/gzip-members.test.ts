@@ -150,6 +150,17 @@ describe('gzipMembers', () => {
     expect(DENSE_LEVEL).toBeGreaterThan(FAST_LEVEL);
   });
 
+  it('keeps files shorter than a block in their neighbours’ member, whatever their type', async () => {
+    const small = [Buffer.concat([SQUASHFS, noise(4096, 8)]), gzipSync(noise(2000, 9)), noise(BLOCK_SIZE - 1, 10)];
+    const parts: StreamPart[] = small.flatMap((bytes) => [
+      { kind: 'meta' as const, chunks: [Buffer.alloc(512)] },
+      { kind: 'data' as const, chunks: [bytes] },
+    ]);
+    const out = await members(parts);
+    expect(out).toHaveLength(1);
+    expect(gunzipSync(out[0] as Buffer).equals(Buffer.concat(parts.flatMap((p) => p.chunks as Buffer[])))).toBe(true);
+  });
+
   it(`cuts a long run into members of ${MEMBER_SIZE} input bytes`, async () => {
     const big = text(2 * MEMBER_SIZE + 1000, 5);
     const out = await members([{ kind: 'data', chunks: chunked(big, 65_536) }]);
