@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import { quoted } from '../config/quote.js';
 import { libdeflateVersion } from '../deflate/libdeflate.js';
 import { AddonError } from '../errors.js';
@@ -59,13 +60,16 @@ export interface TarGzResult {
   readonly encoder: 'libdeflate' | 'zlib';
   /** Why libdeflate could not be used, when it was not: the addon loader's reason. */
   readonly fallback?: string;
+  /** Of the file written, counted on the way: no second read. */
+  readonly size: number;
+  readonly sha256: string;
 }
 
 /**
  * Writes a deterministic `.tar.gz` to `dest` atomically, as gzip members
  * (gzipMembers): stored for files that are compressed already, the fast
- * level for squashfs images, a moderate one for the rest. When libdeflate
- * cannot load, one zlib -9 stream instead, and the result says why.
+ * level for squashfs images, level 8 for the rest. When libdeflate cannot
+ * load, one zlib -9 stream instead, and the result says why.
  */
 export async function writeTarGz(
   dest: string,
@@ -73,15 +77,33 @@ export async function writeTarGz(
   options: TarWriteOptions = {},
 ): Promise<TarGzResult> {
   const tar = { ...options, name: options.name ?? dest };
+  const digest = new Digest();
   try {
     libdeflateVersion();
   } catch (error) {
     if (!(error instanceof AddonError)) throw error;
-    await writeFileAtomically(dest, tarStream(entries, tar), [gzipStream(9)]);
-    return { encoder: 'zlib', fallback: error.message };
+    await writeFileAtomically(dest, tarStream(entries, tar), [gzipStream(9), digest]);
+    return { encoder: 'zlib', fallback: error.message, ...digest.result() };
   }
-  await writeFileAtomically(dest, Readable.from(gzipMembers(tarParts(entries, tar), { name: tar.name })));
-  return { encoder: 'libdeflate' };
+  const members = Readable.from(gzipMembers(tarParts(entries, tar), { name: tar.name }));
+  await writeFileAtomically(dest, members, [digest]);
+  return { encoder: 'libdeflate', ...digest.result() };
+}
+
+/** Passes bytes through, counting and hashing them. */
+class Digest extends Transform {
+  readonly #hash = createHash('sha256');
+  #size = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void) {
+    this.#hash.update(chunk);
+    this.#size += chunk.length;
+    done(null, chunk);
+  }
+
+  result(): { size: number; sha256: string } {
+    return { size: this.#size, sha256: this.#hash.digest('hex') };
+  }
 }
 
 async function* tarChunks(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<Buffer> {

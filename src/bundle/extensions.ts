@@ -90,7 +90,7 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
   const entry = async (file: ExtensionFile): Promise<ArchiveEntry | undefined> => {
     const path = `${set.dir}/${extensionFileName(name, file)}`;
     if (file === 'dep') {
-      const dep = await shippedDep(ctx, url(file));
+      const dep = await shippedDep(ctx, name);
       return dep === undefined ? undefined : bufferEntry(path, dep, 0o644, ctx.mtime);
     }
     const got = file === 'tcz' ? await tcz : await ctx.fetcher.file(url(file), 'metadata');
@@ -108,10 +108,11 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
  * the names mkbundle read, without the names a prod image leaves out
  * (tce-load would stop at the missing file). None when no deps remain.
  */
-async function shippedDep(ctx: ExtensionContext, url: string): Promise<string | undefined> {
-  const got = await ctx.fetcher.optional(url, 'metadata');
+async function shippedDep(ctx: ExtensionContext, name: string): Promise<string | undefined> {
+  const got = await ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'), 'metadata');
   if (got === null) return undefined;
-  const written = parseDepNames(await readFile(got.path, 'utf8'), url);
+  // Named as the walk names it: whichever of the two reads it first, a bad line gives the same message.
+  const written = parseDepNames(await readFile(got.path, 'utf8'), `${name}.dep`);
   // Only a KERNEL name needs the version to be compared with the excluded ones.
   const version = written.some(hasKernel) ? await ctx.kernelVersion : '';
   const names = written.filter((dep) => !ctx.excluded.includes(substituteKernel(dep, version)));

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ArchiveEntry } from '../archive/entry.js';
@@ -14,7 +14,6 @@ import { withCredentials } from '../fetch/credentials.js';
 import { createHttpClient } from '../fetch/http.js';
 import { allSettled, FailFast } from '../fetch/pool.js';
 import { gitVersion } from '../gitversion/describe.js';
-import { sha256File } from '../hash.js';
 import { versionProblem } from '../iso/version.js';
 import { prepareOutput } from '../output/dir.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
@@ -206,10 +205,17 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
             })
           : { entries: [], gems: [] };
       })(),
+      // What is unpacked from a download is unpacked as soon as it is in, while the rest downloads.
       settle([
         fetcher.file(plan.rubygems.url, 'payload'),
-        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url, 'payload') : Promise.resolve(undefined),
-        fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
+        (async () => {
+          if (plan.tree.era !== '2012') return [];
+          const { url } = plan.tree.mcollective;
+          return mcollectiveEntries((await fetcher.file(url, 'payload')).path, url, staging);
+        })(),
+        fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name).then((tcz) =>
+          utilLinuxEntries(tcz.path, plan.utilLinux.paths, staging),
+        ),
         fetcher.file(plan.openVmTools.url, 'payload'),
       ]),
     ]);
@@ -232,10 +238,8 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
       ...mirror.entries,
       ...gems.entries,
       fileEntry(`opt/${plan.rubygems.file}`, { from: 'path', path: rubygems.path }, rubygems.size, 0o644, mtime),
-      ...(mcollective && plan.tree.era === '2012'
-        ? await mcollectiveEntries(mcollective.path, plan.tree.mcollective.url, staging)
-        : []),
-      ...(await utilLinuxEntries(utilLinux.path, plan.utilLinux.paths, staging)),
+      ...mcollective,
+      ...utilLinux,
       ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
     );
     const overlayPath = join(staging, OVERLAY_NAME);
@@ -249,9 +253,8 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
     }
 
     report({ type: 'step', name: 'bundle' });
-    const overlaySize = (await stat(overlayPath)).size;
     bundleEntries.push(
-      fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
+      fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlayWrite.size, 0o644, mtime),
       fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
       ...(await isoScriptEntries(mtime)),
       fileEntry(
@@ -284,22 +287,30 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
       },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
-      files: await recordFiles(bundleEntries, {
-        [plan.coreIso.file]: plan.coreIso.url,
-        [`dependencies/${plan.openVmTools.file}`]: plan.openVmTools.url,
-      }),
+      files: await recordFiles(
+        bundleEntries,
+        {
+          [plan.coreIso.file]: plan.coreIso.url,
+          [`dependencies/${plan.openVmTools.file}`]: plan.openVmTools.url,
+        },
+        {
+          [plan.coreIso.file]: iso.sha256,
+          [`dependencies/${plan.openVmTools.file}`]: openVmTools.sha256,
+          [`dependencies/${OVERLAY_NAME}`]: overlayWrite.sha256,
+        },
+      ),
     });
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
     const bundle = join(options.out, plan.bundleFile);
-    await writeTarGz(bundle, completeTree(bundleEntries, mtime), {
+    const written = await writeTarGz(bundle, completeTree(bundleEntries, mtime), {
       name: plan.bundleFile,
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
     });
     const stats = cache.stats();
     return {
       bundle,
-      size: (await stat(bundle)).size,
-      sha256: await sha256File(bundle),
+      size: written.size,
+      sha256: written.sha256,
       manifest,
       requests: stats.requests,
       bytesFetched: stats.bytesFetched,

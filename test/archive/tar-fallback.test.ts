@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -26,9 +27,11 @@ describe('writeTarGz without libdeflate', () => {
     const root = await tempDir();
     const dest = join(root, 'o.tgz');
     const entries = [file('a.txt', 'alpha\n'.repeat(100)), file('b/c.txt', 'gamma\n')];
-    expect(await writeTarGz(dest, entries)).toEqual({ encoder: 'zlib', fallback: REASON });
-    // One gzip member, the whole file: its deflate stream ends where the 8-byte trailer starts.
+    const result = await writeTarGz(dest, entries);
     const gz = await readFile(dest);
+    const sha256 = createHash('sha256').update(gz).digest('hex');
+    expect(result).toEqual({ encoder: 'zlib', fallback: REASON, size: gz.length, sha256 });
+    // One gzip member, the whole file: its deflate stream ends where the 8-byte trailer starts.
     const { engine } = inflateRawSync(gz.subarray(10), { info: true }) as unknown as {
       engine: { bytesWritten: number };
     };

@@ -54,9 +54,13 @@ describe('writeTarGz in gzip members', () => {
     };
     const entries: ArchiveEntry[] = Object.entries(contents).map(([path, data]) => blob(path, data));
     const dest = join(root, 'bundle.tar.gz');
-    expect(await writeTarGz(dest, entries)).toEqual({ encoder: 'libdeflate' });
-
+    const result = await writeTarGz(dest, entries);
     const gz = await readFile(dest);
+    expect(result).toEqual({
+      encoder: 'libdeflate',
+      size: gz.length,
+      sha256: createHash('sha256').update(gz).digest('hex'),
+    });
     expect(memberSizes(gz).length).toBeGreaterThan(5);
     await sh('gzip -t bundle.tar.gz && mkdir x && tar -xzf bundle.tar.gz -C x', root);
     for (const [path, data] of Object.entries(contents)) {
