@@ -4,12 +4,12 @@ import { sniffCompression } from './decompress.js';
 /**
  * A part of the byte stream: `meta` is small structure (tar headers,
  * padding), always compressed; `data` is one file's bytes, looked at before
- * it is compressed.
+ * it is compressed; `members` is a data part of at least BLOCK_SIZE bytes
+ * whose members were made beforehand (partMembers), written as they are.
  */
-export interface StreamPart {
-  readonly kind: 'meta' | 'data';
-  readonly chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
-}
+export type StreamPart =
+  | { readonly kind: 'meta' | 'data'; readonly chunks: AsyncIterable<Buffer> | Iterable<Buffer> }
+  | { readonly kind: 'members'; readonly members: Promise<readonly Buffer[]> };
 
 /**
  * libdeflate levels: what is compressed already is stored, squashfs gets
@@ -61,22 +61,31 @@ type Out = (level: number, bytes: Buffer) => Promise<void>;
  * Splits a part's bytes into (level, bytes) runs. Nothing is passed on
  * before a whole block is in: a part shorter than that is compressed at the
  * dense level whatever it holds, so that small files go on in their
- * neighbours' member instead of starting one of their own. A longer file's
+ * neighbours' member instead of starting one of their own. A longer part
+ * stands apart (`apart` is called before its first bytes go out): its
+ * members start and end with it, so that they can be made beforehand. Its
  * type is told by its head, else each block is judged by its sample.
  */
 class PartLevels {
   #level: number | undefined;
   #decided: boolean;
+  #apart = false;
   /** Bytes not passed on yet: the first block while the type is unknown, then a sampled block being filled. */
   #held: Buffer[] = [];
   #heldSize = 0;
 
   constructor(
-    kind: StreamPart['kind'],
+    kind: 'meta' | 'data',
     private readonly name: string,
+    private readonly apart: () => Promise<void>,
   ) {
     this.#decided = kind === 'meta';
     this.#level = kind === 'meta' ? DENSE_LEVEL : undefined;
+  }
+
+  /** The part is at least a block long. */
+  get isApart(): boolean {
+    return this.#apart;
   }
 
   async push(chunk: Buffer, out: Out): Promise<void> {
@@ -87,10 +96,12 @@ class PartLevels {
     let pending = this.#take();
     if (!this.#decided) {
       this.#decided = true;
+      this.#apart = true;
       this.#level = levelByType(pending.subarray(0, HEAD_SIZE));
+      await this.apart();
       if (this.#level !== undefined) return out(this.#level, pending);
     }
-    // Sampled: blocks start at fixed offsets from the file's start, however the chunks came.
+    // Sampled: blocks start at fixed offsets from the part's start, however the chunks came.
     while (pending.length >= BLOCK_SIZE) {
       const block = pending.subarray(0, BLOCK_SIZE);
       await out(await levelBySample(block, this.name), block);
@@ -119,10 +130,11 @@ class PartLevels {
 /**
  * Gzip members of the parts' bytes, in order, each made by libdeflate on
  * the thread pool (two at once): consecutive bytes of one level form a
- * member of at most MEMBER_SIZE input. `gunzip` and `tar -xz` read the
- * concatenation as one stream. The members depend only on the bytes and
- * the part boundaries, never on chunk sizes or timing: the same input gives
- * the same output.
+ * member of at most MEMBER_SIZE input; a part of at least BLOCK_SIZE bytes
+ * has members of its own. `gunzip` and `tar -xz` read the concatenation as
+ * one stream. The members depend only on the bytes and the part
+ * boundaries, never on chunk sizes or timing: the same input gives the same
+ * output.
  */
 export async function* gzipMembers(
   parts: AsyncIterable<StreamPart> | Iterable<StreamPart>,
@@ -156,15 +168,37 @@ export async function* gzipMembers(
   };
 
   for await (const part of parts) {
-    const levels = new PartLevels(part.kind, name);
+    if (part.kind === 'members') {
+      await compress();
+      for (const member of inFlight.splice(0)) ready.push(await member);
+      ready.push(...(await part.members));
+      yield* ready.splice(0);
+      continue;
+    }
+    const levels = new PartLevels(part.kind, name, compress);
     for await (const chunk of part.chunks) {
       await levels.push(chunk, add);
       yield* ready.splice(0);
     }
     await levels.end(add);
+    if (levels.isApart) await compress();
     yield* ready.splice(0);
   }
   await compress();
   yield* ready.splice(0);
   for (const member of inFlight.splice(0)) yield await member;
+}
+
+/**
+ * The members gzipMembers makes of one data part of at least BLOCK_SIZE
+ * bytes, made now, for a `members` part later: a part that long has
+ * members of its own, so they are the same bytes either way.
+ */
+export async function partMembers(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: { readonly name?: string } = {},
+): Promise<Buffer[]> {
+  const members: Buffer[] = [];
+  for await (const member of gzipMembers([{ kind: 'data', chunks }], options)) members.push(member);
+  return members;
 }

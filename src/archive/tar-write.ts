@@ -8,7 +8,7 @@ import type { ArchiveEntry, FileEntry } from './entry.js';
 import type { EntrySource } from './entry-source.js';
 import { fileChunks } from './file-data.js';
 import { gzipStream } from './gzip.js';
-import { gzipMembers, type StreamPart } from './gzip-members.js';
+import { BLOCK_SIZE, gzipMembers, partMembers, type StreamPart } from './gzip-members.js';
 import { PERMISSIONS } from './mode.js';
 import { compareArchivePaths } from './order.js';
 import { entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
@@ -65,17 +65,18 @@ export interface TarGzResult {
   readonly sha256: string;
 }
 
+export interface TarGzOptions extends TarWriteOptions {
+  /** Files whose members were started early (precompressFile), written as they are. */
+  readonly precompressed?: readonly Precompressed[];
+}
+
 /**
  * Writes a deterministic `.tar.gz` to `dest` atomically, as gzip members
  * (gzipMembers): stored for files that are compressed already, the fast
  * level for squashfs images, level 8 for the rest. When libdeflate cannot
  * load, one zlib -9 stream instead, and the result says why.
  */
-export async function writeTarGz(
-  dest: string,
-  entries: EntrySource,
-  options: TarWriteOptions = {},
-): Promise<TarGzResult> {
+export async function writeTarGz(dest: string, entries: EntrySource, options: TarGzOptions = {}): Promise<TarGzResult> {
   const tar = { ...options, name: options.name ?? dest };
   const digest = new Digest();
   try {
@@ -85,9 +86,58 @@ export async function writeTarGz(
     await writeFileAtomically(dest, tarStream(entries, tar), [gzipStream(9), digest]);
     return { encoder: 'zlib', fallback: error.message, ...digest.result() };
   }
-  const members = Readable.from(gzipMembers(tarParts(entries, tar), { name: tar.name }));
-  await writeFileAtomically(dest, members, [digest]);
+  const parts = withPrecompressed(tar.name, tarParts(entries, tar), options.precompressed ?? []);
+  await writeFileAtomically(dest, Readable.from(gzipMembers(parts, { name: tar.name })), [digest]);
   return { encoder: 'libdeflate', ...digest.result() };
+}
+
+/** One file's gzip members, being made ahead of writeTarGz. */
+export interface Precompressed {
+  readonly path: string;
+  readonly size: number;
+  readonly members: Promise<readonly Buffer[]>;
+}
+
+/**
+ * Starts making the gzip members of one file entry now, on the thread
+ * pool, for writeTarGz to write later: the bytes it would make itself,
+ * since a file of at least BLOCK_SIZE bytes has members of its own. None
+ * for another entry or a shorter file, or when libdeflate cannot load
+ * (writeTarGz then uses zlib). A failure reaches writeTarGz, or is dropped
+ * if it never runs.
+ */
+export function precompressFile(entry: ArchiveEntry, options: TarWriteOptions = {}): Precompressed | undefined {
+  if (entry.kind !== 'file' || entry.size < BLOCK_SIZE) return undefined;
+  try {
+    libdeflateVersion();
+  } catch (error) {
+    if (error instanceof AddonError) return undefined;
+    throw error;
+  }
+  const name = options.name ?? 'tar archive';
+  const members = partMembers(fileChunks(name, entry), { name });
+  members.catch(() => undefined);
+  return { path: entry.path, size: entry.size, members };
+}
+
+/** The data parts of precompressed files replaced by their members. */
+async function* withPrecompressed(
+  name: string,
+  parts: AsyncIterable<TarPart>,
+  precompressed: readonly Precompressed[],
+): AsyncGenerator<StreamPart> {
+  const byPath = new Map(precompressed.map((p) => [p.path, p]));
+  for await (const part of parts) {
+    const done = part.entry === undefined ? undefined : byPath.get(part.entry.path);
+    if (done === undefined || part.entry === undefined) {
+      yield part;
+      continue;
+    }
+    if (done.size !== part.entry.size) {
+      throw entryError(name, done.path, `data size changed: expected ${part.entry.size} bytes, got ${done.size}`);
+    }
+    yield { kind: 'members', members: done.members };
+  }
 }
 
 /** Passes bytes through, counting and hashing them. */
@@ -110,8 +160,15 @@ async function* tarChunks(entries: EntrySource, options: TarWriteOptions): Async
   for await (const part of tarParts(entries, options)) yield* part.chunks;
 }
 
+/** A part of the tar stream; a file's data carries its entry. */
+type TarPart = {
+  readonly kind: 'meta' | 'data';
+  readonly chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
+  readonly entry?: FileEntry;
+};
+
 /** The tar stream as parts: each file's data apart from the headers and padding around it. */
-async function* tarParts(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<StreamPart> {
+async function* tarParts(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<TarPart> {
   const name = options.name ?? 'tar archive';
   let length = 0;
   let meta: Buffer[] = [];
@@ -124,7 +181,7 @@ async function* tarParts(entries: EntrySource, options: TarWriteOptions): AsyncG
     if (entry.kind === 'file') {
       yield { kind: 'meta', chunks: meta };
       meta = [];
-      yield { kind: 'data', chunks: fileChunks(name, entry) };
+      yield { kind: 'data', chunks: fileChunks(name, entry), entry };
       const padding = Buffer.alloc((BLOCK - (entry.size % BLOCK)) % BLOCK);
       length += entry.size + padding.length;
       meta.push(padding);

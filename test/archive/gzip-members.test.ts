@@ -8,6 +8,7 @@ import {
   gzipMembers,
   levelByType,
   MEMBER_SIZE,
+  partMembers,
   STORED_LEVEL,
   type StreamPart,
 } from '../../src/archive/gzip-members.js';
@@ -122,6 +123,16 @@ describe('gzipMembers', () => {
           expect(Buffer.concat(one.map((m) => gunzipSync(m))).equals(input)).toBe(true);
         }
         for (const member of one) expect(member.length).toBeGreaterThan(18);
+        // A data part of a block or more has members of its own: made beforehand, the output is the same.
+        const ahead = await members(
+          whole.map(
+            ({ kind, bytes }): StreamPart =>
+              kind === 'data' && bytes.length >= BLOCK_SIZE
+                ? { kind: 'members', members: partMembers([bytes]) }
+                : { kind, chunks: [bytes] },
+          ),
+        );
+        expect(Buffer.concat(ahead).equals(Buffer.concat(one))).toBe(true);
       }),
       { numRuns: 100 },
     );
@@ -135,10 +146,11 @@ describe('gzipMembers', () => {
       { kind: 'meta', chunks: [Buffer.alloc(512)] },
       { kind: 'data', chunks: [Buffer.concat([text(BLOCK_SIZE, 1), noise(BLOCK_SIZE, 2)])] },
     ]);
-    expect(out.map((m) => gunzipSync(m).length)).toEqual([512, gz.length, 512 + BLOCK_SIZE, BLOCK_SIZE]);
+    // Each file of a block or more has members of its own.
+    expect(out.map((m) => gunzipSync(m).length)).toEqual([512, gz.length, 512, BLOCK_SIZE, BLOCK_SIZE]);
     expect(out[1]?.length).toBe(storedSize(gz.length));
-    expect(out[2]?.length).toBeLessThan(BLOCK_SIZE / 10);
-    expect(out[3]?.length).toBe(storedSize(BLOCK_SIZE));
+    expect(out[3]?.length).toBeLessThan(BLOCK_SIZE / 10);
+    expect(out[4]?.length).toBe(storedSize(BLOCK_SIZE));
   });
 
   it('deflates squashfs at the fast level, never stored, never more than stored', async () => {
@@ -152,13 +164,10 @@ describe('gzipMembers', () => {
 
   it('keeps files shorter than a block in their neighbours’ member, whatever their type', async () => {
     const small = [Buffer.concat([SQUASHFS, noise(4096, 8)]), gzipSync(noise(2000, 9)), noise(BLOCK_SIZE - 1, 10)];
-    const parts: StreamPart[] = small.flatMap((bytes) => [
-      { kind: 'meta' as const, chunks: [Buffer.alloc(512)] },
-      { kind: 'data' as const, chunks: [bytes] },
-    ]);
-    const out = await members(parts);
+    const bytes = small.flatMap((data) => [Buffer.alloc(512), data]);
+    const out = await members(bytes.map((chunk, i) => ({ kind: i % 2 === 0 ? 'meta' : 'data', chunks: [chunk] })));
     expect(out).toHaveLength(1);
-    expect(gunzipSync(out[0] as Buffer).equals(Buffer.concat(parts.flatMap((p) => p.chunks as Buffer[])))).toBe(true);
+    expect(gunzipSync(out[0] as Buffer).equals(Buffer.concat(bytes))).toBe(true);
   });
 
   it(`cuts a long run into members of ${MEMBER_SIZE} input bytes`, async () => {

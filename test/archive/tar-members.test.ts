@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync, inflateRawSync } from 'node:zlib';
@@ -7,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ArchiveEntry } from '../../src/archive/entry.js';
 import { MEMBER_SIZE } from '../../src/archive/gzip-members.js';
 import { readTar } from '../../src/archive/tar-read.js';
-import { writeTarGz } from '../../src/archive/tar-write.js';
+import { type Precompressed, precompressFile, writeTarGz } from '../../src/archive/tar-write.js';
 import { collect, file, sh, useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
@@ -71,6 +72,30 @@ describe('writeTarGz in gzip members', () => {
     for (const entry of read) expect(entry.content?.equals(contents[entry.path] as Buffer), entry.path).toBe(true);
     // The compressed ones cost their stored size, the text shrinks.
     expect(gz.length).toBeLessThan(iso.length + 200_000 + 150_000 + 2 * 1024 * 1024);
+  });
+
+  it('a file compressed ahead (precompressFile) gives the same bytes; one whose size changed is refused', async () => {
+    const root = await tempDir();
+    const isoPath = join(root, 'Core-current.iso');
+    await writeFile(isoPath, Buffer.concat([Buffer.alloc(40_000, 'iso9660 '), noise(200_000, 'iso')]));
+    const iso: ArchiveEntry = {
+      ...file('Core-current.iso', ''),
+      size: 240_000,
+      data: { from: 'path', path: isoPath },
+    } as ArchiveEntry;
+    const entries = [file('COPYING', 'GPL\n'), iso, file('bundle.json', '{}\n')];
+    await writeTarGz(join(root, 'plain.tgz'), entries);
+    const ahead = precompressFile(iso, { name: 'b.tgz' });
+    expect(ahead).toMatchObject({ path: 'Core-current.iso', size: 240_000 });
+    await writeTarGz(join(root, 'ahead.tgz'), entries, { precompressed: [ahead as Precompressed] });
+    expect((await readFile(join(root, 'ahead.tgz'))).equals(await readFile(join(root, 'plain.tgz')))).toBe(true);
+
+    expect(precompressFile(file('small', 'x'))).toBeUndefined();
+    const grown = { ...iso, size: 250_000 } as ArchiveEntry;
+    await expect(
+      writeTarGz(join(root, 'bad.tgz'), [grown], { name: 'b.tgz', precompressed: [ahead as Precompressed] }),
+    ).rejects.toThrow("b.tgz: 'Core-current.iso': data size changed: expected 250000 bytes, got 240000");
+    expect(existsSync(join(root, 'bad.tgz'))).toBe(false);
   });
 
   it('readTar reads a .tar.gz cut into gzip members anywhere, headers included', async () => {
