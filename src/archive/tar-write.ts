@@ -128,15 +128,15 @@ async function* withPrecompressed(
 ): AsyncGenerator<StreamPart> {
   const byPath = new Map(precompressed.map((p) => [p.path, p]));
   for await (const part of parts) {
-    const done = part.entry === undefined ? undefined : byPath.get(part.entry.path);
-    if (done === undefined || part.entry === undefined) {
+    const { entry } = part;
+    const done = entry && byPath.get(entry.path);
+    if (entry === undefined || done === undefined) {
       yield part;
-      continue;
+    } else if (done.size !== entry.size) {
+      throw entryError(name, entry.path, `data size changed: expected ${entry.size} bytes, got ${done.size}`);
+    } else {
+      yield { kind: 'members', members: done.members };
     }
-    if (done.size !== part.entry.size) {
-      throw entryError(name, done.path, `data size changed: expected ${part.entry.size} bytes, got ${done.size}`);
-    }
-    yield { kind: 'members', members: done.members };
   }
 }
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ArchiveEntry } from '../archive/entry.js';
-import { type Precompressed, precompressFile, writeTarGz } from '../archive/tar-write.js';
+import { precompressFile, writeTarGz } from '../archive/tar-write.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
@@ -162,7 +162,6 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
     allSettled<T>(promises, run);
   const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits, run);
   const staging = await scratchDir('bundle');
-  let ahead: Promise<Precompressed | undefined> = Promise.resolve(undefined);
   try {
     report({ type: 'step', name: 'Microkernel project files' });
     const layout = treeLayout(plan.tree);
@@ -172,27 +171,27 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
 
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', name: 'downloads' });
+    // The extensions start with the Core ISO: only their `-KERNEL` names wait for its kernel version.
+    const isoFile = fetcher.file(plan.coreIso.url, 'payload');
+    const isoEntry = isoFile.then((iso) =>
+      fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
+    );
+    // Most of the bundle: its gzip members are made while the rest downloads (a failure shows in the bundle write).
+    const isoMembers = isoEntry.then((entry) => precompressFile(entry, { name: plan.bundleFile }));
+    isoMembers.catch(() => undefined);
     const [tinycore, debs, gems, tarballs] = await settle([
       (async () => {
-        // The extensions start with the ISO: only their `-KERNEL` names wait for its kernel version.
-        const isoFile = fetcher.file(plan.coreIso.url, 'payload');
         const kernel = isoFile.then((iso) => kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd));
-        // Most of the bundle: its gzip members are made while the rest downloads (a failure shows in the bundle write).
-        const isoEntry = isoFile.then((iso) =>
-          fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
-        );
-        ahead = isoEntry.then((entry) => precompressFile(entry, { name: plan.bundleFile }));
-        ahead.catch(() => undefined);
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion: kernel, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn };
-        const [iso, isoAsEntry, kernelVersion, builtin, mirror] = await settle([
+        const [iso, entry, kernelVersion, builtin, mirror] = await settle([
           isoFile,
           isoEntry,
           kernel,
           fetchExtensionSet(plan.builtin, { ...context, ...more }),
           fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
         ]);
-        return { iso, isoEntry: isoAsEntry, kernelVersion, builtin, mirror };
+        return { iso, isoEntry: entry, kernelVersion, builtin, mirror };
       })(),
       (async () => {
         const sets = [plan.builtin, plan.mirrorSet].filter((set) => set.debs.length > 0);
@@ -227,7 +226,7 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
         fetcher.file(plan.openVmTools.url, 'payload'),
       ]),
     ]);
-    const { iso, isoEntry, kernelVersion, builtin, mirror } = tinycore;
+    const { iso, kernelVersion, builtin, mirror } = tinycore;
     const [rubygems, mcollective, utilLinux, openVmTools] = tarballs;
 
     report({ type: 'step', name: 'overlay' });
@@ -263,7 +262,7 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
     report({ type: 'step', name: 'bundle' });
     bundleEntries.push(
       fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlayWrite.size, 0o644, mtime),
-      isoEntry,
+      tinycore.isoEntry,
       ...(await isoScriptEntries(mtime)),
       fileEntry(
         `dependencies/${plan.openVmTools.file}`,
@@ -310,11 +309,11 @@ async function buildBundle(options: BundleOptions, plan: BuildPlan, ctx: RunCont
     });
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
     const bundle = join(options.out, plan.bundleFile);
-    const isoMembers = await ahead;
+    const ahead = await isoMembers;
     const written = await writeTarGz(bundle, completeTree(bundleEntries, mtime), {
       name: plan.bundleFile,
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
-      ...(isoMembers === undefined ? {} : { precompressed: [isoMembers] }),
+      ...(ahead === undefined ? {} : { precompressed: [ahead] }),
     });
     const stats = cache.stats();
     return {
