@@ -43,7 +43,9 @@ export async function writeSynced(
   let origin: Readable | Duplex | Writable | undefined;
   for (const stream of streams) stream.once('error', () => (origin ??= stream));
   try {
-    await pipeline(streams).catch((error: unknown) => {
+    await pipeline(streams).catch(async (error: unknown) => {
+      // pipeline() can settle before a sink still opening has created the file: removing it waits for that.
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
       throw origin === sink ? cannotWrite(dest, error) : error;
     });
     try {

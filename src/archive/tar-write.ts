@@ -1,10 +1,14 @@
-import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { type Duplex, Readable, Transform } from 'node:stream';
 import { quoted } from '../config/quote.js';
-import { writeFileAtomically } from './atomic.js';
+import { libdeflateVersion } from '../deflate/libdeflate.js';
+import { AddonError } from '../errors.js';
+import { writeFileAtomically, writeSynced } from './atomic.js';
 import type { ArchiveEntry, FileEntry } from './entry.js';
 import type { EntrySource } from './entry-source.js';
 import { fileChunks } from './file-data.js';
 import { gzipStream } from './gzip.js';
+import { BLOCK_SIZE, gzipMembers, partMembers, type StreamPart } from './gzip-members.js';
 import { PERMISSIONS } from './mode.js';
 import { compareArchivePaths } from './order.js';
 import { entryError, normaliseMemberName, ROOT_PATH } from './safe-path.js';
@@ -51,35 +55,150 @@ export function tarStream(entries: EntrySource, options: TarWriteOptions = {}): 
   return Readable.from(tarChunks(entries, options), { objectMode: false });
 }
 
-/** Writes a deterministic `.tar.gz` (gzip level 9 unless given) to `dest` atomically. */
-export async function writeTarGz(
-  dest: string,
-  entries: EntrySource,
-  options: TarWriteOptions & { readonly gzipLevel?: number } = {},
-): Promise<void> {
-  const stream = tarStream(entries, { ...options, name: options.name ?? dest });
-  await writeFileAtomically(dest, stream, [gzipStream(options.gzipLevel ?? 9)]);
+export interface TarGzResult {
+  /** libdeflate's gzip members, or one zlib stream when the native addon cannot load. */
+  readonly encoder: 'libdeflate' | 'zlib';
+  /** Why libdeflate could not be used, when it was not: the addon loader's reason. */
+  readonly fallback?: string;
+  /** Of the file written, counted on the way: no second read. */
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface TarGzOptions extends TarWriteOptions {
+  /** Files whose members were started early (precompressFile), written as they are. */
+  readonly precompressed?: readonly Precompressed[];
+  /**
+   * Write (synced) into this temp file, for the caller to rename into place
+   * with others; errors still name `dest`. Without it: temp + rename here.
+   */
+  readonly temp?: string;
+}
+
+/**
+ * Writes a deterministic `.tar.gz` to `dest` atomically, as gzip members
+ * (gzipMembers): stored for files that are compressed already, the fast
+ * level for squashfs images, level 8 for the rest. When libdeflate cannot
+ * load, one zlib -9 stream instead, and the result says why.
+ */
+export async function writeTarGz(dest: string, entries: EntrySource, options: TarGzOptions = {}): Promise<TarGzResult> {
+  const tar = { ...options, name: options.name ?? dest };
+  const digest = new Digest();
+  const { temp } = options;
+  const write = (source: Readable, transforms: Duplex[]) =>
+    temp === undefined ? writeFileAtomically(dest, source, transforms) : writeSynced(temp, dest, source, transforms);
+  try {
+    libdeflateVersion();
+  } catch (error) {
+    if (!(error instanceof AddonError)) throw error;
+    await write(tarStream(entries, tar), [gzipStream(9), digest]);
+    return { encoder: 'zlib', fallback: error.message, ...digest.result() };
+  }
+  const parts = withPrecompressed(tar.name, tarParts(entries, tar), options.precompressed ?? []);
+  await write(Readable.from(gzipMembers(parts, { name: tar.name })), [digest]);
+  return { encoder: 'libdeflate', ...digest.result() };
+}
+
+/** One file's gzip members, being made ahead of writeTarGz. */
+export interface Precompressed {
+  readonly path: string;
+  readonly size: number;
+  readonly members: Promise<readonly Buffer[]>;
+}
+
+/**
+ * Starts making the gzip members of one file entry now, on the thread
+ * pool, for writeTarGz to write later: the bytes it would make itself,
+ * since a file of at least BLOCK_SIZE bytes has members of its own. None
+ * for another entry or a shorter file, or when libdeflate cannot load
+ * (writeTarGz then uses zlib). A failure reaches writeTarGz, or is dropped
+ * if it never runs.
+ */
+export function precompressFile(entry: ArchiveEntry, options: TarWriteOptions = {}): Precompressed | undefined {
+  if (entry.kind !== 'file' || entry.size < BLOCK_SIZE) return undefined;
+  try {
+    libdeflateVersion();
+  } catch (error) {
+    if (error instanceof AddonError) return undefined;
+    throw error;
+  }
+  const name = options.name ?? 'tar archive';
+  const members = partMembers(fileChunks(name, entry), { name });
+  members.catch(() => undefined);
+  return { path: entry.path, size: entry.size, members };
+}
+
+/** The data parts of precompressed files replaced by their members. */
+async function* withPrecompressed(
+  name: string,
+  parts: AsyncIterable<TarPart>,
+  precompressed: readonly Precompressed[],
+): AsyncGenerator<StreamPart> {
+  const byPath = new Map(precompressed.map((p) => [p.path, p]));
+  for await (const part of parts) {
+    const { entry } = part;
+    const done = entry && byPath.get(entry.path);
+    if (entry === undefined || done === undefined) {
+      yield part;
+    } else if (done.size !== entry.size) {
+      throw entryError(name, entry.path, `data size changed: expected ${entry.size} bytes, got ${done.size}`);
+    } else {
+      yield { kind: 'members', members: done.members };
+    }
+  }
+}
+
+/** Passes bytes through, counting and hashing them. */
+class Digest extends Transform {
+  readonly #hash = createHash('sha256');
+  #size = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void) {
+    this.#hash.update(chunk);
+    this.#size += chunk.length;
+    done(null, chunk);
+  }
+
+  result(): { size: number; sha256: string } {
+    return { size: this.#size, sha256: this.#hash.digest('hex') };
+  }
 }
 
 async function* tarChunks(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<Buffer> {
+  for await (const part of tarParts(entries, options)) yield* part.chunks;
+}
+
+/** A part of the tar stream; a file's data carries its entry. */
+type TarPart = {
+  readonly kind: 'meta' | 'data';
+  readonly chunks: AsyncIterable<Buffer> | Iterable<Buffer>;
+  readonly entry?: FileEntry;
+};
+
+/** The tar stream as parts: each file's data apart from the headers and padding around it. */
+async function* tarParts(entries: EntrySource, options: TarWriteOptions): AsyncGenerator<TarPart> {
   const name = options.name ?? 'tar archive';
   let length = 0;
+  let meta: Buffer[] = [];
   for (const entry of await planTar(name, entries)) {
     const mtime = options.sourceDateEpoch === undefined ? entry.mtime : Math.min(entry.mtime, options.sourceDateEpoch);
     for (const block of headers(name, entry, mtime)) {
       length += block.length;
-      yield block;
+      meta.push(block);
     }
     if (entry.kind === 'file') {
-      for await (const chunk of fileChunks(name, entry)) yield chunk;
+      yield { kind: 'meta', chunks: meta };
+      meta = [];
+      yield { kind: 'data', chunks: fileChunks(name, entry), entry };
       const padding = Buffer.alloc((BLOCK - (entry.size % BLOCK)) % BLOCK);
       length += entry.size + padding.length;
-      yield padding;
+      meta.push(padding);
     }
   }
   // Two zero blocks end the archive; GNU tar pads to whole records.
   const end = 2 * BLOCK;
-  yield Buffer.alloc(end + ((RECORD - ((length + end) % RECORD)) % RECORD));
+  meta.push(Buffer.alloc(end + ((RECORD - ((length + end) % RECORD)) % RECORD)));
+  yield { kind: 'meta', chunks: meta };
 }
 
 /** Validates and sorts the entries; the first name of each hard-link group becomes the file. */

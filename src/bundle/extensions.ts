@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ArchiveEntry } from '../archive/entry.js';
 import type { CachedFile } from '../fetch/cache.js';
-import { allSettled, runPool } from '../fetch/pool.js';
+import { allSettled } from '../fetch/pool.js';
 import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { ExtensionSet } from '../plan/plan.js';
 import { canonicalCycle, depClosure, describeCycle } from '../tce/closure.js';
@@ -34,26 +34,40 @@ export interface FetchedSet {
   readonly names: readonly string[];
 }
 
+/** A name the set fetches from the mirror: not left out (prod's openssh), not made from a `.deb`. */
+const isFetched = (set: ExtensionSet, ctx: ExtensionContext, name: string): boolean =>
+  !ctx.excluded.includes(name) && !set.debs.some((deb) => deb.name === name);
+
 /**
  * The `.dep` text of a name the closure reaches, or null (none). A name the
- * set will fetch has its `.md5.txt` asked for alongside: a name missing from
- * the mirror fails the run now, not once the closure is done.
+ * set will fetch has its `.md5.txt` asked for alongside (the same request its
+ * `.tcz` waits for): a name missing from the mirror fails the walk now.
  */
 async function depText(set: ExtensionSet, ctx: ExtensionContext, name: string): Promise<string | null> {
-  const fetched = !ctx.excluded.includes(name) && !set.debs.some((deb) => deb.name === name);
   const [dep] = await allSettled([
     ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'), 'metadata'),
-    fetched ? ctx.fetcher.text(extensionUrl(ctx.tczUrl, name, 'md5.txt')) : Promise.resolve(''),
+    isFetched(set, ctx, name) ? ctx.fetcher.text(extensionUrl(ctx.tczUrl, name, 'md5.txt')) : Promise.resolve(''),
   ]);
   return dep === null ? null : readFile(dep.path, 'utf8');
 }
 
-/** The names to fetch: the list itself, or with `.dep` closure (tce-load's walk). */
-async function namesToFetch(set: ExtensionSet, ctx: ExtensionContext): Promise<string[]> {
-  if (!ctx.followDeps) return [...set.names];
+/**
+ * The names to fetch: the list itself, or with `.dep` closure (tce-load's
+ * walk). `reached` is told each name as soon as the walk finds it.
+ */
+async function namesToFetch(
+  set: ExtensionSet,
+  ctx: ExtensionContext,
+  reached: (name: string) => void,
+): Promise<string[]> {
+  if (!ctx.followDeps) {
+    for (const name of set.names) reached(name);
+    return [...set.names];
+  }
   const closure = await depClosure(set.names, (name) => depText(set, ctx, name), {
     kernelVersion: ctx.kernelVersion,
     concurrency: ctx.jobs,
+    onName: reached,
   });
   for (const cycle of closure.cycles) {
     const warning = describeCycle(canonicalCycle(cycle));
@@ -78,21 +92,25 @@ export async function fetchVerifiedTcz(fetcher: RunFetcher, tczUrl: string, name
   return fetcher.file(extensionUrl(tczUrl, name, 'tcz'), 'payload', { md5 });
 }
 
+/** One extension's entries, in the order of `set.files`; its files are asked for at once. */
 async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string): Promise<ArchiveEntry[]> {
   const url = (file: ExtensionFile) => extensionUrl(ctx.tczUrl, name, file);
-  const tcz = await fetchVerifiedTcz(ctx.fetcher, ctx.tczUrl, name);
-  const entries: ArchiveEntry[] = [];
-  for (const file of set.files) {
+  // Checked whether or not the set ships the .tcz itself.
+  const tcz = fetchVerifiedTcz(ctx.fetcher, ctx.tczUrl, name);
+  const entry = async (file: ExtensionFile): Promise<ArchiveEntry | undefined> => {
     const path = `${set.dir}/${extensionFileName(name, file)}`;
     if (file === 'dep') {
-      const dep = await shippedDep(ctx, url(file));
-      if (dep !== undefined) entries.push(bufferEntry(path, dep, 0o644, ctx.mtime));
-      continue;
+      const dep = await shippedDep(ctx, name);
+      return dep === undefined ? undefined : bufferEntry(path, dep, 0o644, ctx.mtime);
     }
-    const got = file === 'tcz' ? tcz : await ctx.fetcher.file(url(file), 'metadata');
-    entries.push(fileEntry(path, { from: 'path', path: got.path }, got.size, 0o644, ctx.mtime));
-  }
-  return entries;
+    const got = file === 'tcz' ? await tcz : await ctx.fetcher.file(url(file), 'metadata');
+    return fileEntry(path, { from: 'path', path: got.path }, got.size, 0o644, ctx.mtime);
+  };
+  const [, ...entries] = await allSettled<[CachedFile, ...(ArchiveEntry | undefined)[]]>([
+    tcz,
+    ...set.files.map(entry),
+  ]);
+  return entries.filter((e) => e !== undefined);
 }
 
 /**
@@ -100,10 +118,11 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
  * the names mkbundle read, without the names a prod image leaves out
  * (tce-load would stop at the missing file). None when no deps remain.
  */
-async function shippedDep(ctx: ExtensionContext, url: string): Promise<string | undefined> {
-  const got = await ctx.fetcher.optional(url, 'metadata');
+async function shippedDep(ctx: ExtensionContext, name: string): Promise<string | undefined> {
+  const got = await ctx.fetcher.optional(extensionUrl(ctx.tczUrl, name, 'dep'), 'metadata');
   if (got === null) return undefined;
-  const written = parseDepNames(await readFile(got.path, 'utf8'), url);
+  // Named as the walk names it: whichever of the two reads it first, a bad line gives the same message.
+  const written = parseDepNames(await readFile(got.path, 'utf8'), `${name}.dep`);
   // Only a KERNEL name needs the version to be compared with the excluded ones.
   const version = written.some(hasKernel) ? await ctx.kernelVersion : '';
   const names = written.filter((dep) => !ctx.excluded.includes(substituteKernel(dep, version)));
@@ -112,14 +131,33 @@ async function shippedDep(ctx: ExtensionContext, url: string): Promise<string | 
 
 /**
  * Fetches every extension of a set (with its companions and, unless
- * --no-deps, its dependency closure) into overlay entries. Each `.tcz` is
- * checked against its `.md5.txt` before the cache keeps it.
+ * --no-deps, its dependency closure) into overlay entries. Each name's
+ * files are asked for as soon as the walk reaches it, not once the closure
+ * is complete; RunFetcher bounds the requests in flight. The first failure
+ * fails the run at once (so the walk and the other downloads stop), and
+ * nothing is left running when this returns or throws. Entries come in
+ * discovery order whatever order the answers came in.
  */
 export async function fetchExtensionSet(set: ExtensionSet, ctx: ExtensionContext): Promise<FetchedSet> {
-  const names = await namesToFetch(set, ctx);
-  const perName = await runPool(
-    names.map((name) => () => fetchOne(set, ctx, name)),
-    { jobs: ctx.jobs, failFast: ctx.fetcher.run },
-  );
+  const started = new Map<string, Promise<ArchiveEntry[]>>();
+  const begin = (name: string): Promise<ArchiveEntry[]> => {
+    let entries = started.get(name);
+    if (entries === undefined) {
+      entries = fetchOne(set, ctx, name);
+      entries.catch((error: unknown) => ctx.fetcher.run.fail(error));
+      started.set(name, entries);
+    }
+    return entries;
+  };
+  let names: string[];
+  try {
+    names = await namesToFetch(set, ctx, (name) => {
+      if (isFetched(set, ctx, name)) begin(name);
+    });
+  } catch (error) {
+    await Promise.allSettled(started.values());
+    throw ctx.fetcher.run.blame(error);
+  }
+  const perName = await allSettled<ArchiveEntry[][]>(names.map(begin), ctx.fetcher.run);
   return { entries: perName.flat(), names };
 }

@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { writeSynced } from '../archive/atomic.js';
 import type { ArchiveEntry } from '../archive/entry.js';
-import { gzipStream } from '../archive/gzip.js';
-import { tarStream, writeTarGz } from '../archive/tar-write.js';
+import { precompressFile, writeTarGz } from '../archive/tar-write.js';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
 import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
@@ -204,20 +202,27 @@ async function buildBundle(
 
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', id: 'download', name: 'downloads' });
+    // The extensions start with the Core ISO: only their `-KERNEL` names wait for its kernel version.
+    const isoFile = fetcher.file(plan.coreIso.url, 'payload');
+    const isoEntry = isoFile.then((iso) =>
+      fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
+    );
+    // Most of the bundle: its gzip members are made while the rest downloads (a failure shows in the bundle write).
+    const isoMembers = isoEntry.then((entry) => precompressFile(entry, { name: plan.bundleFile }));
+    isoMembers.catch(() => undefined);
     const [tinycore, debs, gems, tarballs] = await settle([
       (async () => {
-        // The extensions start with the ISO: only their `-KERNEL` names wait for its kernel version.
-        const isoFile = fetcher.file(plan.coreIso.url, 'payload');
         const kernel = isoFile.then((iso) => kernelVersionOfCoreIso(iso.path, plan.mirror.boot.initrd));
         const context = { fetcher, tczUrl: plan.mirror.tczUrl, kernelVersion: kernel, followDeps: plan.followDeps };
         const more = { jobs: options.jobs, mtime, excluded: plan.excluded, warn, loopsWarned: new Set<string>() };
-        const [iso, kernelVersion, builtin, mirror] = await settle([
+        const [iso, entry, kernelVersion, builtin, mirror] = await settle([
           isoFile,
+          isoEntry,
           kernel,
           fetchExtensionSet(plan.builtin, { ...context, ...more }),
           fetchExtensionSet(plan.mirrorSet, { ...context, ...more }),
         ]);
-        return { iso, kernelVersion, builtin, mirror };
+        return { iso, isoEntry: entry, kernelVersion, builtin, mirror };
       })(),
       (async () => {
         const sets = [plan.builtin, plan.mirrorSet].filter((set) => set.debs.length > 0);
@@ -238,10 +243,17 @@ async function buildBundle(
             })
           : { entries: [], gems: [] };
       })(),
+      // What is unpacked from a download is unpacked as soon as it is in, while the rest downloads.
       settle([
         fetcher.file(plan.rubygems.url, 'payload'),
-        plan.tree.era === '2012' ? fetcher.file(plan.tree.mcollective.url, 'payload') : Promise.resolve(undefined),
-        fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name),
+        (async () => {
+          if (plan.tree.era !== '2012') return [];
+          const { url } = plan.tree.mcollective;
+          return mcollectiveEntries((await fetcher.file(url, 'payload')).path, url, staging);
+        })(),
+        fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name).then((tcz) =>
+          utilLinuxEntries(tcz.path, plan.utilLinux.paths, staging),
+        ),
         fetcher.file(plan.openVmTools.url, 'payload'),
       ]),
     ]);
@@ -264,23 +276,24 @@ async function buildBundle(
       ...mirror.entries,
       ...gems.entries,
       fileEntry(`opt/${plan.rubygems.file}`, { from: 'path', path: rubygems.path }, rubygems.size, 0o644, mtime),
-      ...(mcollective && plan.tree.era === '2012'
-        ? await mcollectiveEntries(mcollective.path, plan.tree.mcollective.url, staging)
-        : []),
-      ...(await utilLinuxEntries(utilLinux.path, plan.utilLinux.paths, staging)),
+      ...mcollective,
+      ...utilLinux,
       ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
     );
     const overlayPath = join(staging, OVERLAY_NAME);
-    await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
+    const overlayWrite = await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
       name: OVERLAY_NAME,
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
     });
+    // Said once: the bundle is written the same way.
+    if (overlayWrite.fallback !== undefined) {
+      report({ type: 'notice', message: `${overlayWrite.fallback}; writing the tarballs with zlib -9 instead` });
+    }
 
     report({ type: 'step', id: 'write-bundle', name: 'bundle' });
-    const overlaySize = (await stat(overlayPath)).size;
     bundleEntries.push(
-      fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlaySize, 0o644, mtime),
-      fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
+      fileEntry(`dependencies/${OVERLAY_NAME}`, { from: 'path', path: overlayPath }, overlayWrite.size, 0o644, mtime),
+      tinycore.isoEntry,
       ...(await isoScriptEntries(mtime)),
       fileEntry(
         `dependencies/${plan.openVmTools.file}`,
@@ -312,19 +325,34 @@ async function buildBundle(
       },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
       inputs: fetcher.inputs(),
-      files: await recordFiles(bundleEntries, {
-        [plan.coreIso.file]: plan.coreIso.url,
-        [`dependencies/${plan.openVmTools.file}`]: plan.openVmTools.url,
-      }),
+      files: await recordFiles(
+        bundleEntries,
+        {
+          [plan.coreIso.file]: plan.coreIso.url,
+          [`dependencies/${plan.openVmTools.file}`]: plan.openVmTools.url,
+        },
+        {
+          [plan.coreIso.file]: iso.sha256,
+          [`dependencies/${plan.openVmTools.file}`]: openVmTools.sha256,
+          [`dependencies/${OVERLAY_NAME}`]: overlayWrite.sha256,
+        },
+      ),
     });
     bundleEntries.push(bufferEntry(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, 0o644, mtime));
     const bundle = resolve(options.out, plan.bundleFile);
-    const tar = { name: plan.bundleFile, ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }) };
+    const ahead = await isoMembers;
+    const tar = {
+      name: plan.bundleFile,
+      ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
+      ...(ahead === undefined ? {} : { precompressed: [ahead] }),
+    };
     const outputs = await writeOutputs([
       {
         kind: 'bundle',
         to: bundle,
-        write: (temp) => writeSynced(temp, bundle, tarStream(completeTree(bundleEntries, mtime), tar), [gzipStream(9)]),
+        write: async (temp) => {
+          await writeTarGz(bundle, completeTree(bundleEntries, mtime), { ...tar, temp });
+        },
       },
     ]);
     const { requests, bytesFetched, bytesFromCache } = cache.stats();

@@ -26,6 +26,12 @@ export interface ClosureOptions {
   readonly kernelVersion: string | Promise<string>;
   /** Most `.dep` requests in flight at once. */
   readonly concurrency?: number;
+  /**
+   * Called once for each name the walk reaches (KERNEL substituted), the
+   * moment it is known: before its `.dep` is asked for, so that work on the
+   * name can start without waiting for the rest of the closure.
+   */
+  readonly onName?: (name: string) => void;
 }
 
 /**
@@ -117,6 +123,7 @@ export async function depClosure(
     if (requested.has(name)) return;
     requested.add(name);
     const job = (async () => {
+      if (!failure) options.onName?.(name);
       const written = await limit(async () => {
         // After a failure nothing new is asked for; what is in flight still settles.
         if (failure) return undefined;

@@ -38,3 +38,25 @@ describe('a name missing from the mirror fails while the Core ISO is still downl
     expect(log.filter((line) => line.startsWith(`${world.tinycore.isoPath} `))).toHaveLength(1);
   });
 });
+
+describe('a .tcz is asked for as soon as the walk reaches its name', () => {
+  it('a missing .tcz fails the run while another name’s .dep is still unanswered, which is then dropped', async () => {
+    // The closure cannot be complete before this .dep is answered, ten minutes on: the run can end
+    // only by asking for bash.tcz before the walk is done.
+    const slowDep = `${world.tinycore.tczPath}/libssl-0.9.8.tcz.dep`;
+    world.server.resetLog();
+    world.server.fault(slowDep, { kind: 'slow', delayMs: 600_000 });
+    world.server.fault(`${world.tinycore.tczPath}/bash.tcz`, { kind: 'status', status: 404 });
+    const run = await runCli(
+      ['-b', world.builtinList, '-m', world.mirrorList, ...world.flags, '--out', join(dir, 'out'), '-p'],
+      { XDG_CACHE_HOME: await mkdtemp(join(dir, 'cache-')) },
+    );
+    world.server.clearFaults();
+
+    expect(run.code).toBe(3);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('mkbundle:'));
+    expect(errors).toEqual([`mkbundle: GET ${world.urls.mirror}/bash.tcz: 404 Not Found`]);
+    const log = world.server.requests.map((r) => r.path);
+    expect(log.filter((path) => path === slowDep)).toHaveLength(1);
+  });
+});

@@ -45,6 +45,27 @@ describe('depClosure', () => {
     expect(result.deps.get('bash.tcz')).toEqual([]);
   });
 
+  it('tells onName each name once, KERNEL substituted, before its .dep is asked for', async () => {
+    const events: string[] = [];
+    const depFiles: Record<string, string> = {
+      'lshw.tcz': 'gcc_libs.tcz\nscsi-KERNEL.tcz\n',
+      'ruby.tcz': 'gcc_libs.tcz\n',
+      'gcc_libs.tcz': 'lshw.tcz\n',
+    };
+    const fetchDep: FetchDep = async (name) => {
+      events.push(`dep ${name}`);
+      return depFiles[name] ?? null;
+    };
+    const result = await depClosure(['lshw.tcz', 'ruby.tcz'], fetchDep, {
+      kernelVersion: KVER,
+      onName: (name) => events.push(`name ${name}`),
+    });
+    const named = events.filter((e) => e.startsWith('name ')).map((e) => e.slice(5));
+    expect([...named].sort()).toEqual([...result.discoveryOrder].sort());
+    for (const name of named) expect(events.indexOf(`name ${name}`)).toBeLessThan(events.indexOf(`dep ${name}`));
+    expect(named).toContain(`scsi-${KVER}.tcz`);
+  });
+
   it('substitutes KERNEL in .dep lines and in roots', async () => {
     const fetchDep = mirror({ 'lshw.tcz': 'gcc_libs.tcz\r\n  scsi-KERNEL.tcz\r\n' });
     const result = await depClosure(['lshw.tcz', 'usb-KERNEL.tcz'], fetchDep, { kernelVersion: KVER });

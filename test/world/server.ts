@@ -19,6 +19,8 @@
  *
  * - With `opts.credentials`, every request must carry them as Basic auth; one
  *   without them (or with others) is answered 401 with `WWW-Authenticate`.
+ * - `setLatency(ms)`: from then on every request waits that long before it is
+ *   handled (a far server's round trip, for benches); 0 (the default) for none.
  *
  * Faults (per path, `fault(path, f)`; `times: N` = only the next N requests, then
  * normal; without `times` the fault stays until `clearFaults()`):
@@ -115,6 +117,7 @@ export class WorldServer {
   private readonly sendLastModified: boolean;
   private readonly authorization: string | undefined;
   private readonly ranges: boolean;
+  private latencyMs = 0;
 
   private constructor(
     private readonly server: Server,
@@ -132,7 +135,10 @@ export class WorldServer {
     const server = createServer();
     const world = new WorldServer(server, opts);
     for (const [path, body] of routes) world.setRoute(path, body);
-    server.on('request', (req, res) => world.handle(req, res));
+    server.on('request', (req, res) => {
+      if (world.latencyMs === 0) world.handle(req, res);
+      else world.later(world.latencyMs, () => world.handle(req, res));
+    });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return world;
@@ -169,6 +175,11 @@ export class WorldServer {
 
   deleteRoute(path: string): void {
     this.routes.delete(path);
+  }
+
+  /** Every request from now on waits `ms` before it is handled (and logged). */
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
   }
 
   fault(path: string, fault: Fault): void {
