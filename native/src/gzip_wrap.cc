@@ -209,7 +209,11 @@ class WriteMemberJob : public Job {
     while (left > 0) {
       const ssize_t n = ::pwrite(fd_, at, left, position);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Failure(uv_err_name(-errno), errnoText(errno));
+      if (n < 0) {
+        // As Node words its own errors ("ENOSPC: no space left on device"), for errorText.
+        const int err = -errno;
+        throw Failure(uv_err_name(err), std::string(uv_err_name(err)) + ": " + uv_strerror(err));
+      }
       at += n;
       left -= static_cast<size_t>(n);
       position += n;
@@ -295,9 +299,10 @@ Napi::Value writeGzipMemberJs(const Napi::CallbackInfo& info) {
   if (!info[1].IsNumber() || !info[2].IsNumber()) throw Napi::TypeError::New(env, usage);
   const int fd = info[1].As<Napi::Number>().Int32Value();
   const double position = info[2].As<Napi::Number>().DoubleValue();
-  if (fd < 0 || !(position >= 0) || position > 9007199254740991.0 || position != static_cast<double>(static_cast<int64_t>(position))) {
-    throw Napi::RangeError::New(env, "fd and position must be whole numbers >= 0");
-  }
+  constexpr double kMaxSafe = 9007199254740991.0;
+  const bool whole =
+      position >= 0 && position <= kMaxSafe && position == static_cast<double>(static_cast<int64_t>(position));
+  if (fd < 0 || !whole) throw Napi::RangeError::New(env, "fd and position must be whole numbers >= 0");
   {
     std::lock_guard<std::mutex> lock(input->mu);
     if (input->closed) return rejected(env, "ECLOSED", "gzip input is closed");

@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import type { CpioChunk } from '../../src/archive/cpio-write.js';
+import type { ArchiveEntry } from '../../src/archive/entry.js';
+import { pseudoRandom } from '../squashfs/helpers/bytes.js';
 
 const HEADER = 110;
 const align4 = (n: number) => (n + 3) & ~3;
@@ -50,4 +53,44 @@ export function memberSlices(gz: Buffer, members: readonly { readonly size: numb
   }
   if (at !== gz.length) throw new Error(`members cover ${at} of ${gz.length} bytes`);
   return slices;
+}
+
+export const ROOT = { uid: 0, gid: 0, mtime: 1_700_000_000 } as const;
+
+/** Files of random sizes (some far above the member sizes tried), with directories, symlinks and hard links among them. */
+export const entries = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('file' as const), size: fc.nat({ max: 3000 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('file' as const), size: fc.nat({ max: 60_000 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('dir' as const) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('symlink' as const), length: fc.integer({ min: 1, max: 90 }) }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('hardlink' as const), pick: fc.nat() }) },
+    ),
+    { maxLength: 40 },
+  )
+  .map((specs) => {
+    const files: string[] = [];
+    return specs.flatMap((spec, i): ArchiveEntry[] => {
+      const path = `e${i}`;
+      if (spec.kind === 'file') {
+        files.push(path);
+        const data = pseudoRandom(spec.size, i + 1);
+        return [{ kind: 'file', path, mode: 0o644, size: data.length, data: { from: 'buffer', data }, ...ROOT }];
+      }
+      if (spec.kind === 'dir') return [{ kind: 'dir', path, mode: 0o755, ...ROOT }];
+      if (spec.kind === 'symlink')
+        return [{ kind: 'symlink', path, mode: 0o777, target: 't'.repeat(spec.length), ...ROOT }];
+      const target = files[spec.pick % Math.max(files.length, 1)];
+      return target === undefined ? [] : [{ kind: 'hardlink', path, mode: 0o644, target, ...ROOT }];
+    });
+  });
+
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
 }
