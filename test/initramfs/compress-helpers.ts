@@ -8,25 +8,34 @@ const align4 = (n: number) => (n + 3) & ~3;
 const field = (cpio: Buffer, at: number, index: number) =>
   Number.parseInt(cpio.toString('latin1', at + 6 + 8 * index, at + 14 + 8 * index), 16);
 
+export interface RecordSpan {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Where each record of a newc archive ends, read from its headers alone
- * (independently of the writer): header and name padded to 4, data padded
- * to 4; the trailer's record runs to the end (the archive's padding).
+ * The records of a newc archive, read from its headers alone (independently
+ * of the writer): header and name padded to 4, data padded to 4; the
+ * trailer's record runs to the end (the archive's padding).
  */
-export function recordEnds(cpio: Buffer): number[] {
-  const ends: number[] = [];
+export function records(cpio: Buffer): RecordSpan[] {
+  const spans: RecordSpan[] = [];
   let at = 0;
   while (at < cpio.length) {
     if (cpio.toString('latin1', at, at + 6) !== '070701') throw new Error(`no newc header at ${at}`);
     const filesize = field(cpio, at, 6);
     const namesize = field(cpio, at, 11);
-    const name = cpio.toString('latin1', at + HEADER, at + HEADER + namesize - 1);
-    at = align4(align4(at + HEADER + namesize) + filesize);
-    if (name === 'TRAILER!!!') at = cpio.length;
-    ends.push(at);
+    const name = cpio.toString('utf8', at + HEADER, at + HEADER + namesize - 1);
+    const end = name === 'TRAILER!!!' ? cpio.length : align4(align4(at + HEADER + namesize) + filesize);
+    spans.push({ name, start: at, end });
+    at = end;
   }
-  return ends;
+  return spans;
 }
+
+/** Where each record ends. */
+export const recordEnds = (cpio: Buffer): number[] => records(cpio).map((r) => r.end);
 
 /** Each buffer one record, cut into pieces at `cuts` (offsets within the record, any order). */
 export async function* recordChunks(
