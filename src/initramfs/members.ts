@@ -17,8 +17,8 @@ export interface MemberPiece {
  * Assigns the archive's bytes to gzip members cut only before a record or at
  * the end, where Linux's initramfs unpacker is between entries: a member
  * ending inside an entry stops the unpacking ("Initramfs unpacking failed:
- * junk at the end of compressed archive"). A member takes records while they fit in `size` bytes; a record
- * longer than `size` is a member of its own. The cuts depend on the record
+ * junk at the end of compressed archive"). A member takes records while they
+ * fit in `size` bytes; a record longer than `size` is a member of its own. The cuts depend on the record
  * lengths alone, never on how the bytes were chunked or on timing. Chunks
  * that do not add up to their records are refused (an Error: a writer's bug).
  */
