@@ -1,7 +1,7 @@
 import { cpioChunks } from '../archive/cpio-write.js';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { ancestors } from '../archive/safe-path.js';
-import { type CompressHooks, type CompressResult, compressCpio, type Encoder, type MemberOptions } from './compress.js';
+import { type CompressHooks, type CompressResult, compressCpio, type Encoder } from './compress.js';
 import { deriveIndexes } from './derived.js';
 import { MANIFEST_PATH, type ManifestRecord, recordEntries } from './manifest.js';
 import { mergeEntries } from './merge.js';
@@ -21,8 +21,6 @@ export interface InitramfsOptions {
   readonly compression: Encoder;
   /** Told when the encoder's own step starts and how it goes. */
   readonly compressHooks?: CompressHooks;
-  /** How large the gzip members are (libdeflate and max). */
-  readonly members?: MemberOptions;
   /** Renders the manifest that goes into the image, from every entry before it. */
   readonly manifest: (records: readonly ManifestRecord[]) => string;
 }
@@ -98,13 +96,7 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<Initram
 
   // No mtime clamping: the Core archive's entries pass through exactly, and what we add carries `mtime`.
   const cpio = cpioChunks(withAdditions(), { name: options.out });
-  const compression = await compressCpio(
-    cpio,
-    options.out,
-    options.compression,
-    options.compressHooks,
-    options.members,
-  );
+  const compression = await compressCpio(cpio, options.out, options.compression, options.compressHooks);
   return {
     path: options.out,
     size: compression.size,
