@@ -24,9 +24,9 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-pedantic", "<!@(pkg-config --cflags libsquashfs1 liblzma libzstd libdeflate)"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-pedantic", "<!@(pkg-config --cflags libsquashfs1 liblzma libzstd libdeflate zlib)"],
       "ldflags": ["-pthread"],
-      "libraries": ["<!@(pkg-config --libs libsquashfs1 liblzma libzstd libdeflate)"]
+      "libraries": ["<!@(pkg-config --libs libsquashfs1 liblzma libzstd libdeflate zlib)"]
     }
   ]
 }

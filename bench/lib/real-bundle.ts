@@ -68,6 +68,30 @@ async function copyInto(tree: string, prefix: string, files: readonly string[]):
   }
 }
 
+interface FileRecord {
+  size: number;
+  sha256: string;
+  readonly url?: string;
+}
+
+/** Records the new size and SHA-256 of the files changed in bundle.json (and of the downloads they are copies of), as the bundle stage would have. */
+async function reseal(bundle: string, paths: readonly string[]): Promise<void> {
+  const file = join(bundle, 'bundle.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as {
+    files: Record<string, FileRecord>;
+    inputs: FileRecord[];
+  };
+  for (const path of paths) {
+    const data = await readFile(join(bundle, path));
+    const fresh = { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    const record = manifest.files[path] as FileRecord;
+    Object.assign(record, fresh);
+    for (const input of manifest.inputs)
+      if (record.url !== undefined && input.url === record.url) Object.assign(input, fresh);
+  }
+  await writeFile(file, JSON.stringify(manifest, null, 2));
+}
+
 export interface RealBundleStats {
   readonly coreGz: number;
   readonly coreFilesAdded: number;
@@ -159,6 +183,7 @@ export async function makeRealBundle(from: string, work: string, out: string): P
   const listed = await readFile(onboot, 'utf8').catch(() => '');
   await writeFile(onboot, listed + extensions.map((e) => `${e.name}\n`).join(''));
   await run('tar', ['czf', overlayTar, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', overlay, '.']);
+  await reseal(b, [bundleJson.tinycore.iso, 'dependencies/razor-microkernel-overlay.tar.gz']);
   await run('tar', ['czf', out, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-C', b, '.']);
   return {
     coreGz: (await stat(coreGz)).size,

@@ -32,6 +32,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("createGzipInput", Napi::Function::New<mkb::createGzipInputJs>(env, "createGzipInput"));
   exports.Set("appendGzipInput", Napi::Function::New<mkb::appendGzipInputJs>(env, "appendGzipInput"));
   exports.Set("gzipInput", Napi::Function::New<mkb::gzipInputJs>(env, "gzipInput"));
+  exports.Set("smallestGzipInput", Napi::Function::New<mkb::smallestGzipInputJs>(env, "smallestGzipInput"));
+  exports.Set("writeGzipMember", Napi::Function::New<mkb::writeGzipMemberJs>(env, "writeGzipMember"));
   exports.Set("closeGzipInput", Napi::Function::New<mkb::closeGzipInputJs>(env, "closeGzipInput"));
   exports.Set("libdeflateVersion", Napi::String::New(env, LIBDEFLATE_VERSION_STRING));
   exports.Set("liveObjects", Napi::Function::New<liveObjects>(env, "liveObjects"));

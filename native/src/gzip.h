@@ -16,4 +16,14 @@ constexpr int kMaxGzipLevel = 12;
 // (EINTERNAL) if libdeflate refuses; std::bad_alloc when out of memory.
 Bytes gzipMember(const uint8_t* in, size_t size, int level);
 
+// zlib's gzip member of `in` at `level` (1..9), as gzip writes it without a
+// name (mtime 0, OS Unix); its size alone is counted without keeping the bytes.
+size_t zlibMemberSize(const uint8_t* in, size_t size, int level);
+Bytes zlibMember(const uint8_t* in, size_t size, int level);
+
+// zlib's gzip member of `in` at `level` (1..9), as gzip writes it without a
+// name: mtime 0, OS Unix. The size alone is counted without keeping the bytes.
+size_t zlibMemberSize(const uint8_t* in, size_t size, int level);
+Bytes zlibMember(const uint8_t* in, size_t size, int level);
+
 }  // namespace mkb

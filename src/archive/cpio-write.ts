@@ -16,6 +16,18 @@ export interface CpioWriteOptions {
   readonly name?: string;
 }
 
+/** A piece of a cpio archive as it is made. */
+export interface CpioChunk {
+  readonly data: Buffer;
+  /**
+   * Set on the first chunk of each record (header, name, data and padding,
+   * the trailer with the archive's end padding): the record's length. The
+   * archive can be cut right before such a chunk, or at its end: there the
+   * kernel's unpacker is between entries, so a gzip member may end there.
+   */
+  readonly record?: number;
+}
+
 const BLOCK = 512;
 const PATH_MAX = 4096;
 
@@ -39,7 +51,11 @@ const PATH_MAX = 4096;
  * The kernel, GNU cpio and busybox unpack all of these as hard links.
  */
 export function cpioStream(entries: EntrySource, options: CpioWriteOptions = {}): Readable {
-  return Readable.from(cpioChunks(entries, options), { objectMode: false });
+  return Readable.from(cpioBytes(cpioChunks(entries, options)), { objectMode: false });
+}
+
+async function* cpioBytes(chunks: AsyncIterable<CpioChunk>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield chunk.data;
 }
 
 /** Writes a cpio newc archive (gzipped when `gzipLevel` is given) to `dest` atomically. */
@@ -52,7 +68,8 @@ export async function writeCpio(
   await writeFileAtomically(dest, stream, options.gzipLevel === undefined ? [] : [gzipStream(options.gzipLevel)]);
 }
 
-async function* cpioChunks(entries: EntrySource, options: CpioWriteOptions): AsyncGenerator<Buffer> {
+/** The archive `cpioStream` writes, as chunks that tell where its records start. */
+export async function* cpioChunks(entries: EntrySource, options: CpioWriteOptions = {}): AsyncGenerator<CpioChunk> {
   const writer = new CpioWriter(options.name ?? 'cpio archive', options.sourceDateEpoch, countLinks(entries));
   for await (const entry of entries) yield* writer.entry(entry);
   yield* writer.finish();
@@ -83,7 +100,7 @@ class CpioWriter {
     private readonly linkCounts: ReadonlyMap<string, number> | undefined,
   ) {}
 
-  async *entry(entry: ArchiveEntry): AsyncGenerator<Buffer> {
+  async *entry(entry: ArchiveEntry): AsyncGenerator<CpioChunk> {
     this.#admit(entry);
     switch (entry.kind) {
       case 'file':
@@ -98,7 +115,7 @@ class CpioWriter {
       case 'symlink': {
         const target = Buffer.from(entry.target, 'utf8');
         yield this.#record(entry, { filesize: target.length });
-        yield this.#count(Buffer.concat([target, Buffer.alloc(pad4(target.length))]));
+        yield this.#data(Buffer.concat([target, Buffer.alloc(pad4(target.length))]));
         return;
       }
       case 'chardev':
@@ -110,7 +127,7 @@ class CpioWriter {
     }
   }
 
-  async *finish(): AsyncGenerator<Buffer> {
+  async *finish(): AsyncGenerator<CpioChunk> {
     for (const group of new Set(this.#groups.values())) {
       if (group.ino !== undefined) continue;
       const first = group.held[0] as FileEntry | HardlinkEntry;
@@ -135,12 +152,12 @@ class CpioWriter {
       },
       Buffer.from(TRAILER_NAME, 'latin1'),
     );
-    yield this.#count(trailer);
-    const padding = (BLOCK - (this.#length % BLOCK)) % BLOCK;
-    if (padding > 0) yield this.#count(Buffer.alloc(padding));
+    const padding = (BLOCK - ((this.#length + trailer.length) % BLOCK)) % BLOCK;
+    yield { data: this.#count(trailer), record: trailer.length + padding };
+    if (padding > 0) yield this.#data(Buffer.alloc(padding));
   }
 
-  async *#file(entry: FileEntry): AsyncGenerator<Buffer> {
+  async *#file(entry: FileEntry): AsyncGenerator<CpioChunk> {
     const group = this.#groups.get(entry.path) ?? { target: entry.path, held: [] };
     this.#groups.set(entry.path, group);
     group.file = entry;
@@ -151,7 +168,7 @@ class CpioWriter {
     yield* this.#flush(group);
   }
 
-  async *#hardlink(entry: HardlinkEntry): AsyncGenerator<Buffer> {
+  async *#hardlink(entry: HardlinkEntry): AsyncGenerator<CpioChunk> {
     let group = this.#groups.get(entry.target);
     if (group === undefined) {
       if (this.#paths.has(entry.target)) {
@@ -178,7 +195,7 @@ class CpioWriter {
   }
 
   /** Writes the held names of a group: links empty, the file with its data, all with the file's inode. */
-  async *#flush(group: LinkGroup): AsyncGenerator<Buffer> {
+  async *#flush(group: LinkGroup): AsyncGenerator<CpioChunk> {
     const file = group.file as FileEntry;
     const ino = this.#newIno();
     const nlink = group.nlink ?? 1;
@@ -189,8 +206,8 @@ class CpioWriter {
         continue;
       }
       yield this.#record(file, { ino, nlink, filesize: file.size });
-      for await (const chunk of fileChunks(this.name, file)) yield this.#count(chunk);
-      yield this.#count(Buffer.alloc(pad4(file.size)));
+      for await (const chunk of fileChunks(this.name, file)) yield this.#data(chunk);
+      if (pad4(file.size) > 0) yield this.#data(Buffer.alloc(pad4(file.size)));
     }
   }
 
@@ -204,10 +221,12 @@ class CpioWriter {
     this.#paths.add(normal);
   }
 
-  #record(entry: ArchiveEntry, fields: Partial<NewcFields>): Buffer {
+  /** A record's header; its data, when it has any, follows in chunks of its own. */
+  #record(entry: ArchiveEntry, fields: Partial<NewcFields>): CpioChunk {
     const mtime = this.epoch === undefined ? entry.mtime : Math.min(entry.mtime, this.epoch);
+    const filesize = fields.filesize ?? 0;
     try {
-      return this.#count(
+      const header = this.#count(
         encodeNewcRecord(
           {
             ino: fields.ino ?? this.#newIno(),
@@ -216,7 +235,7 @@ class CpioWriter {
             gid: entry.gid,
             nlink: fields.nlink ?? entry.nlink ?? 1,
             mtime,
-            filesize: fields.filesize ?? 0,
+            filesize,
             devmajor: 0,
             devminor: 0,
             rdevmajor: fields.rdevmajor ?? 0,
@@ -225,6 +244,7 @@ class CpioWriter {
           Buffer.from(entry.path, 'utf8'),
         ),
       );
+      return { data: header, record: header.length + filesize + pad4(filesize) };
     } catch (error) {
       if (error instanceof RangeError) throw entryError(this.name, entry.path, error.message);
       throw error;
@@ -234,6 +254,10 @@ class CpioWriter {
   #newIno(): number {
     this.#lastIno += 1;
     return this.#lastIno;
+  }
+
+  #data(chunk: Buffer): CpioChunk {
+    return { data: this.#count(chunk) };
   }
 
   #count(chunk: Buffer): Buffer {

@@ -48,7 +48,7 @@ const OPTIONS: readonly OptionSpec[] = [
     long: 'compress',
     value: ENCODERS.join('|'),
     describe:
-      'core.gz encoder: libdeflate (level 12, the default), advdef (-z4, slow) or gzip (-9); the first two are kept only when smaller than gzip -9. By default, without the native addon: advdef when installed, else gzip',
+      'core.gz encoder: libdeflate (level 12 in gzip members cut between entries, the default), max (libdeflate, and advdef -z4 on members of already-compressed data: smallest, slower), advdef (-z4 on the whole, slow) or gzip (-9); each never larger than gzip -9. By default, without the native addon: advdef when installed, else gzip',
     group: 'Behaviour',
   },
   {

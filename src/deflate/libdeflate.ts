@@ -1,4 +1,5 @@
-import { AddonError, DeflateError } from '../errors.js';
+import { errorText } from '../errno.js';
+import { AddonError, DeflateError, InputError } from '../errors.js';
 import { loadAddon } from '../native/addon.js';
 
 /** libdeflate's levels: 0 stores, 12 is its slowest and smallest. */
@@ -12,6 +13,8 @@ interface DeflateBinding {
   createGzipInput(): unknown;
   appendGzipInput(input: unknown, chunk: Buffer): number;
   gzipInput(input: unknown, level: number): Promise<Buffer>;
+  smallestGzipInput(input: unknown, level: number, zlibLevel: number): Promise<SmallestGzip>;
+  writeGzipMember(input: unknown, fd: number, position: number): Promise<number>;
   closeGzipInput(input: unknown): void;
 }
 
@@ -34,6 +37,9 @@ export function libdeflateVersion(): string {
   return deflate().libdeflateVersion;
 }
 
+/** The addon's own codes, as opposed to the errno names of a failed write. */
+const INTERNAL_CODES = new Set(['ECLOSED', 'EBUSY', 'ENOMEMBER', 'EINTERNAL', 'ELEVEL']);
+
 function checkLevel(level: number): void {
   if (!Number.isInteger(level) || level < MIN_LEVEL || level > MAX_LEVEL) {
     throw new RangeError(`gzip level must be a whole number in ${MIN_LEVEL}..${MAX_LEVEL}, got ${level}`);
@@ -50,6 +56,19 @@ function failure(name: string, error: unknown): DeflateError {
       cause: error,
     },
   );
+}
+
+/** zlib's level 9: what `gzip -9` makes. */
+export const ZLIB_LEVEL = 9;
+
+/** One gzip member of some bytes: libdeflate's, unless zlib's level 9 member is no larger. */
+export interface SmallestGzip {
+  readonly by: 'libdeflate' | 'zlib';
+  /** The member's size. */
+  readonly size: number;
+  readonly libdeflateSize: number;
+  /** zlib's level 9 member: the size gzip -9 gives. */
+  readonly zlibSize: number;
 }
 
 export interface GzipOptions {
@@ -128,6 +147,39 @@ export class GzipInput {
     try {
       return await this.#native.gzipInput(this.#handle, level);
     } catch (error) {
+      throw failure(this.#name, error);
+    }
+  }
+
+  /**
+   * Makes one gzip member of everything appended: libdeflate's at `level`,
+   * or zlib's at level 9 when libdeflate's is not smaller, so that it is
+   * never larger than gzip -9 of the same bytes (zlib's size is counted
+   * first; its bytes are made only when kept). The gathered bytes are freed;
+   * the member stays in native memory for writeMember until close().
+   */
+  async smallest(level: number): Promise<SmallestGzip> {
+    checkLevel(level);
+    try {
+      return await this.#native.smallestGzipInput(this.#handle, level, ZLIB_LEVEL);
+    } catch (error) {
+      throw failure(this.#name, error);
+    }
+  }
+
+  /**
+   * Writes the member smallest() made at `position` of the open file `fd`
+   * (on the thread pool, without moving the file's offset); resolves its
+   * size. A failed write is an InputError naming `dest`.
+   */
+  async writeMember(fd: number, position: number, dest: string): Promise<number> {
+    try {
+      return await this.#native.writeGzipMember(this.#handle, fd, position);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && !INTERNAL_CODES.has(code)) {
+        throw new InputError(`cannot write ${dest}: ${errorText(error)}`, { cause: error });
+      }
       throw failure(this.#name, error);
     }
   }

@@ -1,4 +1,4 @@
-import { cpioStream } from '../archive/cpio-write.js';
+import { cpioChunks } from '../archive/cpio-write.js';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { ancestors } from '../archive/safe-path.js';
 import { type CompressHooks, type CompressResult, compressCpio, type Encoder } from './compress.js';
@@ -17,7 +17,7 @@ export interface InitramfsOptions {
   readonly out: string;
   /** mtime of the files mkbundle adds (SOURCE_DATE_EPOCH or now). */
   readonly mtime: number;
-  /** libdeflate 12 or advdef -z4 (each kept only when smaller than gzip -9), or gzip -9. */
+  /** libdeflate 12 (max: and zopfli), in members; or advdef -z4; each never larger than gzip -9; or gzip -9. */
   readonly compression: Encoder;
   /** Told when the encoder's own step starts and how it goes. */
   readonly compressHooks?: CompressHooks;
@@ -95,7 +95,7 @@ export async function buildInitramfs(options: InitramfsOptions): Promise<Initram
   }
 
   // No mtime clamping: the Core archive's entries pass through exactly, and what we add carries `mtime`.
-  const cpio = cpioStream(withAdditions(), { name: options.out });
+  const cpio = cpioChunks(withAdditions(), { name: options.out });
   const compression = await compressCpio(cpio, options.out, options.compression, options.compressHooks);
   return {
     path: options.out,

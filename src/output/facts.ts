@@ -27,6 +27,7 @@ export function isoFacts(result: IsoResult) {
       cpioSize: initrd.cpioSize,
       gzipSize: initrd.gzipSize,
       entries: initrd.entries,
+      members: initrd.members,
       encoder: initrd.encoder,
       kept: initrd.kept,
       compression: initrd.compression,

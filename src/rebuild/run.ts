@@ -11,7 +11,7 @@ import type { Flavour } from '../config/flavour.js';
 import { systemErrorAsInput } from '../errno.js';
 import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
-import { chooseEncoder, type Encoder, type Kept } from '../initramfs/compress.js';
+import { chooseEncoder, type Encoder, encoderLabel, type Kept } from '../initramfs/compress.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
 import { extractFromIso } from '../iso/read.js';
@@ -41,6 +41,8 @@ export interface IsoResult {
     /** The encoder that ran (after the default's fallback) and whose output core.gz holds. */
     readonly encoder: Encoder;
     readonly kept: Kept;
+    /** gzip members in core.gz, each ending between two cpio entries. */
+    readonly members: number;
     readonly compression: string;
     /** Why the default encoder fell back, when it did. */
     readonly fallback?: string;
@@ -116,8 +118,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       mtime: epoch ?? Math.floor(started / 1000),
       compression: encoder.encoder,
       compressHooks: {
-        onEncode: () =>
-          step('compress', `compress core.gz (${encoder.encoder === 'advdef' ? 'advdef -z4' : 'libdeflate 12'})`),
+        onEncode: () => step('compress', `compress core.gz (${encoderLabel(encoder.encoder)})`),
         onProgress: (p) => ctx.report({ type: 'progress', ...p }),
       },
       manifest: (records) => formatManifest(records, header),
@@ -173,6 +174,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
         size: built.size,
         encoder: compression.encoder,
         kept: compression.kept,
+        members: compression.members.length,
         compression: compression.summary,
         ...(encoder.fallback === undefined ? {} : { fallback: encoder.fallback }),
         entries: records.length + 1,

@@ -167,7 +167,7 @@ describe('the iso command', () => {
   it('takes --compress libdeflate|advdef|gzip, leaving the default (and its fallback) to the stage', async () => {
     expect((await isoArgs(mkbundleIso, ['b'])).compress).toBeUndefined();
     expect((await isoArgs(mkbundleIso, ['b', '--recompress'])).compress).toBeUndefined();
-    for (const encoder of ['libdeflate', 'advdef', 'gzip']) {
+    for (const encoder of ['libdeflate', 'max', 'advdef', 'gzip']) {
       expect((await isoArgs(mkbundleIso, ['b', '--compress', encoder])).compress).toBe(encoder);
       expect((await isoArgs(rebuildIso, [`--compress=${encoder}`])).compress).toBe(encoder);
     }
@@ -177,7 +177,7 @@ describe('the iso command', () => {
 
   it('refuses an unknown encoder and --no-recompress with another one', async () => {
     await expect(isoArgs(mkbundleIso, ['b', '--compress', 'xz'])).rejects.toThrow(
-      /^option '--compress' must be libdeflate, advdef, gzip, got "xz"$/,
+      /^option '--compress' must be libdeflate, max, advdef, gzip, got "xz"$/,
     );
     await expect(isoArgs(mkbundleIso, ['b', '--compress'])).rejects.toThrow(/must be .*, got ""$/);
     await expect(isoArgs(mkbundleIso, ['b', '--no-recompress', '--compress', 'libdeflate'])).rejects.toThrow(

@@ -56,7 +56,12 @@ describe('mkbundle completion, sourced by bash', () => {
   });
 
   it("completes an option's choices, and leaves file names to the shell", async () => {
-    expect(await complete('mkbundle', 'iso', 'b.tar.gz', '--compress', '')).toEqual(['libdeflate', 'advdef', 'gzip']);
+    expect(await complete('mkbundle', 'iso', 'b.tar.gz', '--compress', '')).toEqual([
+      'libdeflate',
+      'max',
+      'advdef',
+      'gzip',
+    ]);
     expect(await complete('mkbundle', '--era', '20')).toEqual(['2012', '2013']);
     expect(await complete('mkbundle', '-b', '')).toEqual([]);
     expect(await complete('mkbundle', 'inspect', '')).toEqual([]);

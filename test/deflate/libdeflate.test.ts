@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -171,5 +171,104 @@ describe('GzipInput errors', () => {
     expect(() => native.gzip('text', 6)).toThrow(TypeError);
     expect(() => native.gzip(text, '6')).toThrow(TypeError);
     expect(() => native.gzip(text, 99)).toThrow(RangeError);
+  });
+});
+
+describe('GzipInput.smallest and writeMember', () => {
+  /** Makes the member of `data` and writes it at `position` of a file that holds `before` first. */
+  async function written(data: Buffer, before = Buffer.alloc(0)) {
+    const path = join(dir, `member-${before.length}-${data.length}.gz`);
+    await writeFile(path, before);
+    const file = await open(path, 'r+');
+    const input = new GzipInput({ name: 'core.gz' });
+    try {
+      input.append(data);
+      const made = await input.smallest(12);
+      expect(await input.writeMember(file.fd, before.length, path)).toBe(made.size);
+      return { made, file: await readFile(path) };
+    } finally {
+      input.close();
+      await file.close();
+    }
+  }
+
+  it("keeps libdeflate 12's member when smaller than zlib 9's, and writes it where asked", async () => {
+    const prefix = Buffer.from('earlier members ');
+    const { made, file } = await written(sample, prefix);
+    const ours = await gzipBuffer(sample, 12);
+    expect(made).toEqual({
+      by: 'libdeflate',
+      size: ours.length,
+      libdeflateSize: ours.length,
+      zlibSize: gzipSync(sample, { level: 9 }).length,
+    });
+    expect(file.equals(Buffer.concat([prefix, ours]))).toBe(true);
+    expect(binding().liveObjects().gzipInputs).toBe(0);
+  });
+
+  it("keeps zlib 9's member, byte for byte Node's gzip -9, where libdeflate's is not smaller (empty input)", async () => {
+    const { made, file } = await written(Buffer.alloc(0));
+    expect(made.by).toBe('zlib');
+    expect(made.libdeflateSize).toBeGreaterThanOrEqual(made.zlibSize);
+    expect(file.equals(gzipSync(Buffer.alloc(0), { level: 9 }))).toBe(true);
+  });
+
+  it('is never larger than zlib 9 and round-trips, whoever wins (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 6000 }), fc.nat({ max: 40 }), async (bytes, repeat) => {
+        const data = Buffer.concat([Buffer.from(bytes), Buffer.from('abc '.repeat(repeat * 50))]);
+        const { made, file } = await written(data);
+        const zlib = gzipSync(data, { level: 9 });
+        expect(made.zlibSize).toBe(zlib.length);
+        expect(made.size).toBe(Math.min(made.libdeflateSize, made.zlibSize));
+        expect(made.by).toBe(made.libdeflateSize < made.zlibSize ? 'libdeflate' : 'zlib');
+        expect(gunzipSync(file).equals(data)).toBe(true);
+        if (made.by === 'zlib') expect(file.equals(zlib)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes only a member made, frees it when closed, and takes no chunk or second compression after', async () => {
+    const path = join(dir, 'lifecycle.gz');
+    const file = await open(path, 'w');
+    const input = new GzipInput({ name: 'core.gz' });
+    try {
+      input.append(text);
+      await expect(input.writeMember(file.fd, 0, path)).rejects.toMatchObject({ code: 'ENOMEMBER', exitCode: 5 });
+      const made = await input.smallest(12);
+      expect(binding().liveObjects().gzipInputs).toBe(1);
+      expect(() => input.append(text)).toThrow('core.gz: gzip by libdeflate failed: gzip input is closed');
+      await expect(input.smallest(12)).rejects.toMatchObject({ code: 'ECLOSED' });
+      const writing = input.writeMember(file.fd, 0, path);
+      input.close();
+      expect(await writing).toBe(made.size);
+      expect(binding().liveObjects().gzipInputs).toBe(0);
+      await expect(input.writeMember(file.fd, 0, path)).rejects.toMatchObject({ code: 'ECLOSED' });
+      expect(gunzipSync(await readFile(path)).equals(text)).toBe(true);
+    } finally {
+      input.close();
+      await file.close();
+    }
+  });
+
+  it('a failed write is an InputError naming the file and the reason', async () => {
+    const path = join(dir, 'read-only.gz');
+    await writeFile(path, '');
+    const file = await open(path, 'r');
+    const input = new GzipInput();
+    try {
+      input.append(text);
+      await input.smallest(12);
+      await expect(input.writeMember(file.fd, 0, path)).rejects.toMatchObject({
+        name: 'InputError',
+        exitCode: 2,
+        message: `cannot write ${path}: bad file descriptor`,
+      });
+    } finally {
+      input.close();
+      await file.close();
+    }
+    expect(binding().liveObjects().gzipInputs).toBe(0);
   });
 });

@@ -94,6 +94,7 @@ describe('documents', () => {
         cpioSize: 1,
         gzipSize: 1,
         entries: 1,
+        members: 1,
         encoder: 'gzip',
         kept: 'gzip -9',
         compression: 'gzip -9',

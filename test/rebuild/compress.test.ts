@@ -23,6 +23,7 @@ interface Initrd {
   readonly size: number;
   readonly encoder: string;
   readonly kept: string;
+  readonly members: number;
   readonly compression: string;
   readonly fallback: string | null;
 }
@@ -92,8 +93,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Each run's result, by label: the later tests compare with the default's core.gz. */
+const results = new Map<string, { initrd: Initrd; content: Buffer; coreGz: Buffer }>();
+
 describe('mkbundle iso --compress', () => {
-  const results = new Map<string, { initrd: Initrd; content: Buffer; coreGz: Buffer }>();
   const run = async (label: string, args: readonly string[]) => {
     const out = await outDir(label);
     const result = await built(
@@ -110,8 +113,12 @@ describe('mkbundle iso --compress', () => {
     expect(initrd).toMatchObject({ encoder: 'libdeflate', kept: 'libdeflate 12', size: coreGz.length });
     expect(initrd.fallback).toBeNull();
     expect(initrd.size).toBeLessThan(initrd.gzipSize);
-    expect(initrd.compression).toBe(
-      `libdeflate 12: ${initrd.cpioSize} → ${initrd.size} bytes (${((100 * initrd.size) / initrd.gzipSize).toFixed(2)}% of gzip -9)`,
+    expect(initrd.members).toBeGreaterThanOrEqual(1);
+    const members = `${initrd.members} member${initrd.members === 1 ? '' : 's'}`;
+    expect(initrd.compression).toMatch(
+      new RegExp(
+        `^libdeflate 12: ${initrd.cpioSize} → ${initrd.size} bytes in ${members} \\(${((100 * initrd.size) / initrd.gzipSize).toFixed(2)}% of gzip -9(; .*)?\\)$`,
+      ),
     );
     expect(gunzipSync(coreGz).length).toBe(initrd.cpioSize);
     expect(cpioList(join(dir, 'default', 'core.gz')).some((l) => / tmp\/mk-version\.yaml$/.test(l))).toBe(true);
@@ -149,9 +156,19 @@ describe('mkbundle iso --compress', () => {
     expect(cpioList(join(dir, 'advdef', 'core.gz')).length).toBeGreaterThan(100);
   });
 
+  it('max: libdeflate, and advdef -z4 on members of already-compressed data, never larger than the default', async () => {
+    const { initrd, coreGz } = await run('max', ['--compress', 'max']);
+    expect(initrd).toMatchObject({ encoder: 'max', size: coreGz.length });
+    expect(initrd.fallback).toBeNull();
+    expect(initrd.size).toBeLessThanOrEqual(results.get('default')?.initrd.size ?? 0);
+    expect(initrd.members).toBe(results.get('default')?.initrd.members);
+    expect(initrd.compression).toMatch(/^libdeflate 12 \+ advdef -z4: \d+ → \d+ bytes in \d+ members? \(/);
+    expect(cpioList(join(dir, 'max', 'core.gz')).length).toBeGreaterThan(100);
+  });
+
   it('every encoder packs the same cpio', () => {
     const contents = [...results.values()].map((r) => r.content);
-    expect(contents).toHaveLength(5);
+    expect(contents).toHaveLength(6);
     for (const content of contents) expect(content.equals(contents[0] ?? Buffer.alloc(0))).toBe(true);
   });
 
@@ -162,7 +179,9 @@ describe('mkbundle iso --compress', () => {
     expect(plain.stderr).toContain(
       '==> merge the initramfs\n==> compress core.gz (libdeflate 12)\n==> write the ISO\n',
     );
-    expect(plain.stdout).toMatch(/ entries; libdeflate 12: \d+ → \d+ bytes \(\d+\.\d\d% of gzip -9\)\)\n/);
+    expect(plain.stdout).toMatch(
+      / entries; libdeflate 12: \d+ → \d+ bytes in \d+ members? \(\d+\.\d\d% of gzip -9[^)]*\)\)\n/,
+    );
     expect(plain.stdout).toMatch(
       /steps: .*merge the initramfs [\d.]+ s, compress core\.gz \(libdeflate 12\) [\d.]+ s,/,
     );
@@ -174,7 +193,7 @@ describe('--compress errors', () => {
     const unknown = isoAsNobody(bundle, VERSION, ['--compress', 'zopfli\u001b[2J']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
-      /^mkbundle: error: option '--compress' must be libdeflate, advdef, gzip, got "zopfli\\u001b\[2J"\nsee 'mkbundle iso --help'\n$/,
+      /^mkbundle: error: option '--compress' must be libdeflate, max, advdef, gzip, got "zopfli\\u001b\[2J"\nsee 'mkbundle iso --help'\n$/,
     );
     const both = isoAsNobody(bundle, VERSION, ['--no-recompress', '--compress', 'advdef']);
     expect(both.code).toBe(1);
@@ -201,6 +220,21 @@ describe('--compress errors', () => {
       package: 'advancecomp',
     });
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('max without advdef: libdeflate alone, with a one-line note', async () => {
+    const out = await outDir('max-no-advdef');
+    const run = asNobody(
+      join(noAdvdef, 'node'),
+      [BIN, 'iso', bundle, VERSION, '--compress', 'max', '--json', '--out', out],
+      { PATH: noAdvdef, SOURCE_DATE_EPOCH: EPOCH },
+    );
+    const { initrd, coreGz } = await built(run, out);
+    const note =
+      'advdef not found (Debian package advancecomp): --compress max compresses core.gz with libdeflate 12 alone';
+    expect(notes(run.stderr)).toEqual([`note: ${note}`]);
+    expect(initrd).toMatchObject({ encoder: 'libdeflate', fallback: note });
+    expect((await readFile(coreGz)).equals(results.get('default')?.coreGz ?? Buffer.alloc(0))).toBe(true);
   });
 });
 
@@ -231,7 +265,7 @@ describe('./rebuild-iso where the native addon cannot load', () => {
     expect(initrd).toMatchObject({ encoder: 'gzip', kept: 'gzip -9', size: initrd.gzipSize });
   });
 
-  it('with --compress libdeflate, stops with exit 6 saying what is missing', async () => {
+  it('with --compress libdeflate (or max), stops with exit 6 saying what is missing', async () => {
     const bundleDir = await unpacked('no-addon', null);
     const run = rebuild(bundleDir, ['--compress', 'libdeflate']);
     expect(run.code).toBe(6);
@@ -239,6 +273,9 @@ describe('./rebuild-iso where the native addon cannot load', () => {
     expect(run.stderr).toBe(
       'rebuild-iso: libdeflate: native addon: neither mkbundle-native.node nor native/build/Release/squashfs.node found (run npm install)\n',
     );
+    const max = rebuild(bundleDir, ['--compress', 'max']);
+    expect(max.code).toBe(6);
+    expect(max.stderr).toBe(run.stderr);
     const short = await unpacked('short-addon', Buffer.from('not an ELF file\n'));
     const again = rebuild(short, ['--compress', 'libdeflate']);
     expect(again.code).toBe(6);
