@@ -24,7 +24,8 @@ import { compareWriters, type WriterFigures } from './lib/writers.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const LATENCY_MS = 20;
-const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url));
+/** The command as installed: package.json's bin, the bundled CLI. */
+const BIN = fileURLToPath(new URL('../mkbundle.mjs', import.meta.url));
 const SERIAL_FETCH = fileURLToPath(new URL('./lib/serial-fetch.js', import.meta.url));
 const BUNDLE = 'razor-microkernel-bundle-prod.tar.gz';
 const OVERLAY = 'dependencies/razor-microkernel-overlay.tar.gz';

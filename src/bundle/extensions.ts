@@ -103,7 +103,7 @@ async function fetchOne(set: ExtensionSet, ctx: ExtensionContext, name: string):
       const dep = await shippedDep(ctx, name);
       return dep === undefined ? undefined : bufferEntry(path, dep, 0o644, ctx.mtime);
     }
-    const got = file === 'tcz' ? await tcz : await ctx.fetcher.file(url(file), 'metadata');
+    const got = file === 'tcz' ? await tcz : await ctx.fetcher.companion(url(file));
     return fileEntry(path, { from: 'path', path: got.path }, got.size, 0o644, ctx.mtime);
   };
   const [, ...entries] = await allSettled<[CachedFile, ...(ArchiveEntry | undefined)[]]>([

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
-import { type Limit, limiter } from '../fetch/limit.js';
+import { type Limit, limiter, type Priority } from '../fetch/limit.js';
 import type { FailFast } from '../fetch/pool.js';
 import { redactUrl } from '../fetch/redact.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
@@ -13,6 +13,9 @@ export interface Input {
   readonly size: number;
   readonly sha256: string;
 }
+
+/** Indexes and metadata are what the `.dep` walk and the gem resolution wait on; payloads are leaves. */
+const priorityOf = (kind: DownloadKind): Priority => (kind === 'payload' ? 'leaf' : 'chain');
 
 /**
  * The bundle stage's view of the download cache: applies `-r` and the size
@@ -44,14 +47,21 @@ export class RunFetcher {
 
   /** A file that must exist; `expect` is checked before the cache stores it. */
   async file(url: string, kind: DownloadKind, expect?: Expect): Promise<CachedFile> {
-    const file = await this.get(url, kind, false, expect);
+    const file = await this.get(url, kind, false, expect, priorityOf(kind));
+    if (file === null) throw new Error(`unreachable: ${redactUrl(url)} came back absent`);
+    return file;
+  }
+
+  /** A small file only the image needs (an extension's `.info`, `.list`): it waits behind what others wait on. */
+  async companion(url: string): Promise<CachedFile> {
+    const file = await this.get(url, 'metadata', false, undefined, 'leaf');
     if (file === null) throw new Error(`unreachable: ${redactUrl(url)} came back absent`);
     return file;
   }
 
   /** A file whose 404 means "none" (a `.dep`). */
   optional(url: string, kind: DownloadKind): Promise<CachedFile | null> {
-    return this.get(url, kind, true, undefined);
+    return this.get(url, kind, true, undefined, priorityOf(kind));
   }
 
   /** A metadata file's text: only those are small enough to hold as a string. */
@@ -68,10 +78,11 @@ export class RunFetcher {
     kind: DownloadKind,
     optional: boolean,
     expect: Expect | undefined,
+    priority: Priority,
   ): Promise<CachedFile | null> {
     let pending = this.seen.get(url);
     if (pending === undefined) {
-      pending = this.limit(() => this.fetch(url, kind, optional, expect));
+      pending = this.limit(() => this.fetch(url, kind, optional, expect), priority);
       this.seen.set(url, pending);
     }
     return pending;

@@ -31,6 +31,27 @@ describe('limiter', () => {
     );
   });
 
+  it('gives a free slot to the waiting chain tasks first, each kind in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom('chain', 'leaf'), { maxLength: 20 }), async (kinds) => {
+        const limit = limiter(1);
+        let release = () => undefined as void;
+        const first = limit(() => new Promise<void>((resolve) => (release = resolve)));
+        const started: number[] = [];
+        const queued = kinds.map((kind, i) =>
+          limit(async () => {
+            started.push(i);
+          }, kind),
+        );
+        release();
+        await Promise.all([first, ...queued]);
+        const ofKind = (kind: string) => kinds.flatMap((k, i) => (k === kind ? [i] : []));
+        expect(started).toEqual([...ofKind('chain'), ...ofKind('leaf')]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('frees the slot of a failed task', async () => {
     const limit = limiter(1);
     await expect(limit(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
