@@ -35,7 +35,7 @@ describe('limiter', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom('chain', 'leaf'), { maxLength: 20 }), async (kinds) => {
         const limit = limiter(1);
-        let release = () => undefined as void;
+        let release: () => void = () => undefined;
         const first = limit(() => new Promise<void>((resolve) => (release = resolve)));
         const started: number[] = [];
         const queued = kinds.map((kind, i) =>
