@@ -67,7 +67,8 @@ function logRun(name: string, t: Sample): void {
 try {
   const bundle = values.bundle ?? (await makeBundle());
   if (values.save !== undefined) await copyFile(bundle, values.save);
-  const bin = join(root, 'dist', 'src', 'cli', 'bin.js');
+  // The command as installed: package.json's bin, the bundled CLI.
+  const bin = join(root, 'dist', 'mkbundle.mjs');
 
   const ORIGINAL = 'original pipeline (root)';
   const runs = new Map<string, Sample[]>([[ORIGINAL, []]]);

@@ -209,12 +209,16 @@ interface Gathered {
   readonly input: GzipInput;
 }
 
-/** A member made, held (in native memory, or from advdef in a Buffer) until it is written. */
-interface Encoded {
+/** What a member's compression found. */
+interface Report {
   readonly result: MemberResult;
   /** zlib 9's and libdeflate 12's sizes of the member. */
   readonly gzipSize: number;
   readonly libdeflateSize: number;
+}
+
+/** A member made, held (in native memory, or from advdef in a Buffer) until it is written. */
+interface Encoded extends Report {
   /** Writes the member at `position` of `file`, then frees it. */
   write(file: FileHandle, position: number): Promise<void>;
   /** Frees it unwritten (idempotent). */
@@ -271,7 +275,8 @@ async function compressMembers(
   hooks: CompressHooks,
   options: MemberOptions,
 ): Promise<CompressResult> {
-  const results: Encoded[] = [];
+  // Only the reports: a member's bytes (a zopfli Buffer for max) go once written.
+  const results: Report[] = [];
   let cpioSize = 0;
   let written = 0;
   let encoding: Ticker | undefined;
@@ -314,7 +319,7 @@ async function compressMembers(
         } finally {
           member.discard();
         }
-        results.push(member);
+        results.push({ result: member.result, gzipSize: member.gzipSize, libdeflateSize: member.libdeflateSize });
         position += member.result.size;
         written += member.result.cpioSize;
         encoding?.tick(written);
@@ -324,7 +329,7 @@ async function compressMembers(
   } finally {
     encoding?.clear();
   }
-  const sum = (pick: (r: Encoded) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const sum = (pick: (r: Report) => number) => results.reduce((total, r) => total + pick(r), 0);
   const size = sum((r) => r.result.size);
   const gzipSize = sum((r) => r.gzipSize);
   const members = results.map((r) => r.result);
