@@ -59,6 +59,8 @@ export interface EfiBootSpec {
   readonly sourceDateEpoch?: number | undefined;
   /** For BOOTX64.EFI and GRUB's embedded configuration, outside the tree. */
   readonly workDir: string;
+  /** GRUB's x86_64-efi modules; Debian's by default. */
+  readonly grubModulesDir?: string | undefined;
 }
 
 /** A build's id: 16 hex digits from what makes it this build (volume, kernel, initramfs, command line). */
@@ -69,12 +71,18 @@ export function efiBootId(parts: readonly string[]): string {
 /** The file GRUB looks for to know it found this ISO's file system. */
 export const idFile = (bootId: string) => `${GRUB_DIR}/mkbundle-${bootId}.id`;
 
-async function requireGrubModules(): Promise<void> {
+async function requireGrubModules(dir: string): Promise<void> {
   try {
-    await access(join(GRUB_EFI_MODULES_DIR, 'linux.mod'), constants.R_OK);
+    await access(join(dir, 'linux.mod'), constants.R_OK);
   } catch {
-    throw new ToolMissingError(GRUB_EFI_MODULES_DIR, GRUB_EFI_PACKAGE);
+    throw new ToolMissingError(dir, GRUB_EFI_PACKAGE);
   }
+}
+
+/** Every program and file the EFI boot image needs, looked for before the slow part of a build. */
+export async function requireEfiTools(modulesDir: string = GRUB_EFI_MODULES_DIR): Promise<void> {
+  await requireGrubModules(modulesDir);
+  for (const tool of ['grub-mkimage', 'mformat', 'mmd', 'mcopy'] as const) await requireTool(tool);
 }
 
 /** mtools writes local time into FAT dates; TZ=UTC and the epoch make them the same for every builder. */
@@ -98,25 +106,10 @@ export function fatSectors(payload: number): number {
 }
 
 /** GRUB's EFI binary with the embedded search (see grubEmbeddedCfg): the same modules and config give the same bytes. */
-async function writeGrubImage(dest: string, embeddedCfg: string): Promise<void> {
-  await requireGrubModules();
-  await run(
-    'grub-mkimage',
-    [
-      '-O',
-      'x86_64-efi',
-      '-d',
-      GRUB_EFI_MODULES_DIR,
-      '-p',
-      `/${GRUB_DIR}`,
-      '-c',
-      embeddedCfg,
-      '-o',
-      dest,
-      ...GRUB_MODULES,
-    ],
-    process.env,
-  );
+async function writeGrubImage(dest: string, embeddedCfg: string, modulesDir: string): Promise<void> {
+  await requireGrubModules(modulesDir);
+  const args = ['-O', 'x86_64-efi', '-d', modulesDir, '-p', `/${GRUB_DIR}`, '-c', embeddedCfg, '-o', dest];
+  await run('grub-mkimage', [...args, ...GRUB_MODULES], process.env);
 }
 
 /**
@@ -158,7 +151,7 @@ export async function prepareEfiBoot(spec: EfiBootSpec): Promise<void> {
   const embedded = join(spec.workDir, 'grub-embedded.cfg');
   await writeFile(embedded, grubEmbeddedCfg(idFile(spec.bootId), GRUB_DIR));
   const bootx64 = join(spec.workDir, 'BOOTX64.EFI');
-  await writeGrubImage(bootx64, embedded);
+  await writeGrubImage(bootx64, embedded, spec.grubModulesDir ?? GRUB_EFI_MODULES_DIR);
   const epoch = spec.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
   await writeFatImage(join(spec.tree, EFI_IMAGE), bootx64, spec.bootId.slice(0, 8), epoch);
 }

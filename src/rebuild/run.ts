@@ -13,8 +13,9 @@ import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
 import { chooseEncoder, type Encoder, encoderLabel, type Kept } from '../initramfs/compress.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
-import { type BootMode, defaultBootMode } from '../iso/boot-mode.js';
+import { type BootMode, defaultBootMode, platforms } from '../iso/boot-mode.js';
 import { buildIso } from '../iso/build.js';
+import { requireEfiTools } from '../iso/efi.js';
 import { checkEfiStub } from '../iso/efi-stub.js';
 import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
@@ -111,6 +112,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const kernelHash = await sha256File(kernel);
     const bootMode = args.boot ?? defaultBootMode(manifest.tinycore.arch);
     await checkEfiStub(kernel, boot.kernel, bootMode);
+    if (platforms(bootMode).includes('uefi')) await requireEfiTools();
 
     step('merge', 'merge the initramfs');
     const initrd = join(scratch, basename(boot.initrd));
