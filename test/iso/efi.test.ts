@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { inspectIso } from '../../src/inspect/iso.js';
 import { xorrisoArgs } from '../../src/iso/args.js';
 import { defaultBootMode, platforms } from '../../src/iso/boot-mode.js';
 import { type BuildIsoOptions, buildIso } from '../../src/iso/build.js';
@@ -253,6 +254,11 @@ describe('a hybrid BIOS and UEFI ISO, built as nobody', () => {
     expect(text).toMatch(/^System area summary: MBR isohybrid cyl-align-on GPT/m);
     expect(text).toMatch(/^MBR partition\s+:\s+2\s+0x00\s+0xef\s/m);
     expect(text).toMatch(/^GPT partition path :\s+2\s+\/boot\/grub\/efi\.img$/m);
+    const inspected = await inspectIso(a.path, 1);
+    expect(inspected.boot.images.map((image) => [image.platform, image.path])).toEqual([
+      ['BIOS', 'boot/isolinux/isolinux.bin'],
+      ['UEFI', EFI_IMAGE],
+    ]);
 
     // A second build, another second, another place: the same bytes, EFI image included.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
