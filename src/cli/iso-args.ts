@@ -103,7 +103,7 @@ export function isoCommand(program: IsoProgram): CommandSpec {
     ],
     notes: [
       mkbundle
-        ? 'In an unpacked bundle, ./rebuild-iso [VERSION] does the same with the same options, with only Node.js and xorriso installed.'
+        ? 'In an unpacked bundle, ./rebuild-iso [VERSION] does the same with the same options, with only Node.js and xorriso installed (for --boot uefi or both, the default for x86_64, also mtools, grub-common and grub-efi-amd64-bin).'
         : 'The same as mkbundle iso with this directory as the bundle.',
       'VERSION, given or recorded: at most 64 bytes, no /, no control characters, no leading - or white space at either end.',
     ],
