@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { ENCODERS, type Encoder } from '../initramfs/compress.js';
+import { BOOT_MODES, type BootMode } from '../iso/boot-mode.js';
 import { checkValues, last, type ParsedArgs } from './parse.js';
 import {
   COMMON_OPTIONS,
@@ -19,6 +20,8 @@ export interface IsoArgs {
   readonly out: string;
   /** undefined: libdeflate, or advdef or gzip when the native addon cannot load. */
   readonly compress: Encoder | undefined;
+  /** undefined: both for an x86_64 Core, bios for x86. */
+  readonly boot: BootMode | undefined;
   /** Check the bundle's files against bundle.json before use (--no-verify: do not). */
   readonly verify: boolean;
   readonly json: boolean;
@@ -50,6 +53,13 @@ const OPTIONS: readonly OptionSpec[] = [
     describe:
       'core.gz encoder: libdeflate (level 12 in gzip members cut between entries, the default), max (libdeflate, and advdef -z4 on members of already-compressed data: smallest, slower), advdef (-z4 on the whole, slow) or gzip (-9); each never larger than gzip -9. By default, without the native addon: advdef when installed, else gzip',
     group: 'Behaviour',
+  },
+  {
+    long: 'boot',
+    value: BOOT_MODES.join('|'),
+    describe:
+      "the firmware the ISO boots under, from CD and from a disk or USB stick: bios (ISOLINUX), uefi (GRUB's EFI binary in an EFI El Torito image and partition) or both in one hybrid image. Default: both when the bundle's Tiny Core is x86_64, bios for x86 (its 32-bit kernel has no EFI stub, and uefi or both are refused for a kernel without one)",
+    group: 'Output',
   },
   {
     long: 'verify',
@@ -93,7 +103,7 @@ export function isoCommand(program: IsoProgram): CommandSpec {
     ],
     notes: [
       mkbundle
-        ? 'In an unpacked bundle, ./rebuild-iso [VERSION] does the same with the same options, with only Node.js and xorriso installed.'
+        ? 'In an unpacked bundle, ./rebuild-iso [VERSION] does the same with the same options, with only Node.js and xorriso installed (for --boot uefi or both, the default for x86_64, also mtools, grub-common and grub-efi-amd64-bin).'
         : 'The same as mkbundle iso with this directory as the bundle.',
       'VERSION, given or recorded: at most 64 bytes, no /, no control characters, no leading - or white space at either end.',
     ],
@@ -128,11 +138,20 @@ export function isoInvocation(program: IsoProgram, parsed: ParsedArgs, words: re
     version,
     out: (last(parsed.out) as string | undefined) ?? '.',
     compress,
+    boot: bootArg(last(parsed.boot) as string | undefined),
     verify: (last(parsed.verify) as boolean | undefined) ?? true,
     json: (last(parsed.json) as boolean | undefined) ?? false,
     verbose: (last(parsed.verbose) as boolean | undefined) ?? false,
     quiet: (last(parsed.quiet) as boolean | undefined) ?? false,
   };
+}
+
+function bootArg(boot: string | undefined): BootMode | undefined {
+  const mode = BOOT_MODES.find((name) => name === boot);
+  if (boot !== undefined && mode === undefined) {
+    throw new UsageError(`option '--boot' must be ${BOOT_MODES.join(', ')}, got ${JSON.stringify(boot)}`);
+  }
+  return mode;
 }
 
 function compressArg(compress: string | undefined, recompress: boolean | undefined): Encoder | undefined {

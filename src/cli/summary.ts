@@ -47,8 +47,10 @@ export function isoSummary(result: IsoResult, record: RunRecord): string {
   const { initrd } = result;
   const iso = find(result.outputs, 'iso');
   const manifest = find(result.outputs, 'manifest');
+  // The BIOS-only ISO's line is as it always was.
+  const firmware = { bios: '', uefi: ', UEFI', both: ', BIOS+UEFI' }[result.bootMode];
   return [
-    `built ${iso.path} (${result.flavour}, ${formatBytes(iso.size)}${result.hybrid ? ', isohybrid' : ''}${replaced(iso)})`,
+    `built ${iso.path} (${result.flavour}, ${formatBytes(iso.size)}${firmware}${result.hybrid ? ', isohybrid' : ''}${replaced(iso)})`,
     `  sha256 ${iso.sha256}`,
     `  manifest ${manifest.path}${manifest.replaced ? ' (replaced an earlier file)' : ''}`,
     ...sumsLines(result.outputs),

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { removeScratchDir, scratchDir } from '../cleanup.js';
@@ -9,6 +9,11 @@ import { InputError } from '../errors.js';
 import type { BootFiles } from '../tce/mirror.js';
 import { toolVersion } from '../version.js';
 import { preparerId, volumeDate } from './args.js';
+import { type BootMode, platforms } from './boot-mode.js';
+import { kernelCommandLine } from './cmdline.js';
+import { efiBootId, prepareEfiBoot } from './efi.js';
+import { checkEfiStub } from './efi-stub.js';
+import { ISOLINUX_CFG } from './isolinux.js';
 import type { IsoMetadata } from './metadata.js';
 import { prepareIsoTree } from './tree.js';
 import { checkVersion, isoFileName, volumeId } from './version.js';
@@ -32,6 +37,10 @@ export interface BuildIsoOptions {
   readonly workDir?: string | undefined;
   /** Syslinux's isohdpfx.bin; by default the first one installed. */
   readonly isohybridMbr?: string | undefined;
+  /** The firmware the ISO boots under; ISOLINUX alone (`bios`) by default. */
+  readonly bootMode?: BootMode | undefined;
+  /** Added to the kernel command line of the EFI menu (ISOLINUX's default label has its own). */
+  readonly bootCodes?: string | undefined;
   /** Puts the finished ISO in place, with what must appear together with it (see writeIso). */
   readonly commit?: ((iso: Move) => Promise<void>) | undefined;
 }
@@ -41,6 +50,7 @@ export interface BuiltIso {
   readonly volumeId: string;
   readonly preparer: string;
   readonly hybrid: boolean;
+  readonly bootMode: BootMode;
   readonly metadata: IsoMetadata;
   readonly warnings: readonly string[];
 }
@@ -69,12 +79,28 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       copying: opts.copying,
       license: opts.license,
     });
+    const mode = opts.bootMode ?? 'bios';
+    if (platforms(mode).includes('uefi')) {
+      await checkEfiStub(join(tree.dir, opts.boot.kernel), opts.boot.kernel, mode);
+      const isolinuxCfg = await readFile(join(tree.dir, ISOLINUX_CFG), 'latin1');
+      const cmdline = kernelCommandLine(isolinuxCfg, opts.bootCodes);
+      await prepareEfiBoot({
+        tree: tree.dir,
+        boot: opts.boot,
+        isolinuxCfg,
+        cmdline,
+        bootId: efiBootId([label, tree.metadata.kernelHash, tree.metadata.initrdHash, cmdline]),
+        sourceDateEpoch: epoch,
+        workDir: scratch,
+      });
+    }
     const written = await writeIso(tree.dir, join(opts.outDir, isoFileName(opts.flavour, version)), {
       volumeId: label,
       preparer,
       copyrightFile: tree.copyrightFile,
       sourceDateEpoch: epoch,
       isohybridMbr: opts.isohybridMbr,
+      bootMode: mode,
       commit: opts.commit,
     });
     return {
@@ -82,6 +108,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       volumeId: label,
       preparer,
       hybrid: written.hybrid,
+      bootMode: written.bootMode,
       metadata: tree.metadata,
       warnings: [...tree.warnings, ...written.warnings],
     };

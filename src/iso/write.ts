@@ -7,12 +7,15 @@ import { type Move, renameTogether } from '../commit.js';
 import { ArchiveError, InputError } from '../errors.js';
 import { requireTool } from '../tools/which.js';
 import { BOOT_IMAGE, xorrisoArgs } from './args.js';
+import { type BootMode, platforms } from './boot-mode.js';
 import { findIsohybridMbr, isolinuxIsHybridCapable } from './hybrid.js';
 import { diskFullReason, withXorrisoProblem } from './xorriso.js';
 
 export interface WriteIsoOptions {
   readonly volumeId: string;
   readonly preparer: string;
+  /** The El Torito entries (ISOLINUX's alone by default); a `uefi` entry needs prepareEfiBoot's efi.img in the tree. */
+  readonly bootMode?: BootMode | undefined;
   /** A file at the tree's root to name as the copyright file. */
   readonly copyrightFile?: string | undefined;
   /** Pins every date in the image; the same tree then gives the same bytes. */
@@ -30,8 +33,13 @@ export interface WriteIsoOptions {
 
 export interface WrittenIso {
   readonly path: string;
-  /** True when the image also boots as a hard disk or USB stick (isohybrid MBR). */
+  /**
+   * True when the image also boots as a hard disk or USB stick under each
+   * firmware it boots under from CD: BIOS needs the isohybrid MBR, UEFI
+   * always has its partition.
+   */
   readonly hybrid: boolean;
+  readonly bootMode: BootMode;
   readonly warnings: readonly string[];
 }
 
@@ -54,9 +62,12 @@ function xorrisoEnv(epoch: number | undefined): NodeJS.ProcessEnv {
 export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions): Promise<WrittenIso> {
   const xorriso = await requireTool('xorriso');
   const warnings: string[] = [];
-  const hybrid = await isolinuxIsHybridCapable(join(tree, BOOT_IMAGE));
+  const mode = opts.bootMode ?? 'bios';
+  const bios = platforms(mode).includes('bios');
+  const hybrid = !bios || (await isolinuxIsHybridCapable(join(tree, BOOT_IMAGE)));
   if (!hybrid) {
-    warnings.push(`${BOOT_IMAGE} has no isohybrid signature (ISOLINUX before 3.72?): the ISO boots from CD only`);
+    const only = mode === 'both' ? 'under BIOS, the ISO boots from CD only' : 'the ISO boots from CD only';
+    warnings.push(`${BOOT_IMAGE} has no isohybrid signature (ISOLINUX before 3.72?): ${only}`);
   }
   const isohybridMbr = hybrid ? (opts.isohybridMbr ?? (await findIsohybridMbr())) : undefined;
   const path = resolve(dest);
@@ -66,6 +77,7 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
     output: temp,
     volumeId: opts.volumeId,
     preparer: opts.preparer,
+    bootMode: mode,
     copyrightFile: opts.copyrightFile,
     isohybridMbr,
     sourceDateEpoch: opts.sourceDateEpoch,
@@ -93,5 +105,5 @@ export async function writeIso(tree: string, dest: string, opts: WriteIsoOptions
   } finally {
     untrack();
   }
-  return { path, hybrid, warnings };
+  return { path, hybrid, bootMode: mode, warnings };
 }

@@ -17,6 +17,7 @@ export function isoFacts(result: IsoResult) {
     flavour: result.flavour,
     version: result.version,
     hybrid: result.hybrid,
+    boot: result.bootMode,
     verified: result.verified,
     kernel: result.kernel,
     initrd: {

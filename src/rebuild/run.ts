@@ -13,7 +13,10 @@ import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
 import { chooseEncoder, type Encoder, encoderLabel, type Kept } from '../initramfs/compress.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
+import { type BootMode, defaultBootMode, platforms } from '../iso/boot-mode.js';
 import { buildIso } from '../iso/build.js';
+import { requireEfiTools } from '../iso/efi.js';
+import { checkEfiStub } from '../iso/efi-stub.js';
 import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
 import { publish, type WrittenOutput } from '../output/publish.js';
@@ -49,6 +52,8 @@ export interface IsoResult {
     readonly entries: number;
   };
   readonly hybrid: boolean;
+  /** The firmware the ISO boots under: --boot, else both for an x86_64 Core and bios for x86. */
+  readonly bootMode: BootMode;
   /** False with --no-verify: the bundle's files were not checked against bundle.json. */
   readonly verified: boolean;
 }
@@ -105,6 +110,9 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     await extractFromIso(coreIso, boot.initrd, originalInitrd);
     await extractFromIso(coreIso, boot.kernel, kernel);
     const kernelHash = await sha256File(kernel);
+    const bootMode = args.boot ?? defaultBootMode(manifest.tinycore.arch);
+    await checkEfiStub(kernel, boot.kernel, bootMode);
+    if (platforms(bootMode).includes('uefi')) await requireEfiTools();
 
     step('merge', 'merge the initramfs');
     const initrd = join(scratch, basename(boot.initrd));
@@ -151,6 +159,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       license: optional('LICENSE'),
       sourceDateEpoch: epoch,
       workDir: scratch,
+      bootMode,
       commit: async (move) => {
         outputs = await publish([
           { kind: 'iso', ...move },
@@ -180,6 +189,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
         entries: records.length + 1,
       },
       hybrid: iso.hybrid,
+      bootMode: iso.bootMode,
       verified: args.verify,
     };
   } catch (error) {

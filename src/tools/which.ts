@@ -10,6 +10,11 @@ export const TOOLS = {
   depmod: 'kmod',
   ldconfig: 'libc-bin',
   'qemu-system-x86_64': 'qemu-system-x86',
+  // The EFI boot image: GRUB's EFI binary in a FAT image made without root.
+  'grub-mkimage': 'grub-common',
+  mformat: 'mtools',
+  mmd: 'mtools',
+  mcopy: 'mtools',
 } as const;
 export type Tool = keyof typeof TOOLS;
 

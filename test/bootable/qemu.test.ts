@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BootableCoreIso, buildBootableCoreIso } from '../world/bootable/core-iso.js';
 import { writeCoreTree, writeIso } from '../world/bootable/iso.js';
 import { ISOLINUX_CFG } from '../world/bootable/isolinux.js';
-import { BOOT_TEST_TIMEOUT_MS, BootTimeoutError, bootIso, cleanLog, markerLines } from '../world/bootable/qemu.js';
+import {
+  BOOT_TEST_TIMEOUT_MS,
+  BootTimeoutError,
+  bootIso,
+  cleanLog,
+  markerLines,
+  mediumArgs,
+} from '../world/bootable/qemu.js';
 
 let world: BootableCoreIso;
 let work: string;
@@ -23,6 +30,13 @@ describe('the QEMU runner', () => {
     const log = cleanLog(raw);
     expect(log).toBe('SeaBIOS\nMKWORLD-A one\nsay MKWORLD-B\nMKWORLD-C\n');
     expect(markerLines(log)).toEqual(['MKWORLD-A one', 'MKWORLD-C']);
+  });
+
+  it('puts the image on a CD or on the first hard disk, never writing to it', () => {
+    expect(mediumArgs('/x.iso', 'cd')).toEqual(['-boot', 'd', '-cdrom', '/x.iso']);
+    expect(mediumArgs('/x.iso', 'disk')).toEqual([
+      ...['-boot', 'c', '-drive', 'file=/x.iso,format=raw,if=ide,media=disk,snapshot=on'],
+    ]);
   });
 
   it(

@@ -84,6 +84,7 @@ describe('documents', () => {
       flavour: 'dev',
       version: '1.0',
       hybrid: true,
+      boot: 'both',
       verified: true,
       kernel: { path: 'boot/vmlinuz', sha256: SHA },
       initrd: {

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { withGuestLock } from './guest-lock.js';
 
 export interface BootOptions {
@@ -110,6 +113,48 @@ export async function runGuest(media: readonly string[], opts: BootOptions = {})
   });
 }
 
-/** Boots `iso` from its CD (see runGuest). */
+/** Boots `iso` from its CD under SeaBIOS (see runGuest). */
 export const bootIso = (iso: string, opts: BootOptions = {}): Promise<BootResult> =>
   runGuest(['-boot', 'd', '-cdrom', iso], opts);
+
+/** SeaBIOS is QEMU's own BIOS; OVMF is Debian's `ovmf` (UEFI, no Secure Boot). */
+export type Firmware = 'seabios' | 'ovmf';
+/** `cd`: the image as a CD-ROM (El Torito); `disk`: as a hard disk or USB stick (its MBR/GPT). */
+export type Medium = 'cd' | 'disk';
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+export interface MachineOptions extends BootOptions {
+  readonly firmware: Firmware;
+  readonly medium: Medium;
+}
+
+/** QEMU's arguments for `image` on `medium`; `snapshot=on` keeps the guest's writes out of the image. */
+export function mediumArgs(image: string, medium: Medium): string[] {
+  return medium === 'cd'
+    ? ['-boot', 'd', '-cdrom', image]
+    : ['-boot', 'c', '-drive', `file=${image},format=raw,if=ide,media=disk,snapshot=on`];
+}
+
+/**
+ * Boots `image` with `firmware` from `medium` (see runGuest). OVMF's variable
+ * store is written by the firmware, so each run gets its own copy of the
+ * template, removed afterwards.
+ */
+export async function bootImage(image: string, opts: MachineOptions): Promise<BootResult> {
+  const media = mediumArgs(image, opts.medium);
+  if (opts.firmware === 'seabios') return runGuest(media, opts);
+  const dir = await mkdtemp(join(tmpdir(), 'mkworld-ovmf-'));
+  try {
+    const vars = join(dir, 'OVMF_VARS.fd');
+    await copyFile(OVMF_VARS, vars);
+    const pflash = [
+      ...['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`],
+      ...['-drive', `if=pflash,format=raw,unit=1,file=${vars}`],
+    ];
+    return await runGuest([...pflash, ...media], opts);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
