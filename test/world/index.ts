@@ -94,7 +94,7 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   const more = Promise.all([buildLegacyGemIndex(gems.gems), buildDebianArchive()]);
   // Awaited below; this keeps a failure there from going unhandled while the ISO builds.
   more.catch(() => undefined);
-  const bootable = options.bootable ? await buildBootableCoreIso() : undefined;
+  const bootable = options.bootable ? await buildBootableCoreIso({ arch: options.arch ?? 'x86' }) : undefined;
   const tinycore = await buildTinyCoreWorld(join(dir, 'mirror'), {
     ...options,
     ...(bootable ? { kernelVersion: bootable.kver } : {}),
