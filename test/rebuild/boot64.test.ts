@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,11 +34,22 @@ const build = (): BootBuild => ({ world, dir, version: VERSION, common: ['--tc-v
 const all = () => closureOf(world, builtinNames(world));
 
 describe('booting 64-bit (Tiny Core 16.x x86_64) ISOs in QEMU', () => {
-  it('the world serves a 16.x/x86_64 mirror whose Core has vmlinuz64 and a two-archive corepure64.gz', () => {
+  it('the world serves a 16.x/x86_64 mirror, its Core and distribution_files (corepure64.gz in two archives)', async () => {
     expect(world.tinycore.isoPath).toMatch(/\/16\.x\/x86_64\/release\/CorePure64-current\.iso$/);
     expect(world.urls.mirror).toMatch(/\/16\.x\/x86_64\/tcz$/);
     expect([...world.tinycore.extensions.keys()]).toContain(`scsi-${world.tinycore.kernelVersion}.tcz`);
     expect(all()).toContain(`scsi-${world.tinycore.kernelVersion}.tcz`);
+    const files = world.tinycore.isoPath.replace(/CorePure64-current\.iso$/, 'distribution_files');
+    const served = async (path: string) => Buffer.from(await (await fetch(`${world.server.url}${path}`)).arrayBuffer());
+    const parts: Buffer[] = [];
+    for (const name of ['vmlinuz64', 'corepure64.gz', 'rootfs64.gz', 'modules64.gz']) {
+      const body = await served(`${files}/${name}`);
+      const md5 = (await served(`${files}/${name}.md5.txt`)).toString();
+      expect(md5).toBe(`${createHash('md5').update(body).digest('hex')}  ${name}\n`);
+      parts.push(body);
+    }
+    // corepure64.gz is rootfs64.gz and modules64.gz concatenated, as Tiny Core makes it.
+    expect(parts[1]?.equals(Buffer.concat([parts[2] as Buffer, parts[3] as Buffer]))).toBe(true);
   });
 
   it(
