@@ -2,13 +2,14 @@ import { cpioChunks } from '../archive/cpio-write.js';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { ancestors } from '../archive/safe-path.js';
 import { type CompressHooks, type CompressResult, compressCpio, type Encoder } from './compress.js';
+import type { CoreSource } from './core-entries.js';
 import { deriveIndexes } from './derived.js';
 import { MANIFEST_PATH, type ManifestRecord, recordEntries } from './manifest.js';
 import { mergeEntries } from './merge.js';
 import { indexOverlays, type OverlayTarball } from './overlay-index.js';
 
 export interface InitramfsOptions {
-  readonly core: { readonly path: string; readonly name: string };
+  readonly core: CoreSource;
   readonly overlays: readonly OverlayTarball[];
   readonly version: string;
   /** The Core's kernel (its lib/modules/ directory), for depmod. */

@@ -1,14 +1,14 @@
-import { readCpio } from '../archive/cpio-read.js';
 import type { ArchiveEntry } from '../archive/entry.js';
 import { ancestors, entryError, ROOT_PATH } from '../archive/safe-path.js';
 import { readTar } from '../archive/tar-read.js';
 import { quoted } from '../config/quote.js';
+import { type CoreSource, coreEntries, coreInitrds } from './core-entries.js';
 import { isTclocal, relativeTarget } from './links.js';
 import type { OverlayIndex, OverlayTarball } from './overlay-index.js';
 
 export interface MergeSources {
-  /** The Core ISO's initramfs (gzipped cpio). */
-  readonly core: { readonly path: string; readonly name: string };
+  /** The Core ISO's initramfs (gzipped cpio, maybe several archives; maybe several files, in boot order). */
+  readonly core: CoreSource;
   /** In merge order: later tarballs win. */
   readonly overlays: readonly OverlayTarball[];
   readonly index: OverlayIndex;
@@ -16,7 +16,7 @@ export interface MergeSources {
 
 /**
  * The merged initramfs as one stream of entries: the core archive in its
- * own order (device nodes, setuid bits, hard links and owners untouched,
+ * own order (with later archives' entries replacing earlier ones, see coreEntries) (device nodes, setuid bits, hard links and owners untouched,
  * minus what an overlay replaces), then each overlay's entries owned by
  * root. Directories that already exist keep their metadata (`/tmp` stays
  * 1777 even though an overlay carries `tmp/` as 0755), as unpacking over an
@@ -30,7 +30,7 @@ export async function* mergeEntries(sources: MergeSources): AsyncGenerator<Archi
 
   const underReplaced = (path: string) => replacedDirs.some((dir) => path.startsWith(`${dir}/`));
 
-  for await (const entry of readCpio(sources.core.path, { name: sources.core.name, allowDevices: true })) {
+  for await (const entry of coreEntries(sources.core)) {
     const override = index.winner.get(entry.path);
     const keepDir = entry.kind === 'dir' && (override === undefined || override.kind === 'dir');
     if ((override && !keepDir) || underReplaced(entry.path)) {
@@ -40,7 +40,9 @@ export async function* mergeEntries(sources: MergeSources): AsyncGenerator<Archi
     // GNU cpio puts a link group's data on its last name, so the target may still be ahead.
     if (entry.kind === 'hardlink' && (index.winner.has(entry.target) || underReplaced(entry.target))) {
       throw entryError(
-        sources.core.name,
+        coreInitrds(sources.core)
+          .map((part) => part.name)
+          .join(' + '),
         entry.path,
         `an overlay replaces ${quoted(entry.target)}, which this name is a hard link to`,
       );

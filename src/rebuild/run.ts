@@ -9,6 +9,7 @@ import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
 import type { Flavour } from '../config/flavour.js';
 import { systemErrorAsInput } from '../errno.js';
+import { InputError } from '../errors.js';
 import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
 import { chooseEncoder, type Encoder, encoderLabel, type Kept } from '../initramfs/compress.js';
@@ -21,6 +22,7 @@ import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
 import { publish, type WrittenOutput } from '../output/publish.js';
 import type { StepId } from '../output/steps.js';
+import { coreIsoInitrds } from '../tce/core-initrds.js';
 import { openBundle } from './bundle-dir.js';
 import { checkOutDir, checkOutputNames, makeOutDir } from './out-dir.js';
 import { verifyBundle } from './verify.js';
@@ -105,6 +107,13 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     }
 
     step('read-core-iso', 'read the Core ISO');
+    const initrds = await coreIsoInitrds(coreIso, boot.initrd, scratch);
+    if (initrds.length > 1) {
+      // The merge could read them in order, but the ISO's boot menus would still load the old files.
+      throw new InputError(
+        `${manifest.tinycore.iso} boots ${initrds.length} initrds (${initrds.join(', ')}): the ISO stage writes one initramfs, ${boot.initrd}, and cannot rewrite the boot menus to it yet; use a Core ISO that boots ${boot.initrd}`,
+      );
+    }
     const originalInitrd = join(scratch, 'core.orig.gz');
     const kernel = join(scratch, 'kernel');
     await extractFromIso(coreIso, boot.initrd, originalInitrd);

@@ -132,6 +132,27 @@ describe('mkbundle iso with a broken core.gz in the Core ISO', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a Core ISO whose isolinux.cfg boots two initrds: exit 2, saying why, nothing written', async () => {
+    const bundle = join(dir, 'two-initrds');
+    await cp(clean, bundle, { recursive: true });
+    const cfg = join(dir, 'two-initrds.cfg');
+    await writeFile(
+      cfg,
+      'default mc\nlabel mc\n\tkernel /boot/vmlinuz\n\tappend initrd=/boot/rootfs.gz,/boot/modules.gz\n',
+    );
+    const iso = join(bundle, 'Core-current.iso');
+    await rm(iso);
+    replaceInIso(join(clean, 'Core-current.iso'), 'boot/isolinux/isolinux.cfg', cfg, iso);
+    await reseal(bundle, 'Core-current.iso');
+    const out = join(dir, 'out-two-initrds');
+    const run = isoAsNobody(bundle, '1.0', ['--out', out, '--no-recompress']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'mkbundle: Core-current.iso boots 2 initrds (boot/rootfs.gz, boot/modules.gz): the ISO stage writes one initramfs, boot/core.gz, and cannot rewrite the boot menus to it yet',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('from the bundle tarball: the unpacked bundle is removed from TMPDIR too', async () => {
     const bundle = await bundleWith('tarball', core.subarray(0, Math.floor(core.length * 0.6)));
     const packed = join(dir, 'broken.tar.gz');

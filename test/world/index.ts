@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildBootableCoreIso } from './bootable/core-iso.js';
 import { buildDebianArchive, type DebianArchive } from './debian.js';
 import { buildGemWorld, WORLD_GEM_LIST } from './gems.js';
@@ -94,7 +95,7 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   const more = Promise.all([buildLegacyGemIndex(gems.gems), buildDebianArchive()]);
   // Awaited below; this keeps a failure there from going unhandled while the ISO builds.
   more.catch(() => undefined);
-  const bootable = options.bootable ? await buildBootableCoreIso() : undefined;
+  const bootable = options.bootable ? await buildBootableCoreIso({ arch: options.arch ?? 'x86' }) : undefined;
   const tinycore = await buildTinyCoreWorld(join(dir, 'mirror'), {
     ...options,
     ...(bootable ? { kernelVersion: bootable.kver } : {}),
@@ -102,7 +103,26 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   const [legacyGems, debian] = await more;
   const routes = new Map<string, Buffer>([...tinycore.routes, ...tarballRoutes()]);
   // The mirror's Core ISO is a shape-only one unless a booting one is asked for.
-  if (bootable) routes.set(tinycore.isoPath, await readFile(bootable.iso));
+  if (bootable) {
+    routes.set(tinycore.isoPath, await readFile(bootable.iso));
+    // And the same kernel and initramfs as Tiny Core's release/distribution_files/ has them, each with its .md5.txt.
+    const files = join(dirname(tinycore.isoPath), 'distribution_files');
+    const served: [string, string][] = [
+      [basename(bootable.kernelPath), bootable.kernelPath],
+      [basename(bootable.coreGzPath), bootable.coreGzPath],
+      ...(bootable.parts
+        ? ([
+            ['rootfs64.gz', bootable.parts.rootfs],
+            ['modules64.gz', bootable.parts.modules],
+          ] as [string, string][])
+        : []),
+    ];
+    for (const [name, path] of served) {
+      const body = await readFile(path);
+      routes.set(`${files}/${name}`, body);
+      routes.set(`${files}/${name}.md5.txt`, Buffer.from(`${createHash('md5').update(body).digest('hex')}  ${name}\n`));
+    }
+  }
   for (const [path, body] of [...gems.routes, ...legacyGems]) routes.set(`${GEM_PREFIX}${path}`, body);
   for (const [path, body] of debian.routes) routes.set(`${DEBIAN_PREFIX}${path}`, body);
   const server = await WorldServer.start(routes, options.credentials ? { credentials: options.credentials } : {});

@@ -51,3 +51,6 @@ export const FSTAB = [
 
 /** `usr/share/doc/tc/release.txt`: tc-config's banner and tce-load's mirror path read the Core version here. */
 export const RELEASE = '4.7.7\n';
+
+/** The same for the 64-bit world: a 16.x Core's release.txt. */
+export const RELEASE_64 = '16.0\n';

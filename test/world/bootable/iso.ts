@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { HELP_FILES, ISOLINUX_BIN, ISOLINUX_CFG, LDLINUX_C32 } from './isolinux.js';
+import { HELP_FILES, ISOLINUX_BIN, isolinuxCfg, LDLINUX_C32, type WorldArch, worldBootFiles } from './isolinux.js';
 import { WORLD_EPOCH } from './paths.js';
 
 export interface CoreIsoFiles {
@@ -9,6 +9,8 @@ export interface CoreIsoFiles {
   readonly coreGz: string;
   /** Defaults to the bootable world's own config. */
   readonly isolinuxCfg?: string;
+  /** Names the files get in `boot/`: `vmlinuz`, `core.gz` (default) or `vmlinuz64`, `corepure64.gz`. */
+  readonly arch?: WorldArch;
 }
 
 async function dateTree(dir: string, epoch: number): Promise<void> {
@@ -19,15 +21,16 @@ async function dateTree(dir: string, epoch: number): Promise<void> {
   }
 }
 
-/** Lays out Core's ISO tree in `tree`: boot/vmlinuz, boot/core.gz, boot/isolinux/. */
+/** Lays out Core's ISO tree in `tree`: boot/vmlinuz(64), boot/core.gz (corepure64.gz), boot/isolinux/. */
 export async function writeCoreTree(tree: string, files: CoreIsoFiles): Promise<void> {
   const isolinux = join(tree, 'boot', 'isolinux');
   await mkdir(isolinux, { recursive: true });
-  await copyFile(files.vmlinuz, join(tree, 'boot', 'vmlinuz'));
-  await copyFile(files.coreGz, join(tree, 'boot', 'core.gz'));
+  const boot = worldBootFiles(files.arch ?? 'x86');
+  await copyFile(files.vmlinuz, join(tree, boot.kernel));
+  await copyFile(files.coreGz, join(tree, boot.initrd));
   await copyFile(ISOLINUX_BIN, join(isolinux, 'isolinux.bin'));
   await copyFile(LDLINUX_C32, join(isolinux, 'ldlinux.c32'));
-  await writeFile(join(isolinux, 'isolinux.cfg'), files.isolinuxCfg ?? ISOLINUX_CFG);
+  await writeFile(join(isolinux, 'isolinux.cfg'), files.isolinuxCfg ?? isolinuxCfg(files.arch ?? 'x86'));
   for (const [name, body] of Object.entries(HELP_FILES)) await writeFile(join(isolinux, name), body);
   await dateTree(tree, WORLD_EPOCH);
   // The root directory's date is the image's root record too.

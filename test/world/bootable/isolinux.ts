@@ -8,6 +8,22 @@ export const LDLINUX_C32 = '/usr/lib/syslinux/modules/bios/ldlinux.c32';
 
 export const KERNEL_APPEND = 'loglevel=3 console=ttyS0,115200 panic=1';
 
+/** `x86`: Core's 4.x layout; `x86_64`: CorePure64's (16.x). */
+export type WorldArch = 'x86' | 'x86_64';
+
+/** Where the kernel and initramfs sit in the world's Core ISO, as in Tiny Core's. */
+export function worldBootFiles(arch: WorldArch): { readonly kernel: string; readonly initrd: string } {
+  return arch === 'x86'
+    ? { kernel: 'boot/vmlinuz', initrd: 'boot/core.gz' }
+    : { kernel: 'boot/vmlinuz64', initrd: 'boot/corepure64.gz' };
+}
+
+/** The world's isolinux.cfg naming the kernel and initramfs of `arch`. */
+export function isolinuxCfg(arch: WorldArch): string {
+  const { kernel, initrd } = worldBootFiles(arch);
+  return ISOLINUX_CFG.replaceAll('/boot/vmlinuz\n', `/${kernel}\n`).replaceAll('/boot/core.gz', `/${initrd}`);
+}
+
 export const ISOLINUX_CFG = [
   'serial 0 115200',
   'display boot.msg',

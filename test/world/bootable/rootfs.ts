@@ -2,7 +2,8 @@ import { join, posix } from 'node:path';
 import type { Busybox } from './busybox.js';
 import { coreScriptEntries } from './core-scripts.js';
 import { type ArchiveEntry, device, dir, file, fileFrom, hardlink, symlink } from './entries.js';
-import { FSTAB, GROUP, INITTAB, PASSWD, RELEASE, SHADOW, TC_OWNER } from './etc-files.js';
+import { FSTAB, GROUP, INITTAB, PASSWD, RELEASE, RELEASE_64, SHADOW, TC_OWNER } from './etc-files.js';
+import type { WorldArch } from './isolinux.js';
 import type { Kernel } from './kernel.js';
 import { moduleEntries } from './modules.js';
 import { GUEST_DIR } from './paths.js';
@@ -106,7 +107,12 @@ export function withParents(entries: readonly ArchiveEntry[]): ArchiveEntry[] {
  * pair and the absolute kernel.tclocal symlink are there because real
  * core.gz archives have them and mkbundle must carry them through.
  */
-export async function rootfsEntries(kernel: Kernel, busybox: Busybox, cacheDir: string): Promise<ArchiveEntry[]> {
+export async function rootfsEntries(
+  kernel: Kernel,
+  busybox: Busybox,
+  cacheDir: string,
+  arch: WorldArch = 'x86',
+): Promise<ArchiveEntry[]> {
   const kver = kernel.kver;
   const scripts = [...(await coreScriptEntries()), ...(await standInEntries(cacheDir))].filter(
     (e) => !WORLD_OWN.has(e.path),
@@ -129,7 +135,7 @@ export async function rootfsEntries(kernel: Kernel, busybox: Busybox, cacheDir: 
     file('etc/inittab', INITTAB),
     file('etc/fstab', FSTAB),
     symlink('etc/mtab', '/proc/mounts'),
-    file('usr/share/doc/tc/release.txt', RELEASE),
+    file('usr/share/doc/tc/release.txt', arch === 'x86' ? RELEASE : RELEASE_64),
     file('etc/passwd', PASSWD),
     file('etc/shadow', SHADOW, 0o600),
     file('etc/group', GROUP),

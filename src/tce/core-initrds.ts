@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ArchiveError } from '../errors.js';
+import { bootLine } from '../inspect/isolinux.js';
+import { ISOLINUX_CFG } from '../iso/isolinux.js';
+import { extractFromIso } from '../iso/read.js';
+
+/** `/boot/rootfs64.gz,/boot/modules64.gz` → `boot/rootfs64.gz`, `boot/modules64.gz` (syslinux's list, in load order). Pure. */
+export function initrdList(value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim().replace(/^\/+/, ''))
+    .filter((part) => part !== '');
+}
+
+/**
+ * The initramfs files a Core ISO boots, in load order: those its
+ * isolinux.cfg's default entry names when it names several (a Core may boot
+ * `rootfs64.gz` and `modules64.gz` as two initrds), else `initrd` alone. An
+ * ISO without a readable isolinux.cfg is taken to boot `initrd`.
+ */
+export async function coreIsoInitrds(iso: string, initrd: string, scratch: string): Promise<readonly string[]> {
+  const cfg = join(scratch, 'isolinux.cfg');
+  try {
+    await extractFromIso(iso, ISOLINUX_CFG, cfg);
+  } catch (error) {
+    if (error instanceof ArchiveError) return [initrd];
+    throw error;
+  }
+  const named = bootLine(await readFile(cfg, 'latin1')).initrd;
+  const list = named === null ? [] : initrdList(named);
+  return list.length > 1 ? list : [initrd];
+}
