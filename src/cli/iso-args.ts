@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { ENCODERS, type Encoder } from '../initramfs/compress.js';
+import { checkBootCodes } from '../iso/cmdline.js';
 import { checkValues, last, type ParsedArgs } from './parse.js';
 import {
   COMMON_OPTIONS,
@@ -21,6 +22,10 @@ export interface IsoArgs {
   readonly compress: Encoder | undefined;
   /** Check the bundle's files against bundle.json before use (--no-verify: do not). */
   readonly verify: boolean;
+  /** Added to the kernel command line of every boot entry (checked: checkBootCodes). */
+  readonly bootCodes: string | undefined;
+  /** Also write the PXE files beside the ISO: kernel, initrd, cmdline, iPXE script. */
+  readonly pxe: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
   /** -q: only errors and the output paths. */
@@ -42,8 +47,21 @@ const OPTIONS: readonly OptionSpec[] = [
     describe: 'the directory for the ISO and its manifest (default: the current directory)',
     group: 'Output',
   },
+  {
+    long: 'pxe',
+    describe:
+      'also write what a PXE server boots, beside the ISO: the kernel (.vmlinuz), the new initrd (.core.gz), its kernel command line (.cmdline) and an iPXE script (.ipxe) that fetches the two by relative URL',
+    group: 'Output',
+  },
   JSON_OPTION,
   QUIET_OPTION,
+  {
+    long: 'boot-codes',
+    value: 'CODES',
+    describe:
+      'Tiny Core boot codes (kernel parameters) added to the kernel command line of every boot entry: each append line of isolinux.cfg, and with --pxe the cmdline and iPXE script; one line of printable ASCII, at most 1024 bytes',
+    group: 'Behaviour',
+  },
   {
     long: 'compress',
     value: ENCODERS.join('|'),
@@ -90,6 +108,10 @@ export function isoCommand(program: IsoProgram): CommandSpec {
     examples: [
       { line: example(`${bundle}0.9.0.1`), describe: 'rz_mk_prod-image.0.9.0.1.iso and its .manifest, here' },
       { line: example(`${bundle}--out /srv/tftp --compress advdef`), describe: 'the recorded version, into /srv/tftp' },
+      {
+        line: example(`${bundle}0.9.0.1 --pxe --boot-codes 'console=ttyS0,115200'`),
+        describe: 'the ISO and the PXE files, each booting with a serial console',
+      },
     ],
     notes: [
       mkbundle
@@ -129,10 +151,16 @@ export function isoInvocation(program: IsoProgram, parsed: ParsedArgs, words: re
     out: (last(parsed.out) as string | undefined) ?? '.',
     compress,
     verify: (last(parsed.verify) as boolean | undefined) ?? true,
+    bootCodes: bootCodesArg(last(parsed.bootCodes) as string | undefined),
+    pxe: (last(parsed.pxe) as boolean | undefined) ?? false,
     json: (last(parsed.json) as boolean | undefined) ?? false,
     verbose: (last(parsed.verbose) as boolean | undefined) ?? false,
     quiet: (last(parsed.quiet) as boolean | undefined) ?? false,
   };
+}
+
+function bootCodesArg(codes: string | undefined): string | undefined {
+  return codes === undefined ? undefined : checkBootCodes(codes);
 }
 
 function compressArg(compress: string | undefined, recompress: boolean | undefined): Encoder | undefined {

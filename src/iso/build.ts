@@ -26,6 +26,8 @@ export interface BuildIsoOptions {
   readonly outDir: string;
   readonly copying?: string | undefined;
   readonly license?: string | undefined;
+  /** Added to every `append` line of isolinux.cfg. */
+  readonly bootCodes?: string | undefined;
   /** Fixes iso_build_time and every date in the image, and leaves the host name out. */
   readonly sourceDateEpoch?: number | undefined;
   /** Where the staging tree (about the ISO's size) goes; the system's temp directory by default. */
@@ -68,6 +70,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       buildTime: epoch === undefined ? new Date() : new Date(epoch * 1000),
       copying: opts.copying,
       license: opts.license,
+      bootCodes: opts.bootCodes,
     });
     const written = await writeIso(tree.dir, join(opts.outDir, isoFileName(opts.flavour, version)), {
       volumeId: label,

@@ -18,6 +18,8 @@ export function isoFacts(result: IsoResult) {
     version: result.version,
     hybrid: result.hybrid,
     verified: result.verified,
+    bootCodes: result.bootCodes ?? null,
+    pxe: result.pxe ?? null,
     kernel: result.kernel,
     initrd: {
       path: initrd.path,

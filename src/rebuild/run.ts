@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { temporaryName, writeSynced } from '../archive/atomic.js';
@@ -9,17 +9,22 @@ import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
 import type { Flavour } from '../config/flavour.js';
 import { systemErrorAsInput } from '../errno.js';
+import { InputError } from '../errors.js';
 import { sha256File } from '../hash.js';
 import { buildInitramfs } from '../initramfs/build.js';
 import { chooseEncoder, type Encoder, encoderLabel, type Kept } from '../initramfs/compress.js';
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { buildIso } from '../iso/build.js';
+import { kernelCommandLine } from '../iso/cmdline.js';
+import { ISOLINUX_CFG } from '../iso/isolinux.js';
 import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
 import { publish, type WrittenOutput } from '../output/publish.js';
 import type { StepId } from '../output/steps.js';
+import { toolVersion } from '../version.js';
 import { openBundle } from './bundle-dir.js';
 import { checkOutDir, checkOutputNames, makeOutDir } from './out-dir.js';
+import { pxeNames, pxePaths, stagePxe } from './pxe.js';
 import { verifyBundle } from './verify.js';
 
 export interface IsoResult {
@@ -49,8 +54,24 @@ export interface IsoResult {
     readonly entries: number;
   };
   readonly hybrid: boolean;
+  /** --boot-codes, as added to every boot entry's command line. */
+  readonly bootCodes: string | undefined;
+  /** --pxe: the kernel command line the PXE files boot with (the Core's default entry's and the boot codes). */
+  readonly pxe: { readonly cmdline: string } | undefined;
   /** False with --no-verify: the bundle's files were not checked against bundle.json. */
   readonly verified: boolean;
+}
+
+/** The Core ISO's isolinux.cfg default entry's kernel command line, with the boot codes. */
+async function coreCommandLine(coreIso: string, scratch: string, bootCodes: string | undefined): Promise<string> {
+  const cfg = join(scratch, 'isolinux.cfg');
+  await extractFromIso(coreIso, ISOLINUX_CFG, cfg);
+  try {
+    return kernelCommandLine(await readFile(cfg, 'latin1'), bootCodes);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${coreIso}: ${ISOLINUX_CFG}: ${error.message}`);
+    throw error;
+  }
 }
 
 export interface IsoContext {
@@ -79,6 +100,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
   const scratch = await scratchDir('iso-stage');
   let manifestTemp: string | undefined;
   let untrackManifest = () => {};
+  let removePxe = async () => {};
   try {
     step('open-bundle', 'bundle');
     const { dir, manifest } = await openBundle(args.bundle, scratch);
@@ -86,9 +108,10 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     if (notice !== undefined) ctx.report({ type: 'notice', message: notice });
     const isoPath = resolve(args.out, isoFileName(manifest.flavour, version));
     const manifestPath = `${isoPath}.manifest`;
+    const pxe = args.pxe ? pxeNames(manifest.flavour, version) : undefined;
     // Before the long work, after what names the bundle's own problems.
     await checkOutDir(args.out);
-    await checkOutputNames([isoPath, manifestPath]);
+    await checkOutputNames([isoPath, manifestPath, ...(pxe === undefined ? [] : pxePaths(resolve(args.out), pxe))]);
     const coreIso = join(dir, manifest.tinycore.iso);
     const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;
 
@@ -105,6 +128,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     await extractFromIso(coreIso, boot.initrd, originalInitrd);
     await extractFromIso(coreIso, boot.kernel, kernel);
     const kernelHash = await sha256File(kernel);
+    const cmdline = pxe === undefined ? undefined : await coreCommandLine(coreIso, scratch, args.bootCodes);
 
     step('merge', 'merge the initramfs');
     const initrd = join(scratch, basename(boot.initrd));
@@ -138,6 +162,16 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       manifestPath,
       Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
     );
+    const pxeFiles =
+      pxe === undefined || cmdline === undefined
+        ? undefined
+        : await stagePxe(resolve(args.out), pxe, {
+            kernel,
+            initrd,
+            cmdline,
+            title: `${basename(isoPath, '.iso')}, the Razor Microkernel (${manifest.flavour}) by mkbundle ${toolVersion()}`,
+          });
+    removePxe = pxeFiles?.remove ?? removePxe;
     let outputs: readonly WrittenOutput[] = [];
     const optional = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
     const iso = await buildIso({
@@ -150,11 +184,13 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       copying: optional('COPYING'),
       license: optional('LICENSE'),
       sourceDateEpoch: epoch,
+      bootCodes: args.bootCodes,
       workDir: scratch,
       commit: async (move) => {
         outputs = await publish([
           { kind: 'iso', ...move },
           { kind: 'manifest', from: staged, to: manifestPath },
+          ...(pxeFiles?.staged ?? []),
         ]);
       },
     });
@@ -180,6 +216,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
         entries: records.length + 1,
       },
       hybrid: iso.hybrid,
+      bootCodes: args.bootCodes,
+      pxe: cmdline === undefined ? undefined : { cmdline },
       verified: args.verify,
     };
   } catch (error) {
@@ -188,6 +226,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     // After the rename there is nothing left under the temporary name.
     if (manifestTemp !== undefined) await rm(manifestTemp, { force: true });
     untrackManifest();
+    await removePxe();
     await removeScratchDir(scratch);
   }
 }
