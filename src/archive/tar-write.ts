@@ -44,7 +44,7 @@ const TYPEFLAGS: Readonly<Record<Exclude<ArchiveEntry['kind'], 'socket'>, string
 
 /**
  * A deterministic tar stream: entries sorted by path (compareArchivePaths),
- * owner root:root (uid/gid 0), mtimes clamped to SOURCE_DATE_EPOCH, ustar
+ * the entries' numeric owners (root:root for all but tc's ssh files), mtimes clamped to SOURCE_DATE_EPOCH, ustar
  * headers with a pax `x` header only for what ustar cannot hold (long names,
  * huge sizes, out-of-range mtimes), never atime/ctime. In each hard-link group
  * the first name in sorted order carries the data. File data must be
@@ -262,7 +262,11 @@ function headers(name: string, entry: ArchiveEntry, mtime: number): Buffer[] {
   if (size > MAX_OCTAL_11) pax.push(paxRecord('size', String(size)));
   const mtimeFits = Number.isInteger(mtime) && mtime >= 0 && mtime <= MAX_OCTAL_11;
   if (!mtimeFits) pax.push(paxRecord('mtime', String(mtime)));
+  if (entry.uid > MAX_OCTAL_7 || entry.gid > MAX_OCTAL_7 || entry.uid < 0 || entry.gid < 0) {
+    throw entryError(name, entry.path, 'owner id out of range for tar');
+  }
   const fields: UstarFields = {
+    ...(entry.uid === 0 && entry.gid === 0 ? {} : { owner: { uid: entry.uid, gid: entry.gid } }),
     name: split?.name ?? path.subarray(0, 100),
     prefix: split?.prefix ?? Buffer.alloc(0),
     mode: entry.mode & PERMISSIONS,

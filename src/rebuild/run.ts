@@ -21,6 +21,7 @@ import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
 import { publish, type WrittenOutput } from '../output/publish.js';
 import type { StepId } from '../output/steps.js';
+import { OVERLAY_NAME } from '../overlay/era.js';
 import { toolVersion } from '../version.js';
 import { openBundle } from './bundle-dir.js';
 import { checkOutDir, checkOutputNames, makeOutDir } from './out-dir.js';
@@ -135,7 +136,12 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const header = { iso_version: version, kernel: boot.kernel, kernel_hash: kernelHash, initrd: boot.initrd };
     const built = await buildInitramfs({
       core: { path: originalInitrd, name: `${manifest.tinycore.iso}:/${boot.initrd}` },
-      overlays: manifest.dependencies.map((d) => ({ path: join(dir, d), name: d })),
+      // mkbundle wrote its overlay's owners on purpose (tc's ssh files); the other tarballs carry their packers'.
+      overlays: manifest.dependencies.map((d) => ({
+        path: join(dir, d),
+        name: d,
+        owners: d === `dependencies/${OVERLAY_NAME}` ? ('recorded' as const) : ('root' as const),
+      })),
       version,
       kernelVersion: manifest.tinycore.kernelVersion,
       out: initrd,
