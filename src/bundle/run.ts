@@ -302,6 +302,7 @@ async function buildBundle(
     const overlayPath = join(staging, OVERLAY_NAME);
     const overlayWrite = await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
       name: OVERLAY_NAME,
+      owners: 'entries',
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
     });
     // Said once: the bundle is written the same way.

@@ -85,6 +85,8 @@ describe('documents', () => {
       version: '1.0',
       hybrid: true,
       verified: true,
+      bootCodes: null,
+      pxe: null,
       kernel: { path: 'boot/vmlinuz', sha256: SHA },
       initrd: {
         path: 'boot/core.gz',
