@@ -51,6 +51,8 @@ export function decodeTarHeader(block: Buffer): TarHeader {
 }
 
 export interface UstarFields {
+  /** Absent: root. Ids up to 0o7777777. */
+  readonly owner?: { readonly uid: number; readonly gid: number };
   readonly name: Buffer;
   readonly prefix: Buffer;
   readonly mode: number;
@@ -63,22 +65,25 @@ export interface UstarFields {
 }
 
 /**
- * Encodes a POSIX ustar header owned by root (uid/gid 0, uname/gname
- * `root`); nothing host-specific. Fields must fit (callers use pax otherwise).
+ * Encodes a POSIX ustar header, owned by root (uid/gid 0, uname/gname
+ * `root`) unless `owner` says otherwise, with no names for other ids so
+ * that no host's user database maps them; nothing host-specific. Fields
+ * must fit (callers use pax otherwise).
  */
 export function encodeUstarHeader(fields: UstarFields): Buffer {
   const block = Buffer.alloc(BLOCK);
+  const { uid, gid } = fields.owner ?? { uid: 0, gid: 0 };
   fields.name.copy(block, 0);
   octal(block, 100, 8, fields.mode);
-  octal(block, 108, 8, 0);
-  octal(block, 116, 8, 0);
+  octal(block, 108, 8, uid);
+  octal(block, 116, 8, gid);
   octal(block, 124, 12, fields.size);
   octal(block, 136, 12, fields.mtime);
   block.write(fields.typeflag, 156, 'latin1');
   fields.linkname.copy(block, 157);
   block.write('ustar\u000000', 257, 'latin1');
-  block.write('root', 265, 'latin1');
-  block.write('root', 297, 'latin1');
+  if (uid === 0) block.write('root', 265, 'latin1');
+  if (gid === 0) block.write('root', 297, 'latin1');
   octal(block, 329, 8, fields.devmajor);
   octal(block, 337, 8, fields.devminor);
   fields.prefix.copy(block, 345);

@@ -25,6 +25,8 @@ import {
 export interface TarWriteOptions {
   /** SOURCE_DATE_EPOCH: mtimes later than it are clamped to it. */
   readonly sourceDateEpoch?: number;
+  /** `entries`: each entry's numeric owner (the overlay: tc's ssh files); by default all root's. */
+  readonly owners?: 'root' | 'entries';
   /** How errors name the archive being written. */
   readonly name?: string;
 }
@@ -44,7 +46,7 @@ const TYPEFLAGS: Readonly<Record<Exclude<ArchiveEntry['kind'], 'socket'>, string
 
 /**
  * A deterministic tar stream: entries sorted by path (compareArchivePaths),
- * owner root:root (uid/gid 0), mtimes clamped to SOURCE_DATE_EPOCH, ustar
+ * owner root:root (uid/gid 0) unless `owners` says otherwise, mtimes clamped to SOURCE_DATE_EPOCH, ustar
  * headers with a pax `x` header only for what ustar cannot hold (long names,
  * huge sizes, out-of-range mtimes), never atime/ctime. In each hard-link group
  * the first name in sorted order carries the data. File data must be
@@ -182,7 +184,8 @@ async function* tarParts(entries: EntrySource, options: TarWriteOptions): AsyncG
   let meta: Buffer[] = [];
   for (const entry of await planTar(name, entries)) {
     const mtime = options.sourceDateEpoch === undefined ? entry.mtime : Math.min(entry.mtime, options.sourceDateEpoch);
-    for (const block of headers(name, entry, mtime)) {
+    const owned = options.owners === 'entries' ? entry : { ...entry, uid: 0, gid: 0 };
+    for (const block of headers(name, owned, mtime)) {
       length += block.length;
       meta.push(block);
     }
@@ -262,7 +265,11 @@ function headers(name: string, entry: ArchiveEntry, mtime: number): Buffer[] {
   if (size > MAX_OCTAL_11) pax.push(paxRecord('size', String(size)));
   const mtimeFits = Number.isInteger(mtime) && mtime >= 0 && mtime <= MAX_OCTAL_11;
   if (!mtimeFits) pax.push(paxRecord('mtime', String(mtime)));
+  if (entry.uid > MAX_OCTAL_7 || entry.gid > MAX_OCTAL_7 || entry.uid < 0 || entry.gid < 0) {
+    throw entryError(name, entry.path, 'owner id out of range for tar');
+  }
   const fields: UstarFields = {
+    ...(entry.uid === 0 && entry.gid === 0 ? {} : { owner: { uid: entry.uid, gid: entry.gid } }),
     name: split?.name ?? path.subarray(0, 100),
     prefix: split?.prefix ?? Buffer.alloc(0),
     mode: entry.mode & PERMISSIONS,

@@ -9,6 +9,8 @@ import type { Reporter } from '../cli/progress.js';
 import { sourceDateEpoch } from '../config/epoch.js';
 import type { BundleOptions } from '../config/options.js';
 import { quoted } from '../config/quote.js';
+import { errorText } from '../errno.js';
+import { InputError } from '../errors.js';
 import { DownloadCache, defaultCacheDir } from '../fetch/cache.js';
 import { withCredentials } from '../fetch/credentials.js';
 import { createHttpClient } from '../fetch/http.js';
@@ -18,6 +20,7 @@ import { gitVersion } from '../gitversion/describe.js';
 import { versionProblem } from '../iso/version.js';
 import { prepareOutput } from '../output/dir.js';
 import { type WrittenOutput, writeOutputs } from '../output/publish.js';
+import { authorizedKeysEntries, checkAuthorizedKeys } from '../overlay/authorized-keys.js';
 import { bufferEntry, completeTree, fileEntry, symlinkEntry } from '../overlay/entries.js';
 import { detectEra } from '../overlay/era.js';
 import { gemListPath, razorProfile } from '../overlay/profile.js';
@@ -135,13 +138,27 @@ const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'
 /** What the checks before the first request found, and what undoes the directories they made. */
 export interface Checked {
   readonly sourceFiles: readonly SourceFile[];
+  /** `--authorized-keys`' text, checked. */
+  readonly authorizedKeys: string | undefined;
   readonly undo: () => Promise<void>;
+}
+
+/** The `--authorized-keys` file, read and checked line by line. */
+async function readAuthorizedKeys(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read --authorized-keys ${file}: ${errorText(error)}`, { cause: error });
+  }
+  return checkAuthorizedKeys(text, file);
 }
 
 /**
  * Every check the bundle stage makes before its first request: `--out` can
- * take the bundle (made if missing: `undo` removes it again), and the source
- * tree has every file its profile requires. `--dry-run` makes them too.
+ * take the bundle (made if missing: `undo` removes it again), the source
+ * tree has every file its profile requires, and `--authorized-keys` holds
+ * public keys. `--dry-run` makes them too.
  */
 export async function checkBeforeFetching(options: BundleOptions, plan: BuildPlan, report: Reporter): Promise<Checked> {
   // Before any download: an --out that cannot take the bundle is found in a moment, not after the whole build.
@@ -149,7 +166,8 @@ export async function checkBeforeFetching(options: BundleOptions, plan: BuildPla
   try {
     report({ type: 'step', id: 'project-files', name: 'Microkernel project files' });
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(treeLayout(plan.tree)), plan.flavour);
-    return { sourceFiles, undo };
+    const keys = options.image.flavour === 'prod' ? undefined : options.image.authorizedKeys;
+    return { sourceFiles, authorizedKeys: keys === undefined ? undefined : await readAuthorizedKeys(keys), undo };
   } catch (error) {
     await undo();
     throw error;
@@ -163,9 +181,9 @@ export async function checkBeforeFetching(options: BundleOptions, plan: BuildPla
  * that fails leaves `--out` as it found it.
  */
 export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
-  const { sourceFiles, undo } = await checkBeforeFetching(options, plan, ctx.report);
+  const { sourceFiles, authorizedKeys, undo } = await checkBeforeFetching(options, plan, ctx.report);
   try {
-    return await buildBundle(options, plan, sourceFiles, ctx);
+    return await buildBundle(options, plan, { sourceFiles, authorizedKeys }, ctx);
   } catch (error) {
     await undo();
     throw error;
@@ -175,7 +193,7 @@ export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: Ru
 async function buildBundle(
   options: BundleOptions,
   plan: BuildPlan,
-  sourceFiles: readonly SourceFile[],
+  { sourceFiles, authorizedKeys }: Omit<Checked, 'undo'>,
   ctx: RunContext,
 ): Promise<BundleResult> {
   const started = Date.now();
@@ -279,10 +297,12 @@ async function buildBundle(
       ...mcollective,
       ...utilLinux,
       ...plan.symlinks.map((s) => symlinkEntry(s.path, s.target, mtime)),
+      ...(authorizedKeys === undefined ? [] : authorizedKeysEntries(authorizedKeys, mtime)),
     );
     const overlayPath = join(staging, OVERLAY_NAME);
     const overlayWrite = await writeTarGz(overlayPath, completeTree(overlayEntries, mtime), {
       name: OVERLAY_NAME,
+      owners: 'entries',
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
     });
     // Said once: the bundle is written the same way.

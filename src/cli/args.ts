@@ -82,6 +82,13 @@ const OPTIONS: readonly OptionSpec[] = [
   },
   { long: 'passwd-hash', value: 'sha512|md5', describe: 'hash the password as $6$ (default) or $1$', group: 'Flavour' },
   {
+    long: 'authorized-keys',
+    value: 'FILE',
+    describe:
+      'OpenSSH public keys (one a line, as in authorized_keys) for the tc user of a dev or debug image: home/tc/.ssh/authorized_keys, 0600, owned by tc; refused with -p',
+    group: 'Flavour',
+  },
+  {
     long: 'tc-version',
     value: 'N.x',
     describe: `the Tiny Core version the mirror and Core ISO URLs are made for (default: ${DEFAULTS.tcVersion})`,

@@ -3,6 +3,7 @@ import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { ENCODERS, type Encoder } from '../initramfs/compress.js';
 import { BOOT_MODES, type BootMode } from '../iso/boot-mode.js';
+import { checkBootCodes } from '../iso/cmdline.js';
 import { checkValues, last, type ParsedArgs } from './parse.js';
 import {
   COMMON_OPTIONS,
@@ -24,6 +25,10 @@ export interface IsoArgs {
   readonly boot: BootMode | undefined;
   /** Check the bundle's files against bundle.json before use (--no-verify: do not). */
   readonly verify: boolean;
+  /** Added to the kernel command line of every boot entry (checked: checkBootCodes). */
+  readonly bootCodes: string | undefined;
+  /** Also write the PXE files beside the ISO: kernel, initrd, cmdline, iPXE script. */
+  readonly pxe: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
   /** -q: only errors and the output paths. */
@@ -45,8 +50,21 @@ const OPTIONS: readonly OptionSpec[] = [
     describe: 'the directory for the ISO and its manifest (default: the current directory)',
     group: 'Output',
   },
+  {
+    long: 'pxe',
+    describe:
+      'also write what a PXE server boots, beside the ISO: the kernel (.vmlinuz), the new initrd (.core.gz), its kernel command line (.cmdline) and an iPXE script (.ipxe) that fetches the two by relative URL',
+    group: 'Output',
+  },
   JSON_OPTION,
   QUIET_OPTION,
+  {
+    long: 'boot-codes',
+    value: 'CODES',
+    describe:
+      'Tiny Core boot codes (kernel parameters) added to the kernel command line of every boot entry: each append line of isolinux.cfg, and with --pxe the cmdline and iPXE script; one line of printable ASCII, at most 1024 bytes',
+    group: 'Behaviour',
+  },
   {
     long: 'compress',
     value: ENCODERS.join('|'),
@@ -100,6 +118,10 @@ export function isoCommand(program: IsoProgram): CommandSpec {
     examples: [
       { line: example(`${bundle}0.9.0.1`), describe: 'rz_mk_prod-image.0.9.0.1.iso and its .manifest, here' },
       { line: example(`${bundle}--out /srv/tftp --compress advdef`), describe: 'the recorded version, into /srv/tftp' },
+      {
+        line: example(`${bundle}0.9.0.1 --pxe --boot-codes 'console=ttyS0,115200'`),
+        describe: 'the ISO and the PXE files, each booting with a serial console',
+      },
     ],
     notes: [
       mkbundle
@@ -140,6 +162,8 @@ export function isoInvocation(program: IsoProgram, parsed: ParsedArgs, words: re
     compress,
     boot: bootArg(last(parsed.boot) as string | undefined),
     verify: (last(parsed.verify) as boolean | undefined) ?? true,
+    bootCodes: bootCodesArg(last(parsed.bootCodes) as string | undefined),
+    pxe: (last(parsed.pxe) as boolean | undefined) ?? false,
     json: (last(parsed.json) as boolean | undefined) ?? false,
     verbose: (last(parsed.verbose) as boolean | undefined) ?? false,
     quiet: (last(parsed.quiet) as boolean | undefined) ?? false,
@@ -152,6 +176,10 @@ function bootArg(boot: string | undefined): BootMode | undefined {
     throw new UsageError(`option '--boot' must be ${BOOT_MODES.join(', ')}, got ${JSON.stringify(boot)}`);
   }
   return mode;
+}
+
+function bootCodesArg(codes: string | undefined): string | undefined {
+  return codes === undefined ? undefined : checkBootCodes(codes);
 }
 
 function compressArg(compress: string | undefined, recompress: boolean | undefined): Encoder | undefined {

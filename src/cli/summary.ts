@@ -43,6 +43,15 @@ export function bundleSummary(result: BundleResult, record: RunRecord): string {
   ].join('\n');
 }
 
+const PXE_KINDS = ['kernel', 'initrd', 'cmdline', 'ipxe'] as const;
+
+/** With --pxe: the four files and the command line they boot with. */
+function pxeLines(result: IsoResult): string[] {
+  if (result.pxe === undefined) return [];
+  const files = PXE_KINDS.map((kind) => `  pxe ${find(result.outputs, kind).path}`);
+  return [...files, `  pxe kernel command line: ${result.pxe.cmdline}`];
+}
+
 export function isoSummary(result: IsoResult, record: RunRecord): string {
   const { initrd } = result;
   const iso = find(result.outputs, 'iso');
@@ -56,6 +65,8 @@ export function isoSummary(result: IsoResult, record: RunRecord): string {
     ...sumsLines(result.outputs),
     `  initrd ${formatBytes(initrd.originalSize)} → ${formatBytes(initrd.size)} (${initrd.entries} entries; ${initrd.compression})`,
     `  initrd sha256 ${initrd.sha256}`,
+    ...(result.bootCodes === undefined ? [] : [`  boot codes ${result.bootCodes}`]),
+    ...pxeLines(result),
     stepsLine(record),
     '',
   ].join('\n');

@@ -11,10 +11,16 @@ import { sourceUrl } from './url.js';
 
 export type PasswdScheme = 'sha512' | 'md5';
 
-/** prod images carry no password at all; the others always carry one. */
+/** prod images carry no password and no SSH key at all; the others always carry a password. */
 export type Image =
   | { readonly flavour: 'prod' }
-  | { readonly flavour: 'dev' | 'debug'; readonly tcPassword: string; readonly passwdHash: PasswdScheme };
+  | {
+      readonly flavour: 'dev' | 'debug';
+      readonly tcPassword: string;
+      readonly passwdHash: PasswdScheme;
+      /** A file of SSH public keys for tc (`--authorized-keys`). */
+      readonly authorizedKeys: string | undefined;
+    };
 
 /** Which Razor-Microkernel tree the source is; 'auto' leaves it to the tree's contents. */
 export type EraChoice = 'auto' | Era;
@@ -30,6 +36,7 @@ export const SETTINGS = [
   'flavour',
   'tcPassword',
   'passwdHash',
+  'authorizedKeys',
   'reusePrevDownloads',
   'source',
   'out',
@@ -52,7 +59,7 @@ export const SETTINGS = [
   'limits.payload',
 ] as const;
 export type Setting = (typeof SETTINGS)[number];
-/** tcPassword and passwdHash are absent for a prod image, which has neither. */
+/** tcPassword, passwdHash and authorizedKeys are absent for a prod image, which has none. */
 export type Origins = Readonly<Partial<Record<Setting, Origin>>>;
 
 export interface BundleOptions {
@@ -123,6 +130,7 @@ export interface CliArgs {
   json?: boolean;
   deps?: boolean;
   passwdHash?: string;
+  authorizedKeys?: string;
   maxMetadataSize?: string;
   maxIndexSize?: string;
   maxPayloadSize?: string;
@@ -388,6 +396,12 @@ function decideImage(
       if (prodFrom === undefined) throw new UsageError("'--passwd-hash' has no meaning for a production image");
       warnings.push(`--passwd-hash is ignored for a production image (${prodFrom})`);
     }
+    // Refused wherever prod came from: a key ignored with a warning would leave its owner believing they can log in.
+    if (cli.authorizedKeys !== undefined) {
+      throw new UsageError(
+        `'--authorized-keys' may not be used for a production image (${prodFrom ?? "'-p'"}): prod images allow no login`,
+      );
+    }
     return { flavour };
   }
   if (cli.tcPasswd === '') throw new UsageError("'-t': the tc password may not be empty");
@@ -398,5 +412,6 @@ function decideImage(
   if (scheme !== 'sha512' && scheme !== 'md5') {
     throw new UsageError(`--passwd-hash: expected sha512 or md5, got ${quoted(scheme)}`);
   }
-  return { flavour, tcPassword, passwdHash: scheme };
+  origins.authorizedKeys = cli.authorizedKeys === undefined ? 'default' : 'command line';
+  return { flavour, tcPassword, passwdHash: scheme, authorizedKeys: cli.authorizedKeys };
 }

@@ -15,6 +15,7 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
   ['mirrorList', 'mirror list', (o) => o.mirrorList],
   ['tcPassword', 'tc password', () => '(not shown)'],
   ['passwdHash', 'password hash', (o) => (o.image.flavour === 'prod' ? '' : o.image.passwdHash)],
+  ['authorizedKeys', 'tc SSH keys', (o) => (o.image.flavour === 'prod' ? '' : (o.image.authorizedKeys ?? 'none'))],
   ['era', 'era', (o) => (o.era === 'auto' ? 'auto (from the source tree)' : o.era)],
   ['source', 'source tree', (o) => o.source],
   ['out', 'output directory', (o) => o.out],

@@ -18,7 +18,7 @@ export interface MergeSources {
  * The merged initramfs as one stream of entries: the core archive in its
  * own order (with later archives' entries replacing earlier ones, see coreEntries) (device nodes, setuid bits, hard links and owners untouched,
  * minus what an overlay replaces), then each overlay's entries owned by
- * root. Directories that already exist keep their metadata (`/tmp` stays
+ * root (or as recorded, for mkbundle's own overlay). Directories that already exist keep their metadata (`/tmp` stays
  * 1777 even though an overlay carries `tmp/` as 0755), as unpacking over an
  * existing tree with `tar --no-overwrite-dir` would.
  */
@@ -63,7 +63,7 @@ export async function* mergeEntries(sources: MergeSources): AsyncGenerator<Archi
         throw entryError(tarball.name, entry.path, `would be written through the symlink ${quoted(through)}`);
       }
       kinds.set(entry.path, entry.kind);
-      yield { ...entry, uid: 0, gid: 0 };
+      yield tarball.owners === 'recorded' ? entry : { ...entry, uid: 0, gid: 0 };
     }
   }
 }

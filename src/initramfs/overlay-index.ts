@@ -7,6 +7,12 @@ export interface OverlayTarball {
   readonly path: string;
   /** How errors and the manifest name it (`dependencies/…`). */
   readonly name: string;
+  /**
+   * `recorded`: the owners in the tarball are meant (mkbundle's own
+   * overlay: tc's ssh files); by default every entry becomes root's, since
+   * other tarballs carry whoever packed them.
+   */
+  readonly owners?: 'root' | 'recorded';
 }
 
 /** Which overlay provides each path (the last one: later tarballs win) and what it is there. */

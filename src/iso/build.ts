@@ -31,6 +31,8 @@ export interface BuildIsoOptions {
   readonly outDir: string;
   readonly copying?: string | undefined;
   readonly license?: string | undefined;
+  /** Added to every `append` line of isolinux.cfg, and so to the EFI menu's command line, read from it. */
+  readonly bootCodes?: string | undefined;
   /** Fixes iso_build_time and every date in the image, and leaves the host name out. */
   readonly sourceDateEpoch?: number | undefined;
   /** Where the staging tree (about the ISO's size) goes; the system's temp directory by default. */
@@ -39,8 +41,6 @@ export interface BuildIsoOptions {
   readonly isohybridMbr?: string | undefined;
   /** The firmware the ISO boots under; ISOLINUX alone (`bios`) by default. */
   readonly bootMode?: BootMode | undefined;
-  /** Added to the kernel command line of the EFI menu (ISOLINUX's default label has its own). */
-  readonly bootCodes?: string | undefined;
   /** Puts the finished ISO in place, with what must appear together with it (see writeIso). */
   readonly commit?: ((iso: Move) => Promise<void>) | undefined;
 }
@@ -78,12 +78,14 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       buildTime: epoch === undefined ? new Date() : new Date(epoch * 1000),
       copying: opts.copying,
       license: opts.license,
+      bootCodes: opts.bootCodes,
     });
     const mode = opts.bootMode ?? 'bios';
     if (platforms(mode).includes('uefi')) {
       await checkEfiStub(join(tree.dir, opts.boot.kernel), opts.boot.kernel, mode);
       const isolinuxCfg = await readFile(join(tree.dir, ISOLINUX_CFG), 'latin1');
-      const cmdline = kernelCommandLine(isolinuxCfg, opts.bootCodes);
+      // The tree's isolinux.cfg has the boot codes already.
+      const cmdline = kernelCommandLine(isolinuxCfg, undefined);
       await prepareEfiBoot({
         tree: tree.dir,
         boot: opts.boot,

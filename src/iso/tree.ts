@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import { sha256File } from '../hash.js';
 import type { BootFiles } from '../tce/mirror.js';
 import { BOOT_CATALOG, BOOT_IMAGE } from './args.js';
+import { appendBootCodes } from './cmdline.js';
 import { ISOLINUX_CFG, shortenBootTimeout, timeoutWarning } from './isolinux.js';
 import { type IsoMetadata, isoMetadataYaml, METADATA_FILE } from './metadata.js';
 import { extractFromIso } from './read.js';
@@ -24,6 +25,8 @@ export interface IsoTreeSpec {
   /** Copied to the ISO's root as `COPYING` and `LICENSE`, as the original did. */
   readonly copying?: string | undefined;
   readonly license?: string | undefined;
+  /** Added to every `append` line of isolinux.cfg (see appendBootCodes). */
+  readonly bootCodes?: string | undefined;
 }
 
 export interface IsoTree {
@@ -90,7 +93,7 @@ export async function prepareIsoTree(dir: string, spec: IsoTreeSpec): Promise<Is
   await copyIn(spec.initramfs, join(dir, spec.boot.initrd), 'the initramfs');
   const edit = shortenBootTimeout(await readFile(join(dir, ISOLINUX_CFG), 'latin1'));
   // latin1 both ways: every byte of the file comes back as it was, whatever its encoding.
-  await writeFile(join(dir, ISOLINUX_CFG), edit.text, 'latin1');
+  await writeFile(join(dir, ISOLINUX_CFG), appendBootCodes(edit.text, spec.bootCodes), 'latin1');
   if (spec.copying !== undefined) await copyIn(spec.copying, join(dir, 'COPYING'), 'COPYING');
   if (spec.license !== undefined) await copyIn(spec.license, join(dir, 'LICENSE'), 'LICENSE');
 

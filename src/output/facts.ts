@@ -19,6 +19,8 @@ export function isoFacts(result: IsoResult) {
     hybrid: result.hybrid,
     boot: result.bootMode,
     verified: result.verified,
+    bootCodes: result.bootCodes ?? null,
+    pxe: result.pxe ?? null,
     kernel: result.kernel,
     initrd: {
       path: initrd.path,

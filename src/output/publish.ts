@@ -10,7 +10,8 @@ import { InputError } from '../errors.js';
 import { sha256File } from '../hash.js';
 import { SUMS_NAME, updateSums } from './sha256sums.js';
 
-export type OutputKind = 'bundle' | 'iso' | 'manifest' | 'sha256sums';
+/** `kernel`, `initrd`, `cmdline`, `ipxe`: the PXE files of `mkbundle iso --pxe`. */
+export type OutputKind = 'bundle' | 'iso' | 'manifest' | 'kernel' | 'initrd' | 'cmdline' | 'ipxe' | 'sha256sums';
 
 /** A file a run wrote, as the summary and `--json` report it. */
 export interface WrittenOutput {

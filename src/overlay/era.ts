@@ -30,6 +30,9 @@ export async function detectEra(sourceDir: string): Promise<Era> {
   return '2013';
 }
 
+/** The overlay tarball mkbundle writes: the one whose owners the ISO stage keeps. */
+export const OVERLAY_NAME = 'razor-microkernel-overlay.tar.gz';
+
 /**
  * The dependency tarballs the era's build_initial_directories.sh unpacked
  * over the Core, in its order (later wins).

@@ -64,7 +64,7 @@ export interface BuildPlan {
 /** Extensions a prod image never carries: the seed left out openssh. */
 export const PROD_EXCLUDED = ['openssh.tcz'] as const;
 
-export const OVERLAY_NAME = 'razor-microkernel-overlay.tar.gz';
+export { OVERLAY_NAME } from '../overlay/era.js';
 
 export function bundleFileName(flavour: Flavour): string {
   return `razor-microkernel-bundle-${flavour}.tar.gz`;

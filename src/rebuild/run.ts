@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { temporaryName, writeSynced } from '../archive/atomic.js';
@@ -16,15 +16,20 @@ import { chooseEncoder, type Encoder, encoderLabel, type Kept } from '../initram
 import { formatManifest, type ManifestRecord } from '../initramfs/manifest.js';
 import { type BootMode, defaultBootMode, platforms } from '../iso/boot-mode.js';
 import { buildIso } from '../iso/build.js';
+import { kernelCommandLine } from '../iso/cmdline.js';
 import { requireEfiTools } from '../iso/efi.js';
 import { checkEfiStub } from '../iso/efi-stub.js';
+import { ISOLINUX_CFG } from '../iso/isolinux.js';
 import { extractFromIso } from '../iso/read.js';
 import { checkVersion, chooseVersion, isoFileName } from '../iso/version.js';
 import { publish, type WrittenOutput } from '../output/publish.js';
 import type { StepId } from '../output/steps.js';
+import { OVERLAY_NAME } from '../overlay/era.js';
 import { coreIsoInitrds } from '../tce/core-initrds.js';
+import { toolVersion } from '../version.js';
 import { openBundle } from './bundle-dir.js';
 import { checkOutDir, checkOutputNames, makeOutDir } from './out-dir.js';
+import { pxeNames, pxePaths, stagePxe } from './pxe.js';
 import { verifyBundle } from './verify.js';
 
 export interface IsoResult {
@@ -56,8 +61,24 @@ export interface IsoResult {
   readonly hybrid: boolean;
   /** The firmware the ISO boots under: --boot, else both for an x86_64 Core and bios for x86. */
   readonly bootMode: BootMode;
+  /** --boot-codes, as added to every boot entry's command line. */
+  readonly bootCodes: string | undefined;
+  /** --pxe: the kernel command line the PXE files boot with (the Core's default entry's and the boot codes). */
+  readonly pxe: { readonly cmdline: string } | undefined;
   /** False with --no-verify: the bundle's files were not checked against bundle.json. */
   readonly verified: boolean;
+}
+
+/** The Core ISO's isolinux.cfg default entry's kernel command line, with the boot codes. */
+async function coreCommandLine(coreIso: string, scratch: string, bootCodes: string | undefined): Promise<string> {
+  const cfg = join(scratch, 'isolinux.cfg');
+  await extractFromIso(coreIso, ISOLINUX_CFG, cfg);
+  try {
+    return kernelCommandLine(await readFile(cfg, 'latin1'), bootCodes);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${coreIso}: ${ISOLINUX_CFG}: ${error.message}`);
+    throw error;
+  }
 }
 
 export interface IsoContext {
@@ -86,6 +107,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
   const scratch = await scratchDir('iso-stage');
   let manifestTemp: string | undefined;
   let untrackManifest = () => {};
+  let removePxe = async () => {};
   try {
     step('open-bundle', 'bundle');
     const { dir, manifest } = await openBundle(args.bundle, scratch);
@@ -93,9 +115,10 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     if (notice !== undefined) ctx.report({ type: 'notice', message: notice });
     const isoPath = resolve(args.out, isoFileName(manifest.flavour, version));
     const manifestPath = `${isoPath}.manifest`;
+    const pxe = args.pxe ? pxeNames(manifest.flavour, version) : undefined;
     // Before the long work, after what names the bundle's own problems.
     await checkOutDir(args.out);
-    await checkOutputNames([isoPath, manifestPath]);
+    await checkOutputNames([isoPath, manifestPath, ...(pxe === undefined ? [] : pxePaths(resolve(args.out), pxe))]);
     const coreIso = join(dir, manifest.tinycore.iso);
     const boot = { kernel: manifest.tinycore.kernel, initrd: manifest.tinycore.initrd } as const;
 
@@ -122,13 +145,19 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const bootMode = args.boot ?? defaultBootMode(manifest.tinycore.arch);
     await checkEfiStub(kernel, boot.kernel, bootMode);
     if (platforms(bootMode).includes('uefi')) await requireEfiTools();
+    const cmdline = pxe === undefined ? undefined : await coreCommandLine(coreIso, scratch, args.bootCodes);
 
     step('merge', 'merge the initramfs');
     const initrd = join(scratch, basename(boot.initrd));
     const header = { iso_version: version, kernel: boot.kernel, kernel_hash: kernelHash, initrd: boot.initrd };
     const built = await buildInitramfs({
       core: { path: originalInitrd, name: `${manifest.tinycore.iso}:/${boot.initrd}` },
-      overlays: manifest.dependencies.map((d) => ({ path: join(dir, d), name: d })),
+      // mkbundle wrote its overlay's owners on purpose (tc's ssh files); the other tarballs carry their packers'.
+      overlays: manifest.dependencies.map((d) => ({
+        path: join(dir, d),
+        name: d,
+        owners: d === `dependencies/${OVERLAY_NAME}` ? ('recorded' as const) : ('root' as const),
+      })),
       version,
       kernelVersion: manifest.tinycore.kernelVersion,
       out: initrd,
@@ -155,6 +184,16 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       manifestPath,
       Readable.from([formatManifest(records, { ...header, initrd_hash: initrdHash })]),
     );
+    const pxeFiles =
+      pxe === undefined || cmdline === undefined
+        ? undefined
+        : await stagePxe(resolve(args.out), pxe, {
+            kernel,
+            initrd,
+            cmdline,
+            title: `${basename(isoPath, '.iso')}, the Razor Microkernel (${manifest.flavour}) by mkbundle ${toolVersion()}`,
+          });
+    removePxe = pxeFiles?.remove ?? removePxe;
     let outputs: readonly WrittenOutput[] = [];
     const optional = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
     const iso = await buildIso({
@@ -167,12 +206,14 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       copying: optional('COPYING'),
       license: optional('LICENSE'),
       sourceDateEpoch: epoch,
+      bootCodes: args.bootCodes,
       workDir: scratch,
       bootMode,
       commit: async (move) => {
         outputs = await publish([
           { kind: 'iso', ...move },
           { kind: 'manifest', from: staged, to: manifestPath },
+          ...(pxeFiles?.staged ?? []),
         ]);
       },
     });
@@ -199,6 +240,8 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       },
       hybrid: iso.hybrid,
       bootMode: iso.bootMode,
+      bootCodes: args.bootCodes,
+      pxe: cmdline === undefined ? undefined : { cmdline },
       verified: args.verify,
     };
   } catch (error) {
@@ -207,6 +250,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     // After the rename there is nothing left under the temporary name.
     if (manifestTemp !== undefined) await rm(manifestTemp, { force: true });
     untrackManifest();
+    await removePxe();
     await removeScratchDir(scratch);
   }
 }

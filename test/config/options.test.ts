@@ -83,9 +83,9 @@ describe('resolveBundleOptions', () => {
     });
   });
 
-  it('has every setting an origin (prod: no password, no hash)', () => {
+  it('has every setting an origin (prod: no password, no hash, no keys)', () => {
     const dev = resolveBundleOptions(lists, {}, {});
-    expect(Object.keys(dev.origins)).toHaveLength(25);
+    expect(Object.keys(dev.origins)).toHaveLength(26);
     const prod = resolveBundleOptions({ ...lists, buildProdImage: true }, {}, {});
     expect(Object.keys(prod.origins)).toHaveLength(23);
     expect(prod.origins.tcPassword).toBeUndefined();

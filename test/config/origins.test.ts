@@ -23,7 +23,8 @@ describe('formatOrigins', () => {
     expect(line('era')).toMatch(/ auto \(from the source tree\) \[default\]$/);
     expect(line('largest metadata file')).toMatch(/ 16 MiB \[default\]$/);
     expect(line('largest package or image')).toMatch(/ 1 GiB \[default\]$/);
-    expect(text.trimEnd().split('\n')).toHaveLength(26);
+    expect(text.trimEnd().split('\n')).toHaveLength(27);
+    expect(line('tc SSH keys')).toMatch(/ none \[default\]$/);
   });
 
   it('never shows the password, and escapes what would not print', () => {
@@ -36,7 +37,7 @@ describe('formatOrigins', () => {
     expect(line('MCollective tarball')).toBeDefined();
     const rows2013 = formatOrigins(options, '2013');
     expect(rows2013).not.toContain('MCollective');
-    expect(rows2013.trimEnd().split('\n')).toHaveLength(25);
+    expect(rows2013.trimEnd().split('\n')).toHaveLength(26);
   });
 
   it('shows URLs with their credentials redacted', () => {

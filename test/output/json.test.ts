@@ -86,6 +86,8 @@ describe('documents', () => {
       hybrid: true,
       boot: 'both',
       verified: true,
+      bootCodes: null,
+      pxe: null,
       kernel: { path: 'boot/vmlinuz', sha256: SHA },
       initrd: {
         path: 'boot/core.gz',
