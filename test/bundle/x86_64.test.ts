@@ -69,6 +69,9 @@ describe('a 64-bit Tiny Core (CorePure64)', () => {
       '--out',
       out,
       '--no-recompress',
+      // The world's stand-in kernel has no EFI stub, so not the x86_64 default (both).
+      '--boot',
+      'bios',
     ]);
     expect(isoRun.code).toBe(0);
     const files = execFileSync(

@@ -17,8 +17,8 @@ import { isoAsNobody, openDir } from './helpers.js';
  * second cpio archive) and a 16.x/x86_64 mirror. Each flavour is built with
  * `--tc-version 16.x --arch x86_64` (dev and debug with `--authorized-keys`),
  * its ISO made as nobody with the arch's default `--boot both`, `--pxe` and
- * `--boot-codes`, and booted five ways: SeaBIOS and OVMF, each from a CD and
- * from a disk, and the PXE files through QEMU's `-kernel/-initrd/-append`.
+ * `--boot-codes`, and booted under SeaBIOS and OVMF from a CD or a disk, and
+ * from the PXE files through QEMU's `-kernel/-initrd/-append` (WAYS).
  * Every way, every onboot extension (the `-KERNEL` one named by the Core's
  * own kernel version included) must be installed and mounted by the real
  * tce-load, and the boot codes must reach the kernel.
@@ -27,7 +27,16 @@ const VERSION = '0.16.64.1';
 const FLAVOURS: readonly Flavour[] = ['dev', 'prod', 'debug'];
 const FLAGS = { dev: [], prod: ['-p'], debug: ['-d'] } as const;
 type Way = `${Firmware} ${Medium}` | 'pxe';
-const WAYS: readonly Way[] = ['seabios cd', 'seabios disk', 'ovmf cd', 'ovmf disk', 'pxe'];
+/**
+ * Every flavour under both firmwares, every way by at least one flavour and
+ * each firmware from both media: 8 boots instead of 15 keep the suite in
+ * CI's time (the way an image boots does not depend on its overlay).
+ */
+const WAYS: Readonly<Record<Flavour, readonly Way[]>> = {
+  dev: ['seabios cd', 'ovmf disk', 'pxe'],
+  prod: ['seabios disk', 'ovmf cd', 'pxe'],
+  debug: ['seabios cd', 'ovmf disk'],
+};
 const codes = (flavour: Flavour) => `mkworld.flavour=${flavour}`;
 
 let dir: string;
@@ -127,7 +136,7 @@ describe('booting 64-bit (Tiny Core 16.x x86_64) images in QEMU', () => {
   });
 
   for (const flavour of FLAVOURS) {
-    it.each(WAYS)(
+    it.each(WAYS[flavour])(
       `${flavour} from %s: every onboot extension, the boot codes, the flavour's own state`,
       async (way) => {
         const markers = await boot(flavour, way);
