@@ -8,9 +8,9 @@ import { builtinNames, closureOf, expectMicrokernel } from './boot-helpers.js';
 import { buildBundle, isoAsNobody, openDir, replaceInIso, reseal, unpackBundle } from './helpers.js';
 
 /**
- * One hybrid ISO (`--boot both`, built as nobody) booted four ways: SeaBIOS
- * and OVMF, each from a CD and from a disk. Every way must reach the end of
- * a normal boot with every onboot extension installed and mounted.
+ * One hybrid ISO (`--boot both`, built as nobody) of the 32-bit-layout world,
+ * booted under SeaBIOS from a disk and under OVMF from a CD. Each must reach
+ * the end of a normal boot with every onboot extension installed and mounted.
  */
 const VERSION = '0.9.0.1';
 const EPOCH = '1704067200';
@@ -64,11 +64,10 @@ describe('the hybrid ISO', () => {
     expect(await sha256(isoIn(out))).toBe(await sha256(iso));
   });
 
+  // Two of the four ways: test/rebuild/boot64.test.ts boots every firmware and medium of the 64-bit world.
   it.each<[Firmware, Medium]>([
-    ['seabios', 'cd'],
     ['seabios', 'disk'],
     ['ovmf', 'cd'],
-    ['ovmf', 'disk'],
   ])(
     'boots under %s from %s with every onboot extension installed',
     async (firmware, medium) => {
