@@ -54,6 +54,12 @@ export class InputError extends MkbundleError {
   readonly exitCode = 2;
 }
 
+/** A lockfile that cannot be read, is not one, or was made for other lists. */
+export class LockError extends InputError {}
+
+/** Under --frozen, an input that is not what the lockfile records: new, changed, appeared or gone. */
+export class LockDriftError extends IntegrityError {}
+
 /** The native addon cannot be loaded: not built, built for another system, or a library it links is missing. */
 export class AddonError extends MkbundleError {
   readonly exitCode = 6;

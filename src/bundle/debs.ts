@@ -22,7 +22,7 @@ export interface DebContext {
 
 /** The package indexes, in the order given (the first that lists a package wins). */
 export function loadPackageIndexes(fetcher: RunFetcher, urls: readonly string[]): Promise<PackagesIndex[]> {
-  return allSettled(urls.map(async (url) => readPackagesIndex((await fetcher.file(url, 'index')).path, url)));
+  return allSettled(urls.map(async (url) => readPackagesIndex((await fetcher.index(url, 'index')).path, url)));
 }
 
 /** The URL of a `Filename:` below the archive root (the index reader refuses absolute and `..` paths). */

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
+import { IntegrityError } from '../errors.js';
 import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
 import { type Limit, limiter, type Priority } from '../fetch/limit.js';
 import type { FailFast } from '../fetch/pool.js';
 import { redactUrl } from '../fetch/redact.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
+import type { FrozenInputs } from '../lock/frozen.js';
 
 /** One downloaded input as bundle.json records it. */
 export interface Input {
@@ -25,6 +27,9 @@ const priorityOf = (kind: DownloadKind): Priority => (kind === 'payload' ? 'leaf
 export class RunFetcher {
   private readonly seen = new Map<string, Promise<CachedFile | null>>();
   private readonly used = new Map<string, Input>();
+  /** Redacted URLs of the live indexes among `used`, and of the optional files that were not there. */
+  private readonly live = new Set<string>();
+  private readonly absent = new Set<string>();
   private readonly limit: Limit;
 
   /**
@@ -33,6 +38,7 @@ export class RunFetcher {
    * the downloads in flight are aborted, report nothing more and throw its
    * first failure, and no more start. A failed download does not fail it by
    * itself: the caller may handle the error (a gem index probe does).
+   * `frozen` (--frozen) checks every input but the live indexes against the lock.
    */
   constructor(
     private readonly cache: DownloadCache,
@@ -41,6 +47,7 @@ export class RunFetcher {
     jobs: number,
     private readonly limits: SizeLimits,
     readonly run: FailFast,
+    private readonly frozen?: FrozenInputs,
   ) {
     this.limit = limiter(jobs);
   }
@@ -50,6 +57,15 @@ export class RunFetcher {
     const file = await this.get(url, kind, false, expect, priorityOf(kind));
     if (file === null) throw new Error(`unreachable: ${redactUrl(url)} came back absent`);
     return file;
+  }
+
+  /**
+   * An index that changes whenever anything is published (gem indexes,
+   * Debian `Packages`): neither recorded nor locked; what is picked from it is.
+   */
+  index(url: string, kind: DownloadKind): Promise<CachedFile> {
+    this.live.add(redactUrl(url));
+    return this.file(url, kind);
   }
 
   /** A small file only the image needs (an extension's `.info`, `.list`): it waits behind what others wait on. */
@@ -69,8 +85,19 @@ export class RunFetcher {
     return readFile((await this.file(url, 'metadata')).path, 'utf8');
   }
 
+  /**
+   * What bundle.json and the lock record: every input but the live indexes,
+   * so that the same locked inputs give the same bundle.json.
+   */
   inputs(): Input[] {
-    return [...this.used.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+    return [...this.used.values()]
+      .filter((input) => !this.live.has(input.url))
+      .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  }
+
+  /** The optional files found absent, for the lock. */
+  absentFiles(): string[] {
+    return [...this.absent];
   }
 
   private get(
@@ -101,17 +128,23 @@ export class RunFetcher {
     const onProgress = (transferred: number, total: number | undefined) =>
       this.report({ type: 'download-progress', url: shown, transferred, ...(total === undefined ? {} : { total }) });
     const limit = { kind, bytes: this.limits[kind] };
+    // --frozen: a locked input must be the locked bytes, checked before the cache keeps them.
+    const locked = this.live.has(shown) ? undefined : this.frozen?.expected(shown);
+    const wanted = locked ?? expect;
     const options = {
       offline: this.offline,
       onProgress,
       limit,
       signal: this.run.signal,
-      ...(expect ? { expect } : {}),
+      ...(wanted ? { expect: wanted } : {}),
     };
     let file: CachedFile | null;
     try {
       file = optional ? await this.cache.get(url, { ...options, optional: true }) : await this.cache.get(url, options);
     } catch (error) {
+      if (locked !== undefined && this.frozen !== undefined && error instanceof IntegrityError) {
+        throw this.run.blame(this.frozen.drifted(shown, error));
+      }
       throw this.run.blame(error);
     }
     // The run failed meanwhile: what finished anyway is not reported.
@@ -122,7 +155,9 @@ export class RunFetcher {
       bytes: file?.size ?? 0,
       fromCache: file?.fromCache ?? this.offline,
     });
+    if (!this.live.has(shown)) this.frozen?.check(shown, file);
     if (file) this.used.set(url, { url: shown, size: file.size, sha256: file.sha256 });
+    else this.absent.add(shown);
     return file;
   }
 }

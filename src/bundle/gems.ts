@@ -22,6 +22,8 @@ export interface GemOptions {
   /** The gem mirror's root, to get the legacy index RubyGems 1.8 reads (2013); none for 2012. */
   readonly mirrorIndex: string | undefined;
   readonly warn: (message: string) => void;
+  /** --frozen: the lock's version of each gem, instead of the newest that fits. */
+  readonly lockedVersion?: (name: string) => string;
 }
 
 /**
@@ -38,9 +40,14 @@ export async function fetchGems(
   options: GemOptions,
 ): Promise<FetchedGems> {
   const requests = parseGemList(await readFile(gemList, 'utf8'), gemList);
-  const bytes = async (url: string, kind: DownloadKind) => readFile((await fetcher.file(url, kind)).path);
+  // Everything the gem server's index says is live: the `.gem` files picked from it are what is locked.
+  const bytes = async (url: string, kind: DownloadKind) => readFile((await fetcher.index(url, kind)).path);
   const source = await detectGemSource(gemSource, bytes, { ...(requests[0] ? { probe: requests[0].name } : {}) });
-  const gems = await resolveGems(requests, source);
+  const gems = await resolveGems(
+    requests,
+    source,
+    options.lockedVersion === undefined ? {} : { lockedVersion: options.lockedVersion },
+  );
   const unverified = gems.filter((gem) => gem.unverified).map((gem) => gem.file);
   if (unverified.length > 0) {
     options.warn(`${gemSource} has a legacy index without checksums: ${unverified.join(', ')} not verified`);

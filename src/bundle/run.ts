@@ -18,6 +18,9 @@ import { allSettled, FailFast } from '../fetch/pool.js';
 import { proxySettings } from '../fetch/proxy.js';
 import { gitVersion } from '../gitversion/describe.js';
 import { versionProblem } from '../iso/version.js';
+import { type LockStatus, readLock, type StagedLock, stageLock } from '../lock/file.js';
+import { FrozenInputs } from '../lock/frozen.js';
+import { canonicalLock } from '../lock/lock.js';
 import { prepareOutput } from '../output/dir.js';
 import { type WrittenOutput, writeOutputs } from '../output/publish.js';
 import { authorizedKeysEntries, checkAuthorizedKeys } from '../overlay/authorized-keys.js';
@@ -54,6 +57,8 @@ export interface BundleResult {
   /** The bundle, then SHA256SUMS beside it. */
   readonly outputs: readonly WrittenOutput[];
   readonly manifest: BundleManifest;
+  /** The lockfile, and what this run did with it. */
+  readonly lock: { readonly path: string; readonly status: LockStatus };
   readonly downloads: {
     readonly requests: number;
     readonly bytesFetched: number;
@@ -140,6 +145,8 @@ export interface Checked {
   readonly sourceFiles: readonly SourceFile[];
   /** `--authorized-keys`' text, checked. */
   readonly authorizedKeys: string | undefined;
+  /** --frozen: the lock, already found to be for these lists. */
+  readonly frozen: FrozenInputs | undefined;
   readonly undo: () => Promise<void>;
 }
 
@@ -157,8 +164,9 @@ async function readAuthorizedKeys(file: string): Promise<string> {
 /**
  * Every check the bundle stage makes before its first request: `--out` can
  * take the bundle (made if missing: `undo` removes it again), the source
- * tree has every file its profile requires, and `--authorized-keys` holds
- * public keys. `--dry-run` makes them too.
+ * tree has every file its profile requires, `--authorized-keys` holds
+ * public keys, and with `--frozen` the lockfile is for these lists.
+ * `--dry-run` makes them too.
  */
 export async function checkBeforeFetching(options: BundleOptions, plan: BuildPlan, report: Reporter): Promise<Checked> {
   // Before any download: an --out that cannot take the bundle is found in a moment, not after the whole build.
@@ -167,7 +175,10 @@ export async function checkBeforeFetching(options: BundleOptions, plan: BuildPla
     report({ type: 'step', id: 'project-files', name: 'Microkernel project files' });
     const sourceFiles = await collectSourceFiles(options.source, razorProfile(treeLayout(plan.tree)), plan.flavour);
     const keys = options.image.flavour === 'prod' ? undefined : options.image.authorizedKeys;
-    return { sourceFiles, authorizedKeys: keys === undefined ? undefined : await readAuthorizedKeys(keys), undo };
+    const authorizedKeys = keys === undefined ? undefined : await readAuthorizedKeys(keys);
+    const frozen = options.frozen ? new FrozenInputs(await readLock(options.lock), options.lock) : undefined;
+    frozen?.checkLists(plan.lists, plan.followDeps);
+    return { sourceFiles, authorizedKeys, frozen, undo };
   } catch (error) {
     await undo();
     throw error;
@@ -181,19 +192,41 @@ export async function checkBeforeFetching(options: BundleOptions, plan: BuildPla
  * that fails leaves `--out` as it found it.
  */
 export async function runBundle(options: BundleOptions, plan: BuildPlan, ctx: RunContext): Promise<BundleResult> {
-  const { sourceFiles, authorizedKeys, undo } = await checkBeforeFetching(options, plan, ctx.report);
+  const { undo, ...checked } = await checkBeforeFetching(options, plan, ctx.report);
   try {
-    return await buildBundle(options, plan, { sourceFiles, authorizedKeys }, ctx);
+    return await buildBundle(options, plan, checked, ctx);
   } catch (error) {
     await undo();
     throw error;
   }
 }
 
+/** The lock of this run, staged to appear with the bundle; none under --frozen, which only reads it. */
+function stageRunLock(
+  path: string,
+  plan: BuildPlan,
+  fetcher: RunFetcher,
+  builtin: { readonly names: readonly string[] },
+  mirror: { readonly names: readonly string[] },
+  gems: { readonly gems: readonly { readonly name: string; readonly version: string }[] },
+): Promise<StagedLock> {
+  return stageLock(
+    path,
+    canonicalLock({
+      lists: plan.lists,
+      followDeps: plan.followDeps,
+      closure: { builtin: builtin.names, mirror: mirror.names },
+      gems: gems.gems.map(({ name, version }) => ({ name, version })),
+      inputs: fetcher.inputs(),
+      absent: fetcher.absentFiles(),
+    }),
+  );
+}
+
 async function buildBundle(
   options: BundleOptions,
   plan: BuildPlan,
-  { sourceFiles, authorizedKeys }: Omit<Checked, 'undo'>,
+  { sourceFiles, authorizedKeys, frozen }: Omit<Checked, 'undo'>,
   ctx: RunContext,
 ): Promise<BundleResult> {
   const started = Date.now();
@@ -211,7 +244,7 @@ async function buildBundle(
   const run = new FailFast();
   const settle = <T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }) =>
     allSettled<T>(promises, run);
-  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits, run);
+  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits, run, frozen);
   const staging = await scratchDir('bundle');
   try {
     const layout = treeLayout(plan.tree);
@@ -258,6 +291,7 @@ async function buildBundle(
               dir: gemDir(plan.tree),
               mirrorIndex: plan.tree.era === '2013' ? GEM_MIRROR : undefined,
               warn,
+              ...(frozen === undefined ? {} : { lockedVersion: (name: string) => frozen.gemVersion(name) }),
             })
           : { entries: [], gems: [] };
       })(),
@@ -366,17 +400,32 @@ async function buildBundle(
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(ahead === undefined ? {} : { precompressed: [ahead] }),
     };
-    const outputs = await writeOutputs([
-      {
-        kind: 'bundle',
-        to: bundle,
-        write: async (temp) => {
-          await writeTarGz(bundle, completeTree(bundleEntries, mtime), { ...tar, temp });
-        },
-      },
-    ]);
-    const { requests, bytesFetched, bytesFromCache } = cache.stats();
-    return { outputs, manifest, downloads: { requests, bytesFetched, bytesFromCache } };
+    const staged =
+      frozen === undefined ? await stageRunLock(options.lock, plan, fetcher, builtin, mirror, gems) : undefined;
+    try {
+      const outputs = await writeOutputs(
+        [
+          {
+            kind: 'bundle',
+            to: bundle,
+            write: async (temp) => {
+              await writeTarGz(bundle, completeTree(bundleEntries, mtime), { ...tar, temp });
+            },
+          },
+        ],
+        staged?.move === undefined ? [] : [staged.move],
+      );
+      const { requests, bytesFetched, bytesFromCache } = cache.stats();
+      const status: LockStatus = staged?.status ?? 'frozen';
+      return {
+        outputs,
+        manifest,
+        lock: { path: options.lock, status },
+        downloads: { requests, bytesFetched, bytesFromCache },
+      };
+    } finally {
+      await staged?.discard();
+    }
   } finally {
     await removeScratchDir(staging);
   }

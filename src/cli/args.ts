@@ -3,6 +3,7 @@ import { type CliArgs, DEFAULTS, KEY_FLAGS } from '../config/options.js';
 import { quoted } from '../config/quote.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SIZE_LIMITS, formatSize } from '../fetch/size-limit.js';
+import { LOCK_NAME } from '../lock/lock.js';
 import { checkValues, last, type ParsedArgs } from './parse.js';
 import {
   COMMON_OPTIONS,
@@ -152,6 +153,18 @@ const OPTIONS: readonly OptionSpec[] = [
     long: 'reuse-prev-dl',
     short: 'r',
     describe: 'use what the download cache has without asking the network',
+    group: 'Behaviour',
+  },
+  {
+    long: 'lock',
+    value: 'FILE',
+    describe: `the lockfile every run writes: each input's URL, size and sha256, the gem versions, the .dep closure (default: ${LOCK_NAME} beside the builtin list)`,
+    group: 'Behaviour',
+  },
+  {
+    long: 'frozen',
+    describe:
+      'build exactly what the lockfile records: fail, naming it, on the first input that is new, changed or gone',
     group: 'Behaviour',
   },
   {

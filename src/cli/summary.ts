@@ -22,6 +22,12 @@ function sumsLines(outputs: readonly WrittenOutput[]): string[] {
   return outputs.filter((o) => o.kind === 'sha256sums').map((o) => `  checksums in ${o.path}`);
 }
 
+const LOCK_STATUS: Readonly<Record<BundleResult['lock']['status'], string>> = {
+  written: 'written',
+  unchanged: 'unchanged',
+  frozen: '--frozen: every input as it records',
+};
+
 function find(outputs: readonly WrittenOutput[], kind: WrittenOutput['kind']): WrittenOutput {
   const found = outputs.find((output) => output.kind === kind);
   if (found === undefined) throw new Error(`no ${kind} among the outputs`);
@@ -35,6 +41,7 @@ export function bundleSummary(result: BundleResult, record: RunRecord): string {
     `built ${bundle.path} (${manifest.flavour}, ${formatBytes(bundle.size)}${replaced(bundle)})`,
     `  sha256 ${bundle.sha256}`,
     ...sumsLines(result.outputs),
+    `  lockfile ${result.lock.path} (${LOCK_STATUS[result.lock.status]})`,
     `  Tiny Core ${manifest.tinycore.version} ${manifest.tinycore.arch}, kernel ${manifest.tinycore.kernelVersion}`,
     `  ${manifest.extensions.onboot.length} onboot extensions (${manifest.extensions.builtin.length} with deps), ${manifest.extensions.mirror.length} on the local mirror, ${manifest.gems.length} gems`,
     `  ${downloads.requests} requests, ${formatBytes(downloads.bytesFetched)} fetched, ${formatBytes(downloads.bytesFromCache)} from the cache`,

@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { DEFAULT_SIZE_LIMITS, type DownloadKind, limitFlag, type SizeLimits } from '../fetch/size-limit.js';
+import { LOCK_NAME } from '../lock/lock.js';
 import { ERAS, type Era } from '../overlay/era.js';
 import { parseTcArch, parseTcVersion, type TcArch, type TcVersion } from '../tce/mirror.js';
 import type { CfgFile, CfgKey, CfgValues } from './bundle-cfg.js';
@@ -38,6 +39,8 @@ export const SETTINGS = [
   'passwdHash',
   'authorizedKeys',
   'reusePrevDownloads',
+  'lock',
+  'frozen',
   'source',
   'out',
   'cacheDir',
@@ -67,6 +70,10 @@ export interface BundleOptions {
   readonly mirrorList: string;
   readonly image: Image;
   readonly reusePrevDownloads: boolean;
+  /** mkbundle.lock.json: written by every run, read by --frozen. */
+  readonly lock: string;
+  /** --frozen: build exactly what the lock records, or fail naming what changed. */
+  readonly frozen: boolean;
   readonly source: string;
   readonly out: string;
   readonly cacheDir: string | undefined;
@@ -105,6 +112,8 @@ export interface CliArgs {
   builtinList?: string;
   mirrorList?: string;
   reusePrevDl?: boolean;
+  lock?: string;
+  frozen?: boolean;
   buildProdImage?: boolean;
   buildDebugImage?: boolean;
   tcPasswd?: string;
@@ -305,6 +314,8 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     mirrorList,
     image,
     reusePrevDownloads,
+    lock: cliOnly('lock', cli.lock, join(dirname(builtinList), LOCK_NAME)),
+    frozen: cliOnly('frozen', cli.frozen, false),
     source,
     // Where the upstream script put it: build-files/ of the project tree.
     out: cliOnly('out', cli.out, join(source, DEFAULTS.out)),

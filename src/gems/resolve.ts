@@ -35,6 +35,11 @@ export interface ResolveOptions {
   readonly ruby?: Version;
   /** Skip versions whose `rubygems:` requirement rejects this RubyGems. */
   readonly rubygems?: Version;
+  /**
+   * The one version to take of each gem (a lockfile's), checked against the
+   * requirements as any pick is; throws for a gem it has none for.
+   */
+  readonly lockedVersion?: (name: string) => string;
 }
 
 /** A requirement on a gem and who stated it (`gem.list:3`, `stomp 1.4.4`). */
@@ -76,10 +81,12 @@ export async function resolveGems(
   const resolved: ResolvedGem[] = [];
   // Map iteration also visits the names want() adds during the loop: breadth first.
   for (const [name, info] of infos) {
-    const entries = await info;
+    const all = await info;
+    const locked = options.lockedVersion?.(name);
+    const entries = locked === undefined ? all : all.filter((entry) => entry.version.text === locked);
     const wanted = needs.get(name) ?? [];
     const entry = pickVersion(entries, wanted, options);
-    if (!entry) throw unsatisfiable(name, wanted, entries, options);
+    if (!entry) throw unsatisfiable(name, wanted, all, options, locked);
     const version = entry.version.text;
     if (!entry.sha256 && !entry.unverified) {
       throw new IntegrityError(`${source.indexUrl(name)} gives no checksum for ${name} ${version}`);
@@ -138,8 +145,10 @@ function unsatisfiable(
   needs: readonly Need[],
   entries: readonly IndexEntry[],
   options: ResolveOptions,
+  locked: string | undefined,
 ): InputError {
   const limits = [
+    locked !== undefined && `locked ${locked}`,
     'pure-Ruby',
     !needs.some((n) => mentionsPrerelease(n.requirement)) && 'non-prerelease',
     options.ruby && `ruby ${options.ruby.text}`,

@@ -8,7 +8,12 @@ import type { BuildPlan } from '../plan/plan.js';
 import type { IsoResult } from '../rebuild/run.js';
 
 export function bundleFacts(result: BundleResult) {
-  return { flavour: result.manifest.flavour, downloads: result.downloads, manifest: result.manifest };
+  return {
+    flavour: result.manifest.flavour,
+    downloads: result.downloads,
+    lock: result.lock,
+    manifest: result.manifest,
+  };
 }
 
 export function isoFacts(result: IsoResult) {

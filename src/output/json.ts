@@ -12,6 +12,8 @@ import {
   FetchError,
   InputError,
   IntegrityError,
+  LockDriftError,
+  LockError,
   MkbundleError,
   SquashfsError,
   ToolMissingError,
@@ -27,6 +29,7 @@ export const SCHEMA_VERSION = 1;
 export const ERROR_CODES = [
   'usage',
   'input',
+  'input.lock',
   'fetch',
   'fetch.status',
   'fetch.timeout',
@@ -37,6 +40,7 @@ export const ERROR_CODES = [
   'fetch.slow',
   'fetch.missing',
   'integrity',
+  'integrity.lock',
   'archive',
   'archive.squashfs',
   'archive.deflate',
@@ -84,8 +88,10 @@ export function errorRecord(error: unknown, message: string): ErrorRecord {
 
 function codeOfClass(error: unknown): ErrorCode {
   if (error instanceof UsageError) return 'usage';
+  if (error instanceof LockError) return 'input.lock';
   if (error instanceof InputError) return 'input';
   if (error instanceof FetchError) return 'fetch';
+  if (error instanceof LockDriftError) return 'integrity.lock';
   if (error instanceof IntegrityError) return 'integrity';
   if (error instanceof SquashfsError) return 'archive.squashfs';
   if (error instanceof ArchiveError) return 'archive';

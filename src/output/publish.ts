@@ -43,9 +43,11 @@ async function readSums(path: string): Promise<string> {
  * sums are hashed from the staged files, the earlier SHA256SUMS keeps every
  * other file's line, and all of it appears with one renameTogether (so an
  * earlier output, its SHA256SUMS line included, stays as it was when
- * anything fails). Returns the outputs in the order given, then each SHA256SUMS.
+ * anything fails). `alongside` (the lockfile) is renamed with them, but is
+ * neither summed nor an output. Returns the outputs in the order given, then
+ * each SHA256SUMS.
  */
-export async function publish(staged: readonly Staged[]): Promise<WrittenOutput[]> {
+export async function publish(staged: readonly Staged[], alongside: readonly Move[] = []): Promise<WrittenOutput[]> {
   const files = [];
   for (const file of staged) {
     files.push({ ...file, size: (await stat(file.from)).size, sha256: await sha256File(file.from) });
@@ -66,7 +68,7 @@ export async function publish(staged: readonly Staged[]): Promise<WrittenOutput[
       const data = Buffer.from(text);
       sums.push({ from, to, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
     }
-    const replaced = await renameTogether([...files, ...sums]);
+    const replaced = await renameTogether([...files, ...sums, ...alongside]);
     return [...files, ...sums.map((sum) => ({ ...sum, kind: 'sha256sums' as const }))].map((file) => ({
       kind: file.kind,
       path: file.to,
@@ -82,7 +84,7 @@ export async function publish(staged: readonly Staged[]): Promise<WrittenOutput[
 
 /**
  * Writes each file under a temporary name beside its final one (removed on
- * failure and on an interrupt), then publishes them together.
+ * failure and on an interrupt), then publishes them together, with `alongside`.
  */
 export async function writeOutputs(
   files: readonly {
@@ -90,6 +92,7 @@ export async function writeOutputs(
     readonly to: string;
     readonly write: (temp: string) => Promise<void>;
   }[],
+  alongside: readonly Move[] = [],
 ): Promise<WrittenOutput[]> {
   const staged: Staged[] = [];
   const untrack: (() => void)[] = [];
@@ -100,7 +103,7 @@ export async function writeOutputs(
       staged.push({ kind: file.kind, from, to: file.to });
       await file.write(from);
     }
-    return await publish(staged);
+    return await publish(staged, alongside);
   } finally {
     for (const { from } of staged) await rm(from, { force: true });
     for (const done of untrack) done();

@@ -37,6 +37,8 @@ export type TreePlan =
 
 export interface BuildPlan {
   readonly image: Image;
+  /** The two lists as given, one entry a line as written (`NAME.tcz`, `PACKAGE.deb`): what a lockfile is for. */
+  readonly lists: { readonly builtin: readonly string[]; readonly mirror: readonly string[] };
   readonly tree: TreePlan;
   readonly flavour: Flavour;
   readonly mirror: TcMirror;
@@ -125,6 +127,8 @@ function symlinksFor(tree: TreePlan): BuildPlan['symlinks'] {
   ];
 }
 
+const entryText = (entry: ListEntry): string => (entry.kind === 'deb' ? `${entry.package}.deb` : entry.name);
+
 const tczNames = (entries: readonly ListEntry[]): string[] =>
   entries.filter((e) => e.kind === 'tcz').map((e) => e.name);
 
@@ -171,6 +175,7 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
   const tree = treePlan(inputs.era, redactUrl(options.urls.mcollective));
   return {
     image: options.image,
+    lists: { builtin: inputs.builtin.map(entryText), mirror: inputs.mirror.map(entryText) },
     tree,
     flavour,
     mirror,

@@ -160,6 +160,11 @@ export class WorldServer {
     });
   }
 
+  /** What `path` serves now, if anything: for a test that changes a file and puts it back. */
+  body(path: string): Buffer | undefined {
+    return this.routes.get(path)?.body;
+  }
+
   /** Writes every route under `prefix` to `dir` (its path below the prefix): the server's files as a local mirror. */
   async writeTree(prefix: string, dir: string): Promise<number> {
     let written = 0;
