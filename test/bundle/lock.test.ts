@@ -72,9 +72,7 @@ describe('the lockfile a run writes', () => {
     // The closure adds what the world's .dep files pull in.
     expect(lock.closure.builtin).toEqual(expect.arrayContaining([...lock.lists.builtin]));
     expect(lock.gems).toEqual(
-      [...WORLD_RESOLUTION]
-        .map(([name, version]) => ({ name, version }))
-        .sort((a, b) => (a.name < b.name ? -1 : 1)),
+      [...WORLD_RESOLUTION].map(([name, version]) => ({ name, version })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     );
     const iso = lock.inputs.find((input) => input.url === url(world.tinycore.isoPath));
     expect(iso).toEqual({
@@ -111,7 +109,9 @@ describe('the lockfile a run writes', () => {
     const missingDir = join(dir, 'no-such-dir', 'mine.json');
     const refused = await build('unlockable', ['--lock', missingDir], 'first');
     expect(refused.code).toBe(2);
-    expect(errorLine(refused.stderr)).toBe(`mkbundle: cannot write the lockfile ${missingDir}: no such file or directory; --lock FILE puts it elsewhere`);
+    expect(errorLine(refused.stderr)).toBe(
+      `mkbundle: cannot write the lockfile ${missingDir}: no such file or directory; --lock FILE puts it elsewhere`,
+    );
     await expect(readFile(join(dir, 'out-unlockable', BUNDLE))).rejects.toThrow();
   });
 });
@@ -120,7 +120,9 @@ describe('--frozen', () => {
   it('builds the same bytes from a fresh cache, with the locked gems though newer ones are out', async () => {
     // daemons 1.1.10 is published after the lock was written: a plain run would take it.
     const newer = buildGemWorld([...WORLD_GEMS, { name: 'daemons', version: '1.1.10' }]);
-    const changed = [...newer.routes].filter(([path]) => /^\/(info\/daemons|versions|gems\/daemons-1\.1\.10)/.test(path));
+    const changed = [...newer.routes].filter(([path]) =>
+      /^\/(info\/daemons|versions|gems\/daemons-1\.1\.10)/.test(path),
+    );
     for (const [path, body] of changed) world.server.setRoute(`${GEM_PREFIX}${path}`, body);
     try {
       const run = await build('frozen', ['--frozen', '--json']);
@@ -180,10 +182,14 @@ describe('--frozen', () => {
       { XDG_CACHE_HOME: join(dir, 'cache-lists'), SOURCE_DATE_EPOCH: EPOCH },
     );
     expect(run.code).toBe(2);
-    expect(errorLine(run.stderr)).toBe(`mkbundle: --frozen: cannot read the lockfile ${join(lists, LOCK_NAME)}: no such file or directory; run once without --frozen to write it`);
+    expect(errorLine(run.stderr)).toBe(
+      `mkbundle: --frozen: cannot read the lockfile ${join(lists, LOCK_NAME)}: no such file or directory; run once without --frozen to write it`,
+    );
     const other = await build('lists', ['--frozen', '--lock', lockPath, '-b', builtin]);
     expect(other.code).toBe(2);
-    expect(errorLine(other.stderr)).toBe(`mkbundle: --frozen: the builtin list adds procps.tcz since ${lockPath} was written; run without --frozen to update the lock`);
+    expect(errorLine(other.stderr)).toBe(
+      `mkbundle: --frozen: the builtin list adds procps.tcz since ${lockPath} was written; run without --frozen to update the lock`,
+    );
     const noDeps = await build('no-deps', ['--frozen', '--no-deps']);
     expect(noDeps.code).toBe(2);
     expect(errorLine(noDeps.stderr)).toContain('was written with the .dep closure');

@@ -83,11 +83,20 @@ describe('resolveBundleOptions', () => {
     });
   });
 
+  it('puts the lockfile beside the builtin list unless --lock says where, and is not frozen unless asked', () => {
+    const options = resolveBundleOptions({ builtinList: 'tree/lists/b.lst', mirrorList: 'm.lst' }, {}, {});
+    expect(options).toMatchObject({ lock: 'tree/lists/mkbundle.lock.json', frozen: false });
+    expect(options.origins).toMatchObject({ lock: 'default', frozen: 'default' });
+    const given = resolveBundleOptions({ ...lists, lock: '/srv/mk.lock', frozen: true }, {}, {});
+    expect(given).toMatchObject({ lock: '/srv/mk.lock', frozen: true });
+    expect(given.origins).toMatchObject({ lock: 'command line', frozen: 'command line' });
+  });
+
   it('has every setting an origin (prod: no password, no hash, no keys)', () => {
     const dev = resolveBundleOptions(lists, {}, {});
-    expect(Object.keys(dev.origins)).toHaveLength(26);
+    expect(Object.keys(dev.origins)).toHaveLength(28);
     const prod = resolveBundleOptions({ ...lists, buildProdImage: true }, {}, {});
-    expect(Object.keys(prod.origins)).toHaveLength(23);
+    expect(Object.keys(prod.origins)).toHaveLength(25);
     expect(prod.origins.tcPassword).toBeUndefined();
   });
 

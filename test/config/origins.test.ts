@@ -23,8 +23,10 @@ describe('formatOrigins', () => {
     expect(line('era')).toMatch(/ auto \(from the source tree\) \[default\]$/);
     expect(line('largest metadata file')).toMatch(/ 16 MiB \[default\]$/);
     expect(line('largest package or image')).toMatch(/ 1 GiB \[default\]$/);
-    expect(text.trimEnd().split('\n')).toHaveLength(27);
+    expect(text.trimEnd().split('\n')).toHaveLength(29);
     expect(line('tc SSH keys')).toMatch(/ none \[default\]$/);
+    expect(line('lockfile')).toMatch(/ mkbundle\.lock\.json \[default\]$/);
+    expect(line('frozen (build the lock)')).toMatch(/ no \[default\]$/);
   });
 
   it('never shows the password, and escapes what would not print', () => {
@@ -37,7 +39,7 @@ describe('formatOrigins', () => {
     expect(line('MCollective tarball')).toBeDefined();
     const rows2013 = formatOrigins(options, '2013');
     expect(rows2013).not.toContain('MCollective');
-    expect(rows2013.trimEnd().split('\n')).toHaveLength(26);
+    expect(rows2013.trimEnd().split('\n')).toHaveLength(28);
   });
 
   it('shows URLs with their credentials redacted', () => {

@@ -55,14 +55,17 @@ describe('parseLock', () => {
       'x.json: followDeps must be true or false',
     ],
     [
+      'a list entry not a string',
       JSON.stringify({ ...LOCK, lists: { builtin: [1], mirror: [] } }),
       'x.json: lists.builtin must be a list of strings',
     ],
     [
+      'a negative size',
       JSON.stringify({ ...LOCK, inputs: [{ url: 'u', size: -1, sha256: sha('a') }] }),
       'x.json: inputs[0] is not a valid entry',
     ],
     [
+      'a short sha256',
       JSON.stringify({ ...LOCK, inputs: [{ url: 'u', size: 1, sha256: 'abc' }] }),
       'x.json: inputs[0] is not a valid entry',
     ],
