@@ -6,12 +6,39 @@ import type { FailFast } from '../fetch/pool.js';
 import { redactUrl } from '../fetch/redact.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
 
+/**
+ * How an input was checked before the cache stored it: against its
+ * `.md5.txt` (an extension, the Core ISO), against the Debian Packages or
+ * the gem compact index, against a `--*-sha256` pin; `metadata` is one of
+ * the small files the others are checked with or found by (`.md5.txt`,
+ * `.dep`, `.info`, `.list`, indexes); `unverified` had nothing to be checked
+ * against.
+ */
+export type Verified = 'md5.txt' | 'index-sha256' | 'index-md5' | 'pinned' | 'metadata' | 'unverified';
+
 /** One downloaded input as bundle.json records it. */
 export interface Input {
   /** Redacted: `http://***@host/…` when it was fetched with credentials. */
   readonly url: string;
   readonly size: number;
   readonly sha256: string;
+  readonly verified: Verified;
+}
+
+/** What a download is held to before the cache stores it, and what bundle.json says of it then. */
+export interface Check {
+  readonly expect: Expect;
+  readonly verified: Verified;
+}
+
+/** Without a check: a payload had none, the rest are metadata. */
+const uncheckedAs = (kind: DownloadKind): Verified => (kind === 'payload' ? 'unverified' : 'metadata');
+
+/** A promised check's expectation; the cache awaits it only if the download gets that far, so a failure is the promise's owner's. */
+function laterExpect(check: Promise<Check>): Promise<Expect> {
+  const later = check.then((c) => c.expect);
+  later.catch(() => undefined);
+  return later;
 }
 
 /** Indexes and metadata are what the `.dep` walk and the gem resolution wait on; payloads are leaves. */
@@ -45,9 +72,13 @@ export class RunFetcher {
     this.limit = limiter(jobs);
   }
 
-  /** A file that must exist; `expect` is checked before the cache stores it. */
-  async file(url: string, kind: DownloadKind, expect?: Expect): Promise<CachedFile> {
-    const file = await this.get(url, kind, false, expect, priorityOf(kind));
+  /**
+   * A file that must exist; `check` is applied before the cache stores it.
+   * A promised check (one a checksum file asked for alongside gives) lets
+   * the download start at once and is waited for only to judge the body.
+   */
+  async file(url: string, kind: DownloadKind, check?: Check | Promise<Check>): Promise<CachedFile> {
+    const file = await this.get(url, kind, false, check, priorityOf(kind));
     if (file === null) throw new Error(`unreachable: ${redactUrl(url)} came back absent`);
     return file;
   }
@@ -77,12 +108,12 @@ export class RunFetcher {
     url: string,
     kind: DownloadKind,
     optional: boolean,
-    expect: Expect | undefined,
+    check: Check | Promise<Check> | undefined,
     priority: Priority,
   ): Promise<CachedFile | null> {
     let pending = this.seen.get(url);
     if (pending === undefined) {
-      pending = this.limit(() => this.fetch(url, kind, optional, expect), priority);
+      pending = this.limit(() => this.fetch(url, kind, optional, check), priority);
       this.seen.set(url, pending);
     }
     return pending;
@@ -92,7 +123,7 @@ export class RunFetcher {
     url: string,
     kind: DownloadKind,
     optional: boolean,
-    expect: Expect | undefined,
+    check: Check | Promise<Check> | undefined,
   ): Promise<CachedFile | null> {
     this.run.check();
     // What is shown and recorded never carries credentials.
@@ -106,7 +137,7 @@ export class RunFetcher {
       onProgress,
       limit,
       signal: this.run.signal,
-      ...(expect ? { expect } : {}),
+      ...(check instanceof Promise ? { later: laterExpect(check) } : check ? { expect: check.expect } : {}),
     };
     let file: CachedFile | null;
     try {
@@ -122,7 +153,10 @@ export class RunFetcher {
       bytes: file?.size ?? 0,
       fromCache: file?.fromCache ?? this.offline,
     });
-    if (file) this.used.set(url, { url: shown, size: file.size, sha256: file.sha256 });
+    if (file) {
+      const verified = check === undefined ? uncheckedAs(kind) : (await check).verified;
+      this.used.set(url, { url: shown, size: file.size, sha256: file.sha256, verified });
+    }
     return file;
   }
 }

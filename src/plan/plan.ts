@@ -28,6 +28,8 @@ export interface ExtensionSet {
 export interface TarballDownload {
   readonly url: string;
   readonly file: string;
+  /** Its pin (`--*-sha256`): checked before the cache stores it. */
+  readonly sha256?: string;
 }
 
 /** What the tree's era adds: MCollective for 2012 (unpacked under `usr/local/tce.installed/` as `dir`). */
@@ -95,10 +97,13 @@ export interface PlanInputs {
   readonly era: Era;
 }
 
-function treePlan(era: Era, mcollectiveUrl: string): TreePlan {
+/** A download's pin, where one is given. */
+const pinned = (sha256: string | undefined) => (sha256 === undefined ? {} : { sha256 });
+
+function treePlan(era: Era, mcollectiveUrl: string, pin: string | undefined): TreePlan {
   if (era === '2013') return { era };
   const file = lastSegment(mcollectiveUrl);
-  return { era, mcollective: { url: mcollectiveUrl, file, dir: tarballDir(file, mcollectiveUrl) } };
+  return { era, mcollective: { url: mcollectiveUrl, file, dir: tarballDir(file, mcollectiveUrl), ...pinned(pin) } };
 }
 
 /** The profile's view of the tree plan. */
@@ -168,7 +173,8 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     (e) => !(flavour === 'prod' && e.kind === 'tcz' && (PROD_EXCLUDED as readonly string[]).includes(e.name)),
   );
   const excluded = inputs.builtin.filter((e) => !kept.includes(e)).map((e) => e.name);
-  const tree = treePlan(inputs.era, redactUrl(options.urls.mcollective));
+  const { pins } = options;
+  const tree = treePlan(inputs.era, redactUrl(options.urls.mcollective), pins.mcollective);
   return {
     image: options.image,
     tree,
@@ -192,12 +198,17 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     excluded,
     debian: { packageLists: options.debian.packageLists.map(redactUrl), mirror: redactUrl(options.debian.mirror) },
     followDeps: options.followDeps,
-    coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
-    rubygems: { url: redactUrl(options.urls.rubygems), file: lastSegment(redactUrl(options.urls.rubygems)) },
+    coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl), ...pinned(pins.iso) },
+    rubygems: {
+      url: redactUrl(options.urls.rubygems),
+      file: lastSegment(redactUrl(options.urls.rubygems)),
+      ...pinned(pins.rubygems),
+    },
     utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
     openVmTools: {
       url: shown(options.urls.openVmTools) ?? OPEN_VM_TOOLS_URL[inputs.era],
       file: 'mk-open-vm-tools.tar.gz',
+      ...pinned(pins.openVmTools),
     },
     gemSource: redactUrl(options.urls.gemSource),
     symlinks: symlinksFor(tree),
