@@ -5,7 +5,7 @@ import { redactUrl } from '../fetch/redact.js';
 import { type Era, OPEN_VM_TOOLS_URL } from '../overlay/era.js';
 import type { TreeLayout } from '../overlay/profile.js';
 import type { ListEntry } from '../tce/list.js';
-import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
+import { type ExtensionFile, isoMd5Url, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
 
 /** A `NAME.deb` list entry: the Debian package and the `.tcz` made from it. */
 export interface DebPackage {
@@ -145,6 +145,8 @@ export function configuredUrls(options: BundleOptions): string[] {
   return [
     mirror,
     iso,
+    // Fetched beside the ISO with its credentials, though not under it.
+    iso === undefined ? undefined : isoMd5Url(iso),
     gemSource,
     rubygems,
     mcollective,
