@@ -34,7 +34,10 @@ export interface Check {
 /** Without a check: a payload had none, the rest are metadata. */
 const uncheckedAs = (kind: DownloadKind): Verified => (kind === 'payload' ? 'unverified' : 'metadata');
 
-/** A promised check's expectation; the cache awaits it only if the download gets that far, so a failure is the promise's owner's. */
+/**
+ * A promised check's expectation, for the cache. It awaits it only when the
+ * download gets that far; a failure before is the promise's owner's to report.
+ */
 function laterExpect(check: Promise<Check>): Promise<Expect> {
   const later = check.then((c) => c.expect);
   later.catch(() => undefined);
