@@ -9,7 +9,7 @@ import { allSettled, runPool } from '../fetch/pool.js';
 import { bufferEntry, fileEntry } from '../overlay/entries.js';
 import type { DebPackage, ExtensionSet } from '../plan/plan.js';
 import { formatMd5Txt } from '../tce/md5.js';
-import type { RunFetcher } from './fetcher.js';
+import type { Check, RunFetcher } from './fetcher.js';
 
 export interface DebContext {
   readonly fetcher: RunFetcher;
@@ -34,16 +34,16 @@ async function fetchDeb(deb: DebPackage, set: ExtensionSet, indexes: readonly Pa
   const { stanza, index } = findPackage(indexes, deb.package);
   const url = poolUrl(ctx.debian.mirror, stanza.filename);
   // SHA256 when the index has it, else MD5sum, as apt does for old indexes.
-  const expect =
+  const check: Check | undefined =
     stanza.sha256 !== undefined
-      ? { sha256: stanza.sha256 }
+      ? { expect: { sha256: stanza.sha256, size: stanza.size }, verified: 'index-sha256' }
       : stanza.md5 !== undefined
-        ? { md5: stanza.md5 }
+        ? { expect: { md5: stanza.md5, size: stanza.size }, verified: 'index-md5' }
         : undefined;
-  if (expect === undefined) {
+  if (check === undefined) {
     throw new IntegrityError(`${index.url}: package '${deb.package}' has no SHA256 or MD5sum to check ${url} against`);
   }
-  const file = await ctx.fetcher.file(url, 'payload', { ...expect, size: stanza.size });
+  const file = await ctx.fetcher.file(url, 'payload', check);
   const dir = join(ctx.staging, 'debs', set.list);
   await mkdir(dir, { recursive: true });
   const tcz = join(dir, deb.name);

@@ -89,7 +89,7 @@ async function namesToFetch(
 export async function fetchVerifiedTcz(fetcher: RunFetcher, tczUrl: string, name: string): Promise<CachedFile> {
   const md5Url = extensionUrl(tczUrl, name, 'md5.txt');
   const md5 = parseMd5Txt(await fetcher.text(md5Url), name, md5Url);
-  return fetcher.file(extensionUrl(tczUrl, name, 'tcz'), 'payload', { md5 });
+  return fetcher.file(extensionUrl(tczUrl, name, 'tcz'), 'payload', { expect: { md5 }, verified: 'md5.txt' });
 }
 
 /** One extension's entries, in the order of `set.files`; its files are asked for at once. */

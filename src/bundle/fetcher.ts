@@ -8,12 +8,42 @@ import { redactUrl } from '../fetch/redact.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
 import type { FrozenInputs } from '../lock/frozen.js';
 
+/**
+ * How an input was checked before the cache stored it: against its
+ * `.md5.txt` (an extension, the Core ISO), against the Debian Packages or
+ * the gem compact index, against a `--*-sha256` pin; `metadata` is one of
+ * the small files the others are checked with or found by (`.md5.txt`,
+ * `.dep`, `.info`, `.list`); `unverified` had nothing to be checked
+ * against.
+ */
+export type Verified = 'md5.txt' | 'index-sha256' | 'index-md5' | 'pinned' | 'metadata' | 'unverified';
+
 /** One downloaded input as bundle.json records it. */
 export interface Input {
   /** Redacted: `http://***@host/…` when it was fetched with credentials. */
   readonly url: string;
   readonly size: number;
   readonly sha256: string;
+  readonly verified: Verified;
+}
+
+/** What a download is held to before the cache stores it, and what bundle.json says of it then. */
+export interface Check {
+  readonly expect: Expect;
+  readonly verified: Verified;
+}
+
+/** Without a check: a payload had none, the rest are metadata. */
+const uncheckedAs = (kind: DownloadKind): Verified => (kind === 'payload' ? 'unverified' : 'metadata');
+
+/**
+ * A promised check's expectation, for the cache. It awaits it only when the
+ * download gets that far; a failure before is the promise's owner's to report.
+ */
+function laterExpect(check: Promise<Check>): Promise<Expect> {
+  const later = check.then((c) => c.expect);
+  later.catch(() => undefined);
+  return later;
 }
 
 /** Indexes and metadata are what the `.dep` walk and the gem resolution wait on; payloads are leaves. */
@@ -52,9 +82,13 @@ export class RunFetcher {
     this.limit = limiter(jobs);
   }
 
-  /** A file that must exist; `expect` is checked before the cache stores it. */
-  async file(url: string, kind: DownloadKind, expect?: Expect): Promise<CachedFile> {
-    const file = await this.get(url, kind, false, expect, priorityOf(kind));
+  /**
+   * A file that must exist; `check` is applied before the cache stores it.
+   * A promised check (one a checksum file asked for alongside gives) lets
+   * the download start at once and is waited for only to judge the body.
+   */
+  async file(url: string, kind: DownloadKind, check?: Check | Promise<Check>): Promise<CachedFile> {
+    const file = await this.get(url, kind, false, check, priorityOf(kind));
     if (file === null) throw new Error(`unreachable: ${redactUrl(url)} came back absent`);
     return file;
   }
@@ -104,12 +138,12 @@ export class RunFetcher {
     url: string,
     kind: DownloadKind,
     optional: boolean,
-    expect: Expect | undefined,
+    check: Check | Promise<Check> | undefined,
     priority: Priority,
   ): Promise<CachedFile | null> {
     let pending = this.seen.get(url);
     if (pending === undefined) {
-      pending = this.limit(() => this.fetch(url, kind, optional, expect), priority);
+      pending = this.limit(() => this.fetch(url, kind, optional, check), priority);
       this.seen.set(url, pending);
     }
     return pending;
@@ -119,7 +153,7 @@ export class RunFetcher {
     url: string,
     kind: DownloadKind,
     optional: boolean,
-    expect: Expect | undefined,
+    check: Check | Promise<Check> | undefined,
   ): Promise<CachedFile | null> {
     this.run.check();
     // What is shown and recorded never carries credentials.
@@ -130,13 +164,18 @@ export class RunFetcher {
     const limit = { kind, bytes: this.limits[kind] };
     // --frozen: a locked input must be the locked bytes, checked before the cache keeps them.
     const locked = this.live.has(shown) ? undefined : this.frozen?.expected(shown);
-    const wanted = locked ?? expect;
     const options = {
       offline: this.offline,
       onProgress,
       limit,
       signal: this.run.signal,
-      ...(wanted ? { expect: wanted } : {}),
+      ...(locked !== undefined
+        ? { expect: locked }
+        : check instanceof Promise
+          ? { later: laterExpect(check) }
+          : check
+            ? { expect: check.expect }
+            : {}),
     };
     let file: CachedFile | null;
     try {
@@ -156,8 +195,10 @@ export class RunFetcher {
       fromCache: file?.fromCache ?? this.offline,
     });
     if (!this.live.has(shown)) this.frozen?.check(shown, file);
-    if (file) this.used.set(url, { url: shown, size: file.size, sha256: file.sha256 });
-    else this.absent.add(shown);
+    if (file) {
+      const verified = check === undefined ? uncheckedAs(kind) : (await check).verified;
+      this.used.set(url, { url: shown, size: file.size, sha256: file.sha256, verified });
+    } else this.absent.add(shown);
     return file;
   }
 }

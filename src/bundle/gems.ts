@@ -21,7 +21,6 @@ export interface GemOptions {
   readonly dir: string;
   /** The gem mirror's root, to get the legacy index RubyGems 1.8 reads (2013); none for 2012. */
   readonly mirrorIndex: string | undefined;
-  readonly warn: (message: string) => void;
   /** --frozen: the lock's version of each gem, instead of the newest that fits. */
   readonly lockedVersion?: (name: string) => string;
 }
@@ -30,7 +29,8 @@ export interface GemOptions {
  * Resolves `gem.list` against the gem server (compact index, else the
  * legacy Marshal index) — the latest release satisfying each requirement,
  * then runtime deps — and fetches each `.gem` into `dir`, checked against
- * the compact index's SHA-256 where there is one. For the 2013 gem mirror
+ * the compact index's SHA-256 where there is one (a legacy index has none:
+ * those gems are `unverified`, and the run's warning says so). For the 2013 gem mirror
  * the legacy index of those gems is written beside them.
  */
 export async function fetchGems(
@@ -48,14 +48,14 @@ export async function fetchGems(
     source,
     options.lockedVersion === undefined ? {} : { lockedVersion: options.lockedVersion },
   );
-  const unverified = gems.filter((gem) => gem.unverified).map((gem) => gem.file);
-  if (unverified.length > 0) {
-    options.warn(`${gemSource} has a legacy index without checksums: ${unverified.join(', ')} not verified`);
-  }
   const files = await runPool(
     gems.map((gem) => async () => ({
       gem,
-      file: await fetcher.file(gem.url, 'payload', gem.sha256 === undefined ? undefined : { sha256: gem.sha256 }),
+      file: await fetcher.file(
+        gem.url,
+        'payload',
+        gem.sha256 === undefined ? undefined : { expect: { sha256: gem.sha256 }, verified: 'index-sha256' },
+      ),
     })),
     { jobs: options.jobs, failFast: fetcher.run },
   );

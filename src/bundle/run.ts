@@ -51,6 +51,8 @@ import { fetchGems } from './gems.js';
 import { isoScriptEntries } from './iso-scripts.js';
 import { type BundleManifest, MANIFEST_NAME, manifestFor, mergeOrder } from './manifest.js';
 import { mcollectiveEntries } from './mcollective.js';
+import { fetchCoreIso, fetchTarball } from './tarballs.js';
+import { unverifiedWarning } from './unverified.js';
 import { utilLinuxEntries } from './util-linux.js';
 
 export interface BundleResult {
@@ -137,6 +139,16 @@ async function recordedVersion(source: string, warn: (message: string) => void):
   return undefined;
 }
 
+/** The pin flag of each download that takes one, by its URL as bundle.json records it. */
+function pinFlags(plan: BuildPlan): Map<string, string> {
+  return new Map([
+    [plan.coreIso.url, '--iso-sha256'],
+    [plan.rubygems.url, '--rubygems-sha256'],
+    ...(plan.tree.era === '2012' ? [[plan.tree.mcollective.url, '--mcollective-sha256'] as const] : []),
+    [plan.openVmTools.url, '--open-vm-tools-sha256'],
+  ]);
+}
+
 /** Single-quoted for sh, as gitversion.sh is sourced. */
 const shellQuote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
@@ -217,7 +229,7 @@ function stageRunLock(
       followDeps: plan.followDeps,
       closure: { builtin: builtin.names, mirror: mirror.names },
       gems: gems.gems.map(({ name, version }) => ({ name, version })),
-      inputs: fetcher.inputs(),
+      inputs: fetcher.inputs().map(({ url, size, sha256 }) => ({ url, size, sha256 })),
       absent: fetcher.absentFiles(),
     }),
   );
@@ -254,7 +266,7 @@ async function buildBundle(
     // The download groups are independent; RunFetcher bounds the requests of all of them (--jobs).
     report({ type: 'step', id: 'download', name: 'downloads' });
     // The extensions start with the Core ISO: only their `-KERNEL` names wait for its kernel version.
-    const isoFile = fetcher.file(plan.coreIso.url, 'payload');
+    const isoFile = fetchCoreIso(fetcher, plan.coreIso);
     const isoEntry = isoFile.then((iso) =>
       fileEntry(plan.coreIso.file, { from: 'path', path: iso.path }, iso.size, 0o644, mtime),
     );
@@ -290,23 +302,22 @@ async function buildBundle(
               mtime,
               dir: gemDir(plan.tree),
               mirrorIndex: plan.tree.era === '2013' ? GEM_MIRROR : undefined,
-              warn,
               ...(frozen === undefined ? {} : { lockedVersion: (name: string) => frozen.gemVersion(name) }),
             })
           : { entries: [], gems: [] };
       })(),
       // What is unpacked from a download is unpacked as soon as it is in, while the rest downloads.
       settle([
-        fetcher.file(plan.rubygems.url, 'payload'),
+        fetchTarball(fetcher, plan.rubygems),
         (async () => {
           if (plan.tree.era !== '2012') return [];
-          const { url } = plan.tree.mcollective;
-          return mcollectiveEntries((await fetcher.file(url, 'payload')).path, url, staging);
+          const { mcollective } = plan.tree;
+          return mcollectiveEntries((await fetchTarball(fetcher, mcollective)).path, mcollective.url, staging);
         })(),
         fetchVerifiedTcz(fetcher, plan.mirror.tczUrl, plan.utilLinux.name).then((tcz) =>
           utilLinuxEntries(tcz.path, plan.utilLinux.paths, staging),
         ),
-        fetcher.file(plan.openVmTools.url, 'payload'),
+        fetchTarball(fetcher, plan.openVmTools),
       ]),
     ]);
     const { iso, kernelVersion, builtin, mirror } = tinycore;
@@ -360,6 +371,7 @@ async function buildBundle(
     if (version !== undefined) {
       bundleEntries.push(bufferEntry('gitversion.sh', `ISO_VERSION=${shellQuote(version)}\n`, 0o644, mtime));
     }
+    const inputs = fetcher.inputs();
     const dependencyNames = bundleEntries
       .filter((e) => e.path.startsWith('dependencies/'))
       .map((e) => basename(e.path));
@@ -378,7 +390,7 @@ async function buildBundle(
         mirror: [...mirror.names, ...plan.mirrorSet.debs.map((deb) => deb.name)],
       },
       gems: gems.gems.map((g) => ({ name: g.name, version: g.version })),
-      inputs: fetcher.inputs(),
+      inputs,
       files: await recordFiles(
         bundleEntries,
         {
@@ -400,6 +412,13 @@ async function buildBundle(
       ...(epoch === undefined ? {} : { sourceDateEpoch: epoch }),
       ...(ahead === undefined ? {} : { precompressed: [ahead] }),
     };
+    const unverified = unverifiedWarning(inputs, {
+      pins: pinFlags(plan),
+      gems: gems.gems.some((gem) => gem.unverified)
+        ? `${plan.gemSource} has a legacy gem index, without checksums`
+        : undefined,
+    });
+    if (unverified !== undefined) warn(unverified);
     const staged =
       frozen === undefined ? await stageRunLock(options.lock, plan, fetcher, builtin, mirror, gems) : undefined;
     try {

@@ -28,6 +28,13 @@ const limit = (kind: keyof typeof DEFAULT_SIZE_LIMITS, what: string): OptionSpec
   group: 'Behaviour',
 });
 
+const pin = (download: string, what: string): OptionSpec => ({
+  long: `${download}-sha256`,
+  value: 'HEX',
+  describe: `the SHA-256 ${what} must have, checked before it is cached`,
+  group: 'Sources',
+});
+
 const OPTIONS: readonly OptionSpec[] = [
   {
     long: 'builtin-list',
@@ -123,6 +130,10 @@ const OPTIONS: readonly OptionSpec[] = [
     describe: "mk-open-vm-tools.tar.gz (default: the era's puppetlabs URL)",
     group: 'Sources',
   },
+  pin('iso', 'the Core ISO'),
+  pin('rubygems', 'the RubyGems tarball'),
+  pin('mcollective', 'the MCollective tarball'),
+  pin('open-vm-tools', 'mk-open-vm-tools.tar.gz'),
   {
     long: 'dpkg-list',
     value: 'URL',

@@ -5,7 +5,7 @@ import { quoted } from './quote.js';
  * The keys read from a bundle.cfg and from the environment: the 2013
  * script's MK_BUNDLE_* keys and DEB_MIRROR_URL (which it read without the
  * prefix); MK_BUNDLE_MCOLLECTIVE_URL, _TC_VERSION, _ARCH, _DPKG_LIST,
- * _ERA and the _MAX_*_SIZE download limits are ours.
+ * _ERA, the _MAX_*_SIZE download limits and the _SHA256 pins are ours.
  */
 export const CFG_KEYS = [
   'MK_BUNDLE_BUILTIN_LIST',
@@ -27,6 +27,10 @@ export const CFG_KEYS = [
   'MK_BUNDLE_MAX_METADATA_SIZE',
   'MK_BUNDLE_MAX_INDEX_SIZE',
   'MK_BUNDLE_MAX_PAYLOAD_SIZE',
+  'MK_BUNDLE_TCL_ISO_SHA256',
+  'MK_BUNDLE_RUBY_GEMS_SHA256',
+  'MK_BUNDLE_MCOLLECTIVE_SHA256',
+  'MK_BUNDLE_OPEN_VM_TOOLS_SHA256',
 ] as const;
 export type CfgKey = (typeof CFG_KEYS)[number];
 export type CfgValues = Partial<Record<CfgKey, string>>;

@@ -53,6 +53,10 @@ export const SETTINGS = [
   'urls.rubygems',
   'urls.mcollective',
   'urls.openVmTools',
+  'pins.iso',
+  'pins.rubygems',
+  'pins.mcollective',
+  'pins.openVmTools',
   'debian.packageLists',
   'debian.mirror',
   'jobs',
@@ -87,6 +91,13 @@ export interface BundleOptions {
     readonly rubygems: string;
     readonly mcollective: string;
     /** undefined: the default of the source tree's era. */
+    readonly openVmTools: string | undefined;
+  };
+  /** The SHA-256 (lower-case hex) each of those downloads must have (`--*-sha256`); undefined: none. */
+  readonly pins: {
+    readonly iso: string | undefined;
+    readonly rubygems: string | undefined;
+    readonly mcollective: string | undefined;
     readonly openVmTools: string | undefined;
   };
   readonly debian: {
@@ -132,6 +143,10 @@ export interface CliArgs {
   rubygemsUrl?: string;
   mcollectiveUrl?: string;
   openVmToolsUrl?: string;
+  isoSha256?: string;
+  rubygemsSha256?: string;
+  mcollectiveSha256?: string;
+  openVmToolsSha256?: string;
   dpkgList?: readonly string[];
   debMirror?: string;
   jobs?: number;
@@ -179,6 +194,10 @@ export const KEY_FLAGS: Readonly<Record<CfgKey, { readonly flag: string; readonl
   MK_BUNDLE_MAX_METADATA_SIZE: { flag: limitFlag('metadata') },
   MK_BUNDLE_MAX_INDEX_SIZE: { flag: limitFlag('index') },
   MK_BUNDLE_MAX_PAYLOAD_SIZE: { flag: limitFlag('payload') },
+  MK_BUNDLE_TCL_ISO_SHA256: { flag: '--iso-sha256' },
+  MK_BUNDLE_RUBY_GEMS_SHA256: { flag: '--rubygems-sha256' },
+  MK_BUNDLE_MCOLLECTIVE_SHA256: { flag: '--mcollective-sha256' },
+  MK_BUNDLE_OPEN_VM_TOOLS_SHA256: { flag: '--open-vm-tools-sha256' },
 };
 
 export const DEFAULTS = {
@@ -240,6 +259,11 @@ function labelled<T>(found: Found, parse: (value: string) => T): T {
   }
 }
 
+function parseSha256(found: Found): string {
+  if (/^[0-9a-f]{64}$/i.test(found.value)) return found.value.toLowerCase();
+  throw new UsageError(`${found.label}: expected a SHA-256 (64 hex digits), got ${quoted(found.value)}`);
+}
+
 function parseEra(found: Found): EraChoice {
   const era = ERA_CHOICES.find((e) => e === found.value);
   if (era !== undefined) return era;
@@ -270,6 +294,8 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
   };
   const text = (found: Found) => found.value;
   const url = (found: Found) => sourceUrl(found.value, found.label);
+  const pin = (setting: Setting, value: string | undefined, key: CfgKey) =>
+    take<string | undefined>(setting, lookup(value, key), parseSha256, undefined);
 
   const builtinList = take('builtinList', lookup(cli.builtinList, 'MK_BUNDLE_BUILTIN_LIST'), text, '');
   const mirrorList = take('mirrorList', lookup(cli.mirrorList, 'MK_BUNDLE_MIRROR_LIST'), text, '');
@@ -345,6 +371,12 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
         url,
         undefined,
       ),
+    },
+    pins: {
+      iso: pin('pins.iso', cli.isoSha256, 'MK_BUNDLE_TCL_ISO_SHA256'),
+      rubygems: pin('pins.rubygems', cli.rubygemsSha256, 'MK_BUNDLE_RUBY_GEMS_SHA256'),
+      mcollective: pin('pins.mcollective', cli.mcollectiveSha256, 'MK_BUNDLE_MCOLLECTIVE_SHA256'),
+      openVmTools: pin('pins.openVmTools', cli.openVmToolsSha256, 'MK_BUNDLE_OPEN_VM_TOOLS_SHA256'),
     },
     debian: {
       packageLists,

@@ -31,6 +31,10 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
   ['urls.rubygems', 'RubyGems tarball', (o) => redactUrl(o.urls.rubygems)],
   ['urls.mcollective', 'MCollective tarball', (o) => redactUrl(o.urls.mcollective)],
   ['urls.openVmTools', 'open-vm-tools', (o) => shownUrl(o.urls.openVmTools) ?? "the era's default"],
+  ['pins.iso', 'Core ISO sha256', (o) => o.pins.iso ?? 'none'],
+  ['pins.rubygems', 'RubyGems sha256', (o) => o.pins.rubygems ?? 'none'],
+  ['pins.mcollective', 'MCollective sha256', (o) => o.pins.mcollective ?? 'none'],
+  ['pins.openVmTools', 'open-vm-tools sha256', (o) => o.pins.openVmTools ?? 'none'],
   ['debian.packageLists', 'Debian package lists', (o) => o.debian.packageLists.map(redactUrl).join(' ')],
   ['debian.mirror', 'Debian mirror', (o) => redactUrl(o.debian.mirror)],
   ['jobs', 'parallel downloads', (o) => String(o.jobs)],
@@ -41,7 +45,7 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
 ];
 
 /** Settings only one era's build uses: a 2013 tree fetches no MCollective. */
-const ERA_ONLY: Partial<Record<Setting, Era>> = { 'urls.mcollective': '2012' };
+const ERA_ONLY: Partial<Record<Setting, Era>> = { 'urls.mcollective': '2012', 'pins.mcollective': '2012' };
 
 /** A value as it is, unless it holds something that would not print on one line. */
 const shown = (value: string) => (printable(value) ? value : quoted(value));

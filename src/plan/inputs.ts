@@ -1,5 +1,5 @@
 import type { DownloadKind } from '../fetch/size-limit.js';
-import { extensionFileName, extensionUrl } from '../tce/mirror.js';
+import { extensionFileName, extensionUrl, isoMd5Url } from '../tce/mirror.js';
 import type { BuildPlan, ExtensionSet } from './plan.js';
 
 /** A download the plan names before any request, and where it lands. */
@@ -44,6 +44,13 @@ export function plannedInputs(plan: BuildPlan): PlannedInput[] {
   const hasDebs = plan.builtin.debs.length > 0 || plan.mirrorSet.debs.length > 0;
   return [
     tarball(mirror.isoUrl, `bundle ${plan.coreIso.file}`),
+    {
+      url: isoMd5Url(mirror.isoUrl),
+      to: `checks ${plan.coreIso.file}`,
+      kind: 'metadata',
+      optional: true,
+      group: 'tarballs',
+    },
     tarball(plan.rubygems.url, `overlay opt/${plan.rubygems.file}`),
     ...(plan.tree.era === '2012'
       ? [

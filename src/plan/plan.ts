@@ -5,7 +5,7 @@ import { redactUrl } from '../fetch/redact.js';
 import { type Era, OPEN_VM_TOOLS_URL } from '../overlay/era.js';
 import type { TreeLayout } from '../overlay/profile.js';
 import type { ListEntry } from '../tce/list.js';
-import { type ExtensionFile, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
+import { type ExtensionFile, isoMd5Url, resolveMirror, type TcMirror, tczSubpath } from '../tce/mirror.js';
 
 /** A `NAME.deb` list entry: the Debian package and the `.tcz` made from it. */
 export interface DebPackage {
@@ -28,6 +28,8 @@ export interface ExtensionSet {
 export interface TarballDownload {
   readonly url: string;
   readonly file: string;
+  /** Its pin (`--*-sha256`): checked before the cache stores it. */
+  readonly sha256?: string;
 }
 
 /** What the tree's era adds: MCollective for 2012 (unpacked under `usr/local/tce.installed/` as `dir`). */
@@ -97,10 +99,13 @@ export interface PlanInputs {
   readonly era: Era;
 }
 
-function treePlan(era: Era, mcollectiveUrl: string): TreePlan {
+/** A download's pin, where one is given. */
+const pinned = (sha256: string | undefined) => (sha256 === undefined ? {} : { sha256 });
+
+function treePlan(era: Era, mcollectiveUrl: string, pin: string | undefined): TreePlan {
   if (era === '2013') return { era };
   const file = lastSegment(mcollectiveUrl);
-  return { era, mcollective: { url: mcollectiveUrl, file, dir: tarballDir(file, mcollectiveUrl) } };
+  return { era, mcollective: { url: mcollectiveUrl, file, dir: tarballDir(file, mcollectiveUrl), ...pinned(pin) } };
 }
 
 /** The profile's view of the tree plan. */
@@ -144,6 +149,8 @@ export function configuredUrls(options: BundleOptions): string[] {
   return [
     mirror,
     iso,
+    // Fetched beside the ISO with its credentials, though not under it.
+    iso === undefined ? undefined : isoMd5Url(iso),
     gemSource,
     rubygems,
     mcollective,
@@ -172,7 +179,8 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     (e) => !(flavour === 'prod' && e.kind === 'tcz' && (PROD_EXCLUDED as readonly string[]).includes(e.name)),
   );
   const excluded = inputs.builtin.filter((e) => !kept.includes(e)).map((e) => e.name);
-  const tree = treePlan(inputs.era, redactUrl(options.urls.mcollective));
+  const { pins } = options;
+  const tree = treePlan(inputs.era, redactUrl(options.urls.mcollective), pins.mcollective);
   return {
     image: options.image,
     lists: { builtin: inputs.builtin.map(entryText), mirror: inputs.mirror.map(entryText) },
@@ -197,12 +205,17 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
     excluded,
     debian: { packageLists: options.debian.packageLists.map(redactUrl), mirror: redactUrl(options.debian.mirror) },
     followDeps: options.followDeps,
-    coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl) },
-    rubygems: { url: redactUrl(options.urls.rubygems), file: lastSegment(redactUrl(options.urls.rubygems)) },
+    coreIso: { url: mirror.isoUrl, file: lastSegment(mirror.isoUrl), ...pinned(pins.iso) },
+    rubygems: {
+      url: redactUrl(options.urls.rubygems),
+      file: lastSegment(redactUrl(options.urls.rubygems)),
+      ...pinned(pins.rubygems),
+    },
     utilLinux: { name: 'util-linux.tcz', paths: inputs.utilLinuxPaths },
     openVmTools: {
       url: shown(options.urls.openVmTools) ?? OPEN_VM_TOOLS_URL[inputs.era],
       file: 'mk-open-vm-tools.tar.gz',
+      ...pinned(pins.openVmTools),
     },
     gemSource: redactUrl(options.urls.gemSource),
     symlinks: symlinksFor(tree),

@@ -69,6 +69,13 @@ export function isoSubpath(tcVersion: TcVersion, arch: TcArch): string {
   return `${tcVersion}/${arch}/release/${iso}`;
 }
 
+/** Where Tiny Core's mirrors publish the Core ISO's md5: beside it, as `ISO.md5.txt`. */
+export function isoMd5Url(isoUrl: string): string {
+  const url = new URL(isoUrl);
+  url.pathname += '.md5.txt';
+  return url.href;
+}
+
 /** Every Tiny Core URL of a build; explicit mirror and ISO URLs win over ones derived from the base. */
 export function resolveMirror(settings: MirrorSettings): TcMirror {
   const tcVersion = parseTcVersion(settings.tcVersion);

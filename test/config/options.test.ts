@@ -94,10 +94,50 @@ describe('resolveBundleOptions', () => {
 
   it('has every setting an origin (prod: no password, no hash, no keys)', () => {
     const dev = resolveBundleOptions(lists, {}, {});
-    expect(Object.keys(dev.origins)).toHaveLength(28);
+    expect(Object.keys(dev.origins)).toHaveLength(32);
     const prod = resolveBundleOptions({ ...lists, buildProdImage: true }, {}, {});
-    expect(Object.keys(prod.origins)).toHaveLength(25);
+    expect(Object.keys(prod.origins)).toHaveLength(29);
     expect(prod.origins.tcPassword).toBeUndefined();
+  });
+
+  describe('download pins (--*-sha256)', () => {
+    const hex = (c: string) => c.repeat(64);
+
+    it('are none by default; the command line beats the config file beats the environment', () => {
+      expect(resolveBundleOptions(lists, {}, {}).pins).toEqual({
+        iso: undefined,
+        rubygems: undefined,
+        mcollective: undefined,
+        openVmTools: undefined,
+      });
+      const env = { MK_BUNDLE_TCL_ISO_SHA256: hex('1'), MK_BUNDLE_RUBY_GEMS_SHA256: hex('2') };
+      const cfg = cfgFile(`MK_BUNDLE_RUBY_GEMS_SHA256=${hex('3')}`, `MK_BUNDLE_MCOLLECTIVE_SHA256=${hex('4')}`);
+      const options = resolveBundleOptions(
+        { ...lists, mcollectiveSha256: hex('5'), openVmToolsSha256: hex('A') },
+        env,
+        cfg,
+      );
+      expect(options.pins).toEqual({ iso: hex('1'), rubygems: hex('3'), mcollective: hex('5'), openVmTools: hex('a') });
+      expect(options.origins).toMatchObject({
+        'pins.iso': 'environment',
+        'pins.rubygems': 'config file bundle.cfg:1',
+        'pins.mcollective': 'command line',
+        'pins.openVmTools': 'command line',
+      });
+    });
+
+    it('one that is not 64 hex digits is a usage error naming the flag, or the file and line', () => {
+      expect(() => resolveBundleOptions({ ...lists, isoSha256: hex('g') }, {}, {})).toThrowError(UsageError);
+      expect(() => resolveBundleOptions({ ...lists, isoSha256: 'abc' }, {}, {})).toThrowError(
+        "--iso-sha256: expected a SHA-256 (64 hex digits), got 'abc'",
+      );
+      expect(() =>
+        resolveBundleOptions(lists, {}, cfgFile('', `MK_BUNDLE_OPEN_VM_TOOLS_SHA256=${hex('0')}0`)),
+      ).toThrowError(/^bundle\.cfg:2: MK_BUNDLE_OPEN_VM_TOOLS_SHA256: expected a SHA-256/);
+      expect(() => resolveBundleOptions(lists, { MK_BUNDLE_RUBY_GEMS_SHA256: 'x' }, {})).toThrowError(
+        /^MK_BUNDLE_RUBY_GEMS_SHA256: expected a SHA-256/,
+      );
+    });
   });
 
   describe('download size limits', () => {

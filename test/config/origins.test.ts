@@ -23,7 +23,8 @@ describe('formatOrigins', () => {
     expect(line('era')).toMatch(/ auto \(from the source tree\) \[default\]$/);
     expect(line('largest metadata file')).toMatch(/ 16 MiB \[default\]$/);
     expect(line('largest package or image')).toMatch(/ 1 GiB \[default\]$/);
-    expect(text.trimEnd().split('\n')).toHaveLength(29);
+    expect(line('Core ISO sha256')).toMatch(/ none \[default\]$/);
+    expect(text.trimEnd().split('\n')).toHaveLength(33);
     expect(line('tc SSH keys')).toMatch(/ none \[default\]$/);
     expect(line('lockfile')).toMatch(/ mkbundle\.lock\.json \[default\]$/);
     expect(line('frozen (build the lock)')).toMatch(/ no \[default\]$/);
@@ -39,7 +40,7 @@ describe('formatOrigins', () => {
     expect(line('MCollective tarball')).toBeDefined();
     const rows2013 = formatOrigins(options, '2013');
     expect(rows2013).not.toContain('MCollective');
-    expect(rows2013.trimEnd().split('\n')).toHaveLength(28);
+    expect(rows2013.trimEnd().split('\n')).toHaveLength(31);
   });
 
   it('shows URLs with their credentials redacted', () => {

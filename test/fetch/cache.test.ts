@@ -420,6 +420,49 @@ describe('DownloadCache', () => {
     expect(JSON.parse(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).sha256).toBe(good.sha256);
   });
 
+  describe('an expectation known later (a checksum file fetched alongside)', () => {
+    it('the download starts before it is known and is judged by it: a mismatch stores nothing', async () => {
+      let known: (expect: { md5: string }) => void = () => {};
+      const later = new Promise<{ md5: string }>((resolve) => {
+        known = resolve;
+      });
+      const got = open().get(url('/tcz/foo.tcz'), { later });
+      while (server.count() === 0) await new Promise((r) => setTimeout(r, 5));
+      known({ md5: '0'.repeat(32) });
+      await expect(got).rejects.toThrow(
+        new RegExp(`^${url('/tcz/foo.tcz')}: md5 expected 0{32}, got ${hex('md5', TCZ)}$`),
+      );
+      expect(await blobs()).toEqual([]);
+      expect(await indexFiles()).toEqual([]);
+    });
+
+    it('a matching one stores it; a cached entry is judged by it online (304) and offline', async () => {
+      const md5 = hex('md5', TCZ);
+      expect((await open().get(url('/tcz/foo.tcz'), { later: Promise.resolve({ md5 }) })).md5).toBe(md5);
+      server.resetLog();
+      expect((await open().get(url('/tcz/foo.tcz'), { later: Promise.resolve({ md5 }) })).fromCache).toBe(true);
+      expect(
+        (await open().get(url('/tcz/foo.tcz'), { offline: true, later: Promise.resolve({ md5 }) })).fromCache,
+      ).toBe(true);
+      expect(server.requests.map((r) => r.status)).toEqual([304]);
+    });
+
+    it('a cached entry it rejects is asked for whole, online after the 304 and offline, and refused again', async () => {
+      const good = await open().get(url('/tcz/foo.tcz'));
+      const wrong = Promise.resolve({ md5: '0'.repeat(32) });
+      server.resetLog();
+      await expect(open().get(url('/tcz/foo.tcz'), { later: wrong })).rejects.toThrow(/md5 expected 0{32}/);
+      expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([
+        [true, 304],
+        [false, 200],
+      ]);
+      server.resetLog();
+      await expect(open().get(url('/tcz/foo.tcz'), { offline: true, later: wrong })).rejects.toThrow(/md5 expected/);
+      expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([[false, 200]]);
+      expect(await blobs()).toEqual([good.sha256]);
+    });
+  });
+
   it('reports every failed expectation in one line', async () => {
     await expect(
       open().get(url('/tcz/foo.tcz'), { expect: { size: 1, sha256: '0'.repeat(64), md5: '0'.repeat(32) } }),

@@ -26,6 +26,12 @@ describe('plannedInputs', () => {
         false,
       ],
       [
+        'http://distro.ibiblio.org/tinycorelinux/4.x/x86/release/Core-current.iso.md5.txt',
+        'checks Core-current.iso',
+        'metadata',
+        true,
+      ],
+      [
         'http://production.cf.rubygems.org/rubygems/rubygems-1.8.24.tgz',
         'overlay opt/rubygems-1.8.24.tgz',
         'payload',

@@ -44,6 +44,19 @@ describe('makePlan', () => {
     expect(plan.bundleFile).toBe('razor-microkernel-bundle-dev.tar.gz');
   });
 
+  it('carries each pin with its download; none without one', () => {
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => x.repeat(64));
+    const plan = makePlan(
+      options({ isoSha256: a, rubygemsSha256: b, mcollectiveSha256: c, openVmToolsSha256: d }),
+      inputs,
+    );
+    expect(plan.coreIso.sha256).toBe(a);
+    expect(plan.rubygems.sha256).toBe(b);
+    expect(plan.tree.era === '2012' && plan.tree.mcollective.sha256).toBe(c);
+    expect(plan.openVmTools.sha256).toBe(d);
+    expect('sha256' in makePlan(options(), inputs).coreIso).toBe(false);
+  });
+
   it('names every URL redacted; configuredUrls keeps the credentials for the HTTP client', () => {
     const given = options({
       mirror: 'http://u:s3cret@h/tcz',
@@ -61,7 +74,8 @@ describe('makePlan', () => {
     expect(plan.mirror.tczUrl).toBe('http://***@h/tcz');
     expect(plan.gemSource).toBe('https://***@gems.h');
     expect(plan.debian.packageLists).toEqual(['http://***@h/Packages.gz']);
-    expect(configuredUrls(given).filter((u) => u.includes('s3cret') || u.includes('TOKEN'))).toHaveLength(8);
+    expect(configuredUrls(given).filter((u) => u.includes('s3cret') || u.includes('TOKEN'))).toHaveLength(9);
+    expect(configuredUrls(given)).toContain('http://u:s3cret@h/release/Core-current.iso.md5.txt');
   });
 
   it('a 2013 tree has no MCollective: nothing to fetch, no links to it, a bad MCollective URL never read', () => {

@@ -104,7 +104,12 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   const routes = new Map<string, Buffer>([...tinycore.routes, ...tarballRoutes()]);
   // The mirror's Core ISO is a shape-only one unless a booting one is asked for.
   if (bootable) {
-    routes.set(tinycore.isoPath, await readFile(bootable.iso));
+    const iso = await readFile(bootable.iso);
+    routes.set(tinycore.isoPath, iso);
+    if (routes.has(tinycore.isoMd5Path)) {
+      const md5 = createHash('md5').update(iso).digest('hex');
+      routes.set(tinycore.isoMd5Path, Buffer.from(`${md5}  ${basename(tinycore.isoPath)}\n`));
+    }
     // And the same kernel and initramfs as Tiny Core's release/distribution_files/ has them, each with its .md5.txt.
     const files = join(dirname(tinycore.isoPath), 'distribution_files');
     const served: [string, string][] = [

@@ -4,7 +4,7 @@
  * route map for WorldServer and as files on disk in the same layout:
  *
  *   {prefix}/4.x/x86/tcz/NAME.tcz (.md5.txt .info .list [.dep])
- *   {prefix}/4.x/x86/release/Core-current.iso
+ *   {prefix}/4.x/x86/release/Core-current.iso (.md5.txt)
  *   {prefix}/4.x/x86/release/distribution_files/vmlinuz, core.gz
  *
  * so `--mirror {url}{prefix}/4.x/x86/tcz`, `--iso-url …`, or a base URL
@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCoreIso, type CoreArch, type CoreIsoInputs, coreBootFiles, coreInitramfsTree } from './core-iso.js';
 import { cachedDir } from './tinycore-cache.js';
@@ -44,6 +44,8 @@ export interface TinyCoreWorldOptions {
   readonly busybox?: string;
   /** Extra core.gz content (replacing same-path defaults). */
   readonly initramfs?: readonly TreeNode[];
+  /** false: no `Core-current.iso.md5.txt` beside the ISO (a mirror without one). */
+  readonly isoMd5?: boolean;
 }
 
 export interface WorldExtension {
@@ -74,6 +76,8 @@ export interface TinyCoreWorld {
   readonly tczPath: string;
   /** `/tinycorelinux/4.x/x86/release/Core-current.iso` */
   readonly isoPath: string;
+  /** `…/Core-current.iso.md5.txt`, served unless `isoMd5: false`. */
+  readonly isoMd5Path: string;
   /** The ISO on disk. */
   readonly isoFile: string;
   /** `boot/vmlinuz` + `boot/core.gz`, or the 64-bit names. */
@@ -173,6 +177,7 @@ export async function buildTinyCoreWorld(dir: string, options: TinyCoreWorldOpti
     }
     const core = await buildCoreIso(isoInputs, work);
     await put(isoPath, core.iso);
+    await put(`${isoPath}.md5.txt`, `${createHash('md5').update(core.iso).digest('hex')}  ${basename(isoPath)}\n`);
     await put(`${releasePath}/distribution_files/${boot.kernel.slice('boot/'.length)}`, core.kernel);
     await put(`${releasePath}/distribution_files/${boot.initrd.slice('boot/'.length)}`, core.coreGz);
     await rm(work, { recursive: true, force: true });
@@ -180,7 +185,10 @@ export async function buildTinyCoreWorld(dir: string, options: TinyCoreWorldOpti
 
   await mkdir(dir, { recursive: true });
   await cp(cached, dir, { recursive: true });
+  const isoMd5Path = `${isoPath}.md5.txt`;
+  if (options.isoMd5 === false) await rm(join(dir, isoMd5Path));
   const routes = await readTree(cached);
+  if (options.isoMd5 === false) routes.delete(isoMd5Path);
   const body = (path: string): Buffer => {
     const data = routes.get(path);
     if (!data) throw new Error(`test world: missing ${path}`);
@@ -208,6 +216,7 @@ export async function buildTinyCoreWorld(dir: string, options: TinyCoreWorldOpti
     basePath,
     tczPath,
     isoPath,
+    isoMd5Path,
     isoFile: join(dir, isoPath),
     boot,
     coreGz: body(`${releasePath}/distribution_files/${boot.initrd.slice('boot/'.length)}`),
