@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Reporter } from '../cli/progress.js';
 import { IntegrityError } from '../errors.js';
-import type { CachedFile, DownloadCache, Expect } from '../fetch/cache.js';
+import type { CachedFile, CachePolicy, DownloadCache, Expect } from '../fetch/cache.js';
 import { type Limit, limiter, type Priority } from '../fetch/limit.js';
 import type { FailFast } from '../fetch/pool.js';
 import { redactUrl } from '../fetch/redact.js';
@@ -72,7 +72,7 @@ export class RunFetcher {
    */
   constructor(
     private readonly cache: DownloadCache,
-    private readonly offline: boolean,
+    private readonly policy: CachePolicy,
     private readonly report: Reporter,
     jobs: number,
     private readonly limits: SizeLimits,
@@ -165,7 +165,7 @@ export class RunFetcher {
     // --frozen: a locked input must be the locked bytes, checked before the cache keeps them.
     const locked = this.live.has(shown) ? undefined : this.frozen?.expected(shown);
     const options = {
-      offline: this.offline,
+      policy: this.policy,
       onProgress,
       limit,
       signal: this.run.signal,
@@ -192,7 +192,7 @@ export class RunFetcher {
       type: 'download-done',
       url: shown,
       bytes: file?.size ?? 0,
-      fromCache: file?.fromCache ?? this.offline,
+      fromCache: file?.fromCache ?? this.policy !== 'revalidate',
     });
     if (!this.live.has(shown)) this.frozen?.check(shown, file);
     if (file) {

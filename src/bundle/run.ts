@@ -256,7 +256,8 @@ async function buildBundle(
   const run = new FailFast();
   const settle = <T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }) =>
     allSettled<T>(promises, run);
-  const fetcher = new RunFetcher(cache, options.reusePrevDownloads, report, options.jobs, options.limits, run, frozen);
+  const policy = options.offline ? 'cache-only' : options.reusePrevDownloads ? 'prefer-cache' : 'revalidate';
+  const fetcher = new RunFetcher(cache, policy, report, options.jobs, options.limits, run, frozen);
   const staging = await scratchDir('bundle');
   try {
     const layout = treeLayout(plan.tree);

@@ -163,7 +163,13 @@ const OPTIONS: readonly OptionSpec[] = [
   {
     long: 'reuse-prev-dl',
     short: 'r',
-    describe: 'use what the download cache has without asking the network',
+    describe: 'use what the download cache has without asking the network; fetch only what it lacks',
+    group: 'Behaviour',
+  },
+  {
+    long: 'offline',
+    describe:
+      'make no request at all: build from the download cache (and on-disk sources) alone, failing on the first input it lacks',
     group: 'Behaviour',
   },
   {

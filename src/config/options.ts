@@ -39,6 +39,7 @@ export const SETTINGS = [
   'passwdHash',
   'authorizedKeys',
   'reusePrevDownloads',
+  'offline',
   'lock',
   'frozen',
   'source',
@@ -74,6 +75,8 @@ export interface BundleOptions {
   readonly mirrorList: string;
   readonly image: Image;
   readonly reusePrevDownloads: boolean;
+  /** --offline: no request at all; what the cache lacks fails the run. */
+  readonly offline: boolean;
   /** mkbundle.lock.json: written by every run, read by --frozen. */
   readonly lock: string;
   /** --frozen: build exactly what the lock records, or fail naming what changed. */
@@ -123,6 +126,7 @@ export interface CliArgs {
   builtinList?: string;
   mirrorList?: string;
   reusePrevDl?: boolean;
+  offline?: boolean;
   lock?: string;
   frozen?: boolean;
   buildProdImage?: boolean;
@@ -179,6 +183,7 @@ export const KEY_FLAGS: Readonly<Record<CfgKey, { readonly flag: string; readonl
   MK_BUNDLE_MIRROR_LIST: { flag: '--mirror-list' },
   MK_BUNDLE_TC_PASSWD: { flag: '--tc-passwd' },
   MK_BUNDLE_RE_USE_PREV_DL: { flag: '--reuse-prev-dl', values: 'yes|no' },
+  MK_BUNDLE_OFFLINE: { flag: '--offline', values: 'yes|no' },
   MK_BUNDLE_TYPE: { flag: '--build-prod-image, --build-debug-image', values: FLAVOURS.join('|') },
   MK_BUNDLE_TCL_MIRROR_URI: { flag: '--mirror' },
   MK_BUNDLE_TCL_ISO_URL: { flag: '--iso-url' },
@@ -340,6 +345,10 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     mirrorList,
     image,
     reusePrevDownloads,
+    offline:
+      cli.offline === undefined
+        ? take('offline', files('MK_BUNDLE_OFFLINE'), parseBool, false)
+        : cliOnly('offline', cli.offline, false),
     lock: cliOnly('lock', cli.lock, join(dirname(builtinList), LOCK_NAME)),
     frozen: cliOnly('frozen', cli.frozen, false),
     source,

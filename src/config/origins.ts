@@ -21,6 +21,7 @@ const ROWS: readonly (readonly [Setting, string, (o: BundleOptions) => string])[
   ['out', 'output directory', (o) => o.out],
   ['cacheDir', 'download cache', (o) => o.cacheDir ?? '$XDG_CACHE_HOME/mkbundle or ~/.cache/mkbundle'],
   ['reusePrevDownloads', 'reuse downloads', (o) => yesNo(o.reusePrevDownloads)],
+  ['offline', 'offline (cache only)', (o) => yesNo(o.offline)],
   ['lock', 'lockfile', (o) => o.lock],
   ['frozen', 'frozen (build the lock)', (o) => yesNo(o.frozen)],
   ['tcVersion', 'Tiny Core version', (o) => o.tcVersion],

@@ -50,9 +50,10 @@ import { InputError, IntegrityError } from '../errors.js';
 import { makeDirs, removeEmptyDirs } from '../output/dir.js';
 import { type Digests, hashFile } from './digest.js';
 import { type IndexEntry, type PresentEntry, parseIndexEntry } from './entry.js';
-import { isNotFound } from './failure.js';
+import { HttpError, isNotFound } from './failure.js';
 import { STALE_TEMP_MS, sweepStale, tempName, touch, writeFileAtomic } from './files.js';
 import type { ClientStats, HttpClient } from './http.js';
+import { isFileUrl } from './local.js';
 import { redactUrl, withoutUserinfo } from './redact.js';
 import { registerRun } from './runs.js';
 import type { SizeLimit } from './size-limit.js';
@@ -63,6 +64,15 @@ export interface Expect {
   readonly size?: number;
 }
 
+/**
+ * `revalidate`: a cached entry is checked with a conditional request.
+ * `prefer-cache` (`-r`): a cached entry is used without a request; what is
+ * not cached is fetched. `cache-only` (`--offline`): no request at all; what
+ * the cache lacks or cannot use is a NotCachedError, an optional file the
+ * cache recorded absent is null.
+ */
+export type CachePolicy = 'revalidate' | 'prefer-cache' | 'cache-only';
+
 export interface GetOptions {
   /** Checked before anything is stored; a mismatch is an `IntegrityError`. */
   readonly expect?: Expect;
@@ -72,8 +82,8 @@ export interface GetOptions {
    * `expect`, waited for only when the body or a cached entry is to be judged.
    */
   readonly later?: Promise<Expect | undefined>;
-  /** `-r`: use a cached entry without asking the network. */
-  readonly offline?: boolean;
+  /** When the network is asked (default `revalidate`). */
+  readonly policy?: CachePolicy;
   /** A 404 is `null` instead of an error (`.dep` files). */
   readonly optional?: boolean;
   /** Aborts the download; concurrent gets sharing it share the first caller's signal. */
@@ -88,19 +98,26 @@ export interface GetOptions {
   readonly limit?: SizeLimit;
 }
 
+/** `--offline`: an input the cache cannot serve. */
+export class NotCachedError extends InputError {
+  constructor(url: string, why: string) {
+    super(`--offline: ${redactUrl(url)}: ${why}; run once without --offline to fetch it`);
+  }
+}
+
 export interface CachedFile extends Digests {
   /** Without credentials. */
   readonly url: string;
   /** The blob: read it, or `materialise` it; never modify it. */
   readonly path: string;
-  /** Served by the cache (offline hit or 304). */
+  /** Served by the cache (a -r or --offline hit, or a 304). */
   readonly fromCache: boolean;
   /** Body bytes this get downloaded (0 when fromCache). */
   readonly bytesFetched: number;
 }
 
 export interface CacheStats extends ClientStats {
-  /** Gets answered from the cache: offline hits and 304s. */
+  /** Gets answered from the cache: -r and --offline hits, and 304s. */
   readonly cacheHits: number;
   readonly bytesFromCache: number;
   /** Bodies downloaded and stored. */
@@ -147,7 +164,7 @@ export class DownloadCache {
     // Same question, same answer: concurrent identical gets share one resolution (and one download).
     const key = JSON.stringify([
       url,
-      opts.offline === true,
+      opts.policy ?? 'revalidate',
       opts.optional === true,
       opts.expect ?? null,
       opts.limit?.bytes ?? null,
@@ -189,8 +206,17 @@ export class DownloadCache {
   private async resolve(url: string, opts: GetOptions): Promise<Resolved> {
     await this.init();
     const entry = await this.readEntry(url);
+    // A file: URL is read from disk, not the network: --offline reads it as usual.
+    const cacheOnly = opts.policy === 'cache-only' && !isFileUrl(url);
+    const cacheFirst = opts.policy === 'prefer-cache' || cacheOnly;
     if (entry?.absent) {
-      if (opts.offline && opts.optional) return { kind: 'absent' };
+      if (cacheFirst && opts.optional) return { kind: 'absent' };
+      // The 404 the network gave, again: a caller that probes (a gem index) moves on as it did online.
+      if (cacheOnly) {
+        throw new HttpError(url, { kind: 'status', status: 404, statusText: 'Not Found' }, 1, {
+          note: ' (recorded in the cache; --offline)',
+        });
+      }
       return this.fetch(url, undefined, opts);
     }
     const usable =
@@ -198,8 +224,13 @@ export class DownloadCache {
       (opts.limit === undefined || entry.size <= opts.limit.bytes) &&
       (await this.blobIsSound(entry)) &&
       mismatches(entry, opts.expect).length === 0;
-    if (usable && opts.offline) {
-      return mismatches(entry, await opts.later).length === 0 ? this.hit(entry) : this.fetch(url, undefined, opts);
+    if (usable && cacheFirst) {
+      if (mismatches(entry, await opts.later).length === 0) return this.hit(entry);
+      if (cacheOnly) throw new NotCachedError(url, 'the cached copy does not match its checksum');
+      return this.fetch(url, undefined, opts);
+    }
+    if (cacheOnly) {
+      throw new NotCachedError(url, entry === undefined ? 'not in the cache' : 'the cached copy cannot be used');
     }
     return this.fetch(url, usable ? entry : undefined, opts);
   }

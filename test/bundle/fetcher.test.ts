@@ -38,7 +38,7 @@ describe('RunFetcher and the run it belongs to', () => {
       cacheDir,
       events,
       run,
-      fetcher: new RunFetcher(cache, false, (event) => events.push(event), 4, DEFAULT_SIZE_LIMITS, run),
+      fetcher: new RunFetcher(cache, 'revalidate', (event) => events.push(event), 4, DEFAULT_SIZE_LIMITS, run),
     };
   };
 

@@ -83,7 +83,7 @@ it('removes a damaged blob and drops every entry naming it; the next run downloa
   expect(await readdir(join(dir, 'tmp'))).toEqual([]);
 
   server.resetLog();
-  const file = await openCache(dir).get(url(PATHS.a), { offline: true });
+  const file = await openCache(dir).get(url(PATHS.a), { policy: 'prefer-cache' });
   expect(file).toMatchObject({ sha256: hex('sha256', BODIES.a), fromCache: false });
   expect(server.count()).toBe(1);
   const text = formatVerifyReport(report);

@@ -94,9 +94,9 @@ describe('resolveBundleOptions', () => {
 
   it('has every setting an origin (prod: no password, no hash, no keys)', () => {
     const dev = resolveBundleOptions(lists, {}, {});
-    expect(Object.keys(dev.origins)).toHaveLength(32);
+    expect(Object.keys(dev.origins)).toHaveLength(33);
     const prod = resolveBundleOptions({ ...lists, buildProdImage: true }, {}, {});
-    expect(Object.keys(prod.origins)).toHaveLength(29);
+    expect(Object.keys(prod.origins)).toHaveLength(30);
     expect(prod.origins.tcPassword).toBeUndefined();
   });
 

@@ -24,7 +24,7 @@ describe('formatOrigins', () => {
     expect(line('largest metadata file')).toMatch(/ 16 MiB \[default\]$/);
     expect(line('largest package or image')).toMatch(/ 1 GiB \[default\]$/);
     expect(line('Core ISO sha256')).toMatch(/ none \[default\]$/);
-    expect(text.trimEnd().split('\n')).toHaveLength(33);
+    expect(text.trimEnd().split('\n')).toHaveLength(34);
     expect(line('tc SSH keys')).toMatch(/ none \[default\]$/);
     expect(line('lockfile')).toMatch(/ mkbundle\.lock\.json \[default\]$/);
     expect(line('frozen (build the lock)')).toMatch(/ no \[default\]$/);
@@ -40,7 +40,7 @@ describe('formatOrigins', () => {
     expect(line('MCollective tarball')).toBeDefined();
     const rows2013 = formatOrigins(options, '2013');
     expect(rows2013).not.toContain('MCollective');
-    expect(rows2013.trimEnd().split('\n')).toHaveLength(31);
+    expect(rows2013.trimEnd().split('\n')).toHaveLength(32);
   });
 
   it('shows URLs with their credentials redacted', () => {

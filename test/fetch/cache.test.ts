@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError } from '../../src/errors.js';
-import { type CacheOptions, DownloadCache, defaultCacheDir } from '../../src/fetch/cache.js';
+import { type CacheOptions, DownloadCache, defaultCacheDir, NotCachedError } from '../../src/fetch/cache.js';
 import { HttpError } from '../../src/fetch/failure.js';
 import { createHttpClient, type Timeouts } from '../../src/fetch/http.js';
 import { WorldServer } from '../world/server.js';
@@ -152,7 +152,7 @@ describe('DownloadCache', () => {
     await open().get(url('/tcz/foo.tcz'));
     server.resetLog();
     const cache = open();
-    const file = await cache.get(url('/tcz/foo.tcz'), { offline: true, expect: { md5: hex('md5', TCZ) } });
+    const file = await cache.get(url('/tcz/foo.tcz'), { policy: 'prefer-cache', expect: { md5: hex('md5', TCZ) } });
     expect(file.fromCache).toBe(true);
     expect((await readFile(file.path)).equals(TCZ)).toBe(true);
     expect(server.count()).toBe(0);
@@ -160,9 +160,50 @@ describe('DownloadCache', () => {
   });
 
   it('offline (-r) downloads what is not cached yet', async () => {
-    const file = await open().get(url('/tcz/foo.tcz'), { offline: true });
+    const file = await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' });
     expect(file.fromCache).toBe(false);
     expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([[false, 200]]);
+  });
+
+  describe('cache-only (--offline)', () => {
+    it('serves a cached entry with zero requests', async () => {
+      await open().get(url('/tcz/foo.tcz'));
+      server.resetLog();
+      const file = await open().get(url('/tcz/foo.tcz'), { policy: 'cache-only' });
+      expect(file.fromCache).toBe(true);
+      expect(server.count()).toBe(0);
+    });
+
+    it('refuses what is not cached, or cached but failing its checksum, as a NotCachedError, with zero requests', async () => {
+      const foo = url('/tcz/foo.tcz');
+      const missing = open().get(foo, { policy: 'cache-only' });
+      await expect(missing).rejects.toThrow(NotCachedError);
+      await expect(missing).rejects.toThrow(
+        `--offline: ${foo}: not in the cache; run once without --offline to fetch it`,
+      );
+      await open().get(foo);
+      server.resetLog();
+      const wrong = open().get(foo, { policy: 'cache-only', later: Promise.resolve({ md5: hex('md5', 'other') }) });
+      await expect(wrong).rejects.toThrow(`--offline: ${foo}: the cached copy does not match its checksum`);
+      await expect(open().get(foo, { policy: 'cache-only', expect: { md5: hex('md5', 'other') } })).rejects.toThrow(
+        `--offline: ${foo}: the cached copy cannot be used`,
+      );
+      expect(server.count()).toBe(0);
+    });
+
+    it('answers a recorded 404 as null for an optional file and as the 404 again otherwise; an optional file never asked is missing', async () => {
+      const missing = url('/tcz/bar.tcz.dep');
+      await open().get(missing, { optional: true });
+      server.resetLog();
+      expect(await open().get(missing, { optional: true, policy: 'cache-only' })).toBeNull();
+      await expect(open().get(missing, { policy: 'cache-only' })).rejects.toThrow(
+        `GET ${missing}: 404 Not Found (recorded in the cache; --offline)`,
+      );
+      await expect(open().get(url('/tcz/other.tcz.dep'), { optional: true, policy: 'cache-only' })).rejects.toThrow(
+        NotCachedError,
+      );
+      expect(server.count()).toBe(0);
+    });
   });
 
   it('never uses a damaged blob: same size, wrong bytes → fetched again', async () => {
@@ -170,7 +211,7 @@ describe('DownloadCache', () => {
     await chmod(first.path, 0o644);
     await writeFile(first.path, Buffer.alloc(TCZ.length, 'X'));
     server.resetLog();
-    const file = await open().get(url('/tcz/foo.tcz'), { offline: true });
+    const file = await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' });
     expect(file.fromCache).toBe(false);
     expect((await readFile(file.path)).equals(TCZ)).toBe(true);
     expect(server.requests.map((r) => r.conditional)).toEqual([false]);
@@ -198,7 +239,7 @@ describe('DownloadCache', () => {
     expect(first.url).toBe(url('/tcz/foo.tcz'));
     expect(await indexFiles()).toEqual([`${hex('sha256', url('/tcz/foo.tcz'))}.json`]);
     expect(await readFile(indexPath(url('/tcz/foo.tcz')), 'utf8')).not.toMatch(/s3cret|user/);
-    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(true);
+    expect((await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' })).fromCache).toBe(true);
     expect(server.requests.map((r) => r.headers.authorization)).toEqual([
       `Basic ${Buffer.from('user:s3cret').toString('base64')}`,
     ]);
@@ -208,9 +249,9 @@ describe('DownloadCache', () => {
     const first = await open().get(url('/tcz/foo.tcz'));
     await chmod(first.path, 0o644);
     await writeFile(first.path, 'short');
-    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(false);
+    expect((await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' })).fromCache).toBe(false);
     await rm(first.path);
-    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(false);
+    expect((await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' })).fromCache).toBe(false);
     expect(server.count()).toBe(3);
   });
 
@@ -218,7 +259,7 @@ describe('DownloadCache', () => {
     await open().get(url('/tcz/foo.tcz'));
     await writeFile(indexPath(url('/tcz/foo.tcz')), '{"url": ');
     server.resetLog();
-    expect((await open().get(url('/tcz/foo.tcz'), { offline: true })).fromCache).toBe(false);
+    expect((await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' })).fromCache).toBe(false);
     expect(server.count()).toBe(1);
   });
 
@@ -227,7 +268,10 @@ describe('DownloadCache', () => {
     const changed = Buffer.from('new release');
     server.setRoute('/tcz/foo.tcz', changed);
     server.resetLog();
-    const file = await open().get(url('/tcz/foo.tcz'), { offline: true, expect: { md5: hex('md5', changed) } });
+    const file = await open().get(url('/tcz/foo.tcz'), {
+      policy: 'prefer-cache',
+      expect: { md5: hex('md5', changed) },
+    });
     expect(file.sha256).toBe(hex('sha256', changed));
     expect(server.requests.map((r) => r.conditional)).toEqual([false]);
   });
@@ -253,7 +297,7 @@ describe('DownloadCache', () => {
         fetchedAt: expect.any(String),
       });
       server.resetLog();
-      expect(await open().get(missing, { optional: true, offline: true })).toBeNull();
+      expect(await open().get(missing, { optional: true, policy: 'prefer-cache' })).toBeNull();
       expect(server.count()).toBe(0);
     });
 
@@ -270,7 +314,7 @@ describe('DownloadCache', () => {
       const missing = url('/tcz/bar.tcz.dep');
       await open().get(missing, { optional: true });
       server.resetLog();
-      await expect(open().get(missing, { offline: true })).rejects.toThrow(`GET ${missing}: 404 Not Found`);
+      await expect(open().get(missing, { policy: 'prefer-cache' })).rejects.toThrow(`GET ${missing}: 404 Not Found`);
       expect(server.count()).toBe(1);
     });
 
@@ -281,7 +325,7 @@ describe('DownloadCache', () => {
       server.deleteRoute('/tcz/bar.tcz.dep');
       expect(await open().get(missing, { optional: true })).toBeNull();
       server.resetLog();
-      expect(await open().get(missing, { optional: true, offline: true })).toBeNull();
+      expect(await open().get(missing, { optional: true, policy: 'prefer-cache' })).toBeNull();
       expect(server.count()).toBe(0);
     });
   });
@@ -331,7 +375,7 @@ describe('DownloadCache', () => {
     expect(await indexFiles()).toEqual([]);
     expect(await temps()).toEqual([]);
     server.clearFaults();
-    const file = await open().get(url('/tcz/foo.tcz'), { offline: true });
+    const file = await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache' });
     expect((await readFile(file.path)).equals(TCZ)).toBe(true);
   });
 
@@ -360,7 +404,7 @@ describe('DownloadCache', () => {
       const big = await open().get(url('/tcz/foo.tcz'));
       expect(big.size).toBe(TCZ.length);
       server.resetLog();
-      const limited = { offline: true, limit: { kind: 'metadata', bytes: 100_000 } } as const;
+      const limited = { policy: 'prefer-cache', limit: { kind: 'metadata', bytes: 100_000 } } as const;
       await expect(open().get(url('/tcz/foo.tcz'), limited)).rejects.toThrow('larger than the 97.7 KiB limit');
       expect(server.count()).toBe(1);
       server.setRoute('/tcz/foo.tcz', DEP);
@@ -442,7 +486,7 @@ describe('DownloadCache', () => {
       server.resetLog();
       expect((await open().get(url('/tcz/foo.tcz'), { later: Promise.resolve({ md5 }) })).fromCache).toBe(true);
       expect(
-        (await open().get(url('/tcz/foo.tcz'), { offline: true, later: Promise.resolve({ md5 }) })).fromCache,
+        (await open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache', later: Promise.resolve({ md5 }) })).fromCache,
       ).toBe(true);
       expect(server.requests.map((r) => r.status)).toEqual([304]);
     });
@@ -457,7 +501,9 @@ describe('DownloadCache', () => {
         [false, 200],
       ]);
       server.resetLog();
-      await expect(open().get(url('/tcz/foo.tcz'), { offline: true, later: wrong })).rejects.toThrow(/md5 expected/);
+      await expect(open().get(url('/tcz/foo.tcz'), { policy: 'prefer-cache', later: wrong })).rejects.toThrow(
+        /md5 expected/,
+      );
       expect(server.requests.map((r) => [r.conditional, r.status])).toEqual([[false, 200]]);
       expect(await blobs()).toEqual([good.sha256]);
     });
@@ -497,7 +543,8 @@ describe('DownloadCache', () => {
       const gets: Promise<unknown>[] = [];
       for (const [i, body] of versions.entries()) {
         server.setRoute('/tcz/foo.tcz', body);
-        for (let j = 0; j < 3; j++) gets.push(open().get(url('/tcz/foo.tcz'), { offline: i % 2 === 1 }));
+        for (let j = 0; j < 3; j++)
+          gets.push(open().get(url('/tcz/foo.tcz'), { policy: i % 2 === 1 ? 'prefer-cache' : 'revalidate' }));
         await new Promise((r) => setTimeout(r, 5));
       }
       await Promise.all(gets);

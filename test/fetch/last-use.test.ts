@@ -56,7 +56,7 @@ it('an offline hit and a 304 each set the entry’s and the blob’s mtime, and 
     const { dir, url, files } = await oldCache();
     const before = await readFile(files.index);
     server.resetLog();
-    const file = await open(dir).get(url, { offline });
+    const file = await open(dir).get(url, { policy: offline ? 'prefer-cache' : 'revalidate' });
     expect(file.fromCache).toBe(true);
     expect(server.requests.map((r) => r.status)).toEqual(offline ? [] : [304]);
     expect(await daysOld(files.index)).toBeLessThan(1);
@@ -67,7 +67,7 @@ it('an offline hit and a 304 each set the entry’s and the blob’s mtime, and 
 
 it('a recorded 404 used offline sets its entry’s mtime', async () => {
   const { dir, dep, files } = await oldCache();
-  expect(await open(dir).get(dep, { offline: true, optional: true })).toBeNull();
+  expect(await open(dir).get(dep, { policy: 'prefer-cache', optional: true })).toBeNull();
   expect(await daysOld(files.depIndex)).toBeLessThan(1);
 });
 
@@ -80,6 +80,6 @@ it('a download gives the new blob and entry fresh mtimes; an entry over the size
 
   const old = await oldCache();
   const small = { kind: 'payload', bytes: 1000 } as const;
-  await expect(open(old.dir).get(old.url, { offline: true, limit: small })).rejects.toThrow();
+  await expect(open(old.dir).get(old.url, { policy: 'prefer-cache', limit: small })).rejects.toThrow();
   expect(await daysOld(old.files.blob)).toBeGreaterThan(9);
 });
