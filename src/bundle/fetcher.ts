@@ -7,6 +7,7 @@ import type { FailFast } from '../fetch/pool.js';
 import { redactUrl } from '../fetch/redact.js';
 import type { DownloadKind, SizeLimits } from '../fetch/size-limit.js';
 import type { FrozenInputs } from '../lock/frozen.js';
+import { alternativesOf, failureOf, fallsBack, type Mirrors } from './mirror-fallback.js';
 
 /**
  * How an input was checked before the cache stored it: against its
@@ -46,6 +47,19 @@ function laterExpect(check: Promise<Check>): Promise<Expect> {
   return later;
 }
 
+/** How a run fetches. */
+export interface FetchSettings {
+  /** -r, --offline, or neither. */
+  readonly policy: CachePolicy;
+  /** The requests in flight across the whole run (--jobs). */
+  readonly jobs: number;
+  readonly limits: SizeLimits;
+  /** The extension directory and its copies, for files under it; none: each URL as it is. */
+  readonly mirrors?: Mirrors;
+  /** --frozen: every input but the live indexes checked against the lock. */
+  readonly frozen?: FrozenInputs;
+}
+
 /** Indexes and metadata are what the `.dep` walk and the gem resolution wait on; payloads are leaves. */
 const priorityOf = (kind: DownloadKind): Priority => (kind === 'payload' ? 'leaf' : 'chain');
 
@@ -62,24 +76,28 @@ export class RunFetcher {
   private readonly absent = new Set<string>();
   private readonly limit: Limit;
 
+  private readonly policy: CachePolicy;
+  private readonly limits: SizeLimits;
+  private readonly mirrors: Mirrors | undefined;
+  private readonly frozen: FrozenInputs | undefined;
+
   /**
-   * `jobs` bounds the requests in flight across the whole run (--jobs).
    * `run` is the run's fail-fast (its pools fail it): once it has failed,
    * the downloads in flight are aborted, report nothing more and throw its
    * first failure, and no more start. A failed download does not fail it by
    * itself: the caller may handle the error (a gem index probe does).
-   * `frozen` (--frozen) checks every input but the live indexes against the lock.
    */
   constructor(
     private readonly cache: DownloadCache,
-    private readonly policy: CachePolicy,
     private readonly report: Reporter,
-    jobs: number,
-    private readonly limits: SizeLimits,
     readonly run: FailFast,
-    private readonly frozen?: FrozenInputs,
+    settings: FetchSettings,
   ) {
-    this.limit = limiter(jobs);
+    this.limit = limiter(settings.jobs);
+    this.policy = settings.policy;
+    this.limits = settings.limits;
+    this.mirrors = settings.mirrors;
+    this.frozen = settings.frozen;
   }
 
   /**
@@ -149,7 +167,41 @@ export class RunFetcher {
     return pending;
   }
 
+  /** Where to look for `url`: each mirror's copy in turn; under --frozen the one the lock names first. */
+  private candidates(url: string): string[] {
+    const all = this.mirrors === undefined ? [url] : alternativesOf(url, this.mirrors);
+    const locked = all.find((candidate) => this.frozen?.expected(redactUrl(candidate)) !== undefined);
+    return locked === undefined ? all : [locked, ...all.filter((candidate) => candidate !== locked)];
+  }
+
+  /** `url` from the first mirror that gives it (see fallsBack); the last failure, or all of them, when none does. */
   private async fetch(
+    url: string,
+    kind: DownloadKind,
+    optional: boolean,
+    check: Check | Promise<Check> | undefined,
+  ): Promise<CachedFile | null> {
+    const candidates = this.candidates(url);
+    const failures: Error[] = [];
+    for (const [i, candidate] of candidates.entries()) {
+      try {
+        return await this.fetchFrom(candidate, kind, optional, check);
+      } catch (error) {
+        // The run failed meanwhile: its first failure, not this one.
+        this.run.check();
+        const next = candidates[i + 1];
+        if (next === undefined || !fallsBack(error) || !(error instanceof Error)) {
+          throw failures.length > 0 && fallsBack(error) ? failureOf([...failures, error as Error]) : error;
+        }
+        failures.push(error);
+        this.report({ type: 'download-failed', url: redactUrl(candidate) });
+        this.report({ type: 'notice', message: `${error.message}; trying ${redactUrl(next)}` });
+      }
+    }
+    throw new Error(`unreachable: no mirror to fetch ${redactUrl(url)} from`);
+  }
+
+  private async fetchFrom(
     url: string,
     kind: DownloadKind,
     optional: boolean,

@@ -257,7 +257,13 @@ async function buildBundle(
   const settle = <T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }) =>
     allSettled<T>(promises, run);
   const policy = options.offline ? 'cache-only' : options.reusePrevDownloads ? 'prefer-cache' : 'revalidate';
-  const fetcher = new RunFetcher(cache, policy, report, options.jobs, options.limits, run, frozen);
+  const fetcher = new RunFetcher(cache, report, run, {
+    policy,
+    jobs: options.jobs,
+    limits: options.limits,
+    mirrors: { primary: plan.mirror.tczUrl, fallbacks: plan.mirror.fallbackTczUrls },
+    ...(frozen === undefined ? {} : { frozen }),
+  });
   const staging = await scratchDir('bundle');
   try {
     const layout = treeLayout(plan.tree);

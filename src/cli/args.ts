@@ -111,8 +111,9 @@ const OPTIONS: readonly OptionSpec[] = [
   {
     long: 'mirror',
     value: 'URL|DIR',
+    repeatable: true,
     describe:
-      'the extension directory (…/tcz), instead of the derived one; a directory or file:// URL on disk works too',
+      'the extension directory (…/tcz), instead of the derived one; a directory or file:// URL on disk works too; repeat for copies, tried in order for each file one fails to give',
     group: 'Sources',
   },
   { long: 'iso-url', value: 'URL|FILE', describe: 'the Core ISO, instead of the derived one', group: 'Sources' },
@@ -233,7 +234,7 @@ export const BUNDLE_COMMAND: CommandSpec = {
   notes: [
     'Only one of -p and -d may be given, and -t may not be used with -p (a password from the config file or the environment is ignored, with a warning, for a prod image).',
     'Every URL setting also takes a path or a file:///PATH URL: a mirror, ISO or tarball on disk, read and verified like a download. Downloads go through the proxies in http_proxy, https_proxy and all_proxy (or their upper-case names), except for the hosts in no_proxy.',
-    'Settings come from the command line, then the -c config file (KEY=VALUE lines: MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then defaults; --dry-run shows where each came from. A flag given twice: the last counts (--dpkg-list adds to the list). Sizes: bytes, or with K, M or G (KiB, MiB, GiB); a download over its limit stops at once, names the URL and keeps nothing.',
+    'Settings come from the command line, then the -c config file (KEY=VALUE lines: MK_BUNDLE_* and DEB_MIRROR_URL), then the same names in the environment, then defaults; --dry-run shows where each came from. A flag given twice: the last counts (--dpkg-list and --mirror add to the list). Sizes: bytes, or with K, M or G (KiB, MiB, GiB); a download over its limit stops at once, names the URL and keeps nothing.',
   ],
 };
 

@@ -12,6 +12,8 @@ export type ProgressEvent =
   | { readonly type: 'download-start'; readonly url: string }
   | { readonly type: 'download-progress'; readonly url: string; readonly transferred: number; readonly total?: number }
   | { readonly type: 'download-done'; readonly url: string; readonly bytes: number; readonly fromCache: boolean }
+  /** A download given up on for another mirror's copy (a notice says why). */
+  | { readonly type: 'download-failed'; readonly url: string }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'notice'; readonly message: string }
   | { readonly type: 'done' };
@@ -265,6 +267,10 @@ export function ttyReporter(out: Writable & { columns?: number }): ClosableRepor
         draw(false);
         return;
       }
+      case 'download-failed':
+        downloads.delete(event.url);
+        draw(false);
+        return;
       case 'download-done': {
         const d = download(event.url);
         d.done = true;

@@ -88,7 +88,8 @@ export interface BundleOptions {
   readonly arch: TcArch;
   readonly era: EraChoice;
   readonly urls: {
-    readonly mirror: string | undefined;
+    /** `--mirror`, in the order given: each file is tried on each in turn. Empty: the one derived. */
+    readonly mirrors: readonly string[];
     readonly iso: string | undefined;
     readonly gemSource: string;
     readonly rubygems: string;
@@ -141,7 +142,7 @@ export interface CliArgs {
   tcVersion?: string;
   arch?: string;
   era?: string;
-  mirror?: string;
+  mirror?: readonly string[];
   isoUrl?: string;
   gemSource?: string;
   rubygemsUrl?: string;
@@ -185,7 +186,7 @@ export const KEY_FLAGS: Readonly<Record<CfgKey, { readonly flag: string; readonl
   MK_BUNDLE_RE_USE_PREV_DL: { flag: '--reuse-prev-dl', values: 'yes|no' },
   MK_BUNDLE_OFFLINE: { flag: '--offline', values: 'yes|no' },
   MK_BUNDLE_TYPE: { flag: '--build-prod-image, --build-debug-image', values: FLAVOURS.join('|') },
-  MK_BUNDLE_TCL_MIRROR_URI: { flag: '--mirror' },
+  MK_BUNDLE_TCL_MIRROR_URI: { flag: '--mirror', values: "'URL URL…'" },
   MK_BUNDLE_TCL_ISO_URL: { flag: '--iso-url' },
   MK_BUNDLE_RUBY_GEMS_URL: { flag: '--rubygems-url' },
   MK_BUNDLE_OPEN_VM_TOOLS_URL: { flag: '--open-vm-tools-url' },
@@ -299,6 +300,12 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
   };
   const text = (found: Found) => found.value;
   const url = (found: Found) => sourceUrl(found.value, found.label);
+  // Several URLs in one value, space-separated (MK_BUNDLE_TCL_MIRROR_URI, MK_BUNDLE_DPKG_LIST).
+  const urls = (found: Found) =>
+    found.value
+      .trim()
+      .split(/\s+/)
+      .map((value) => sourceUrl(value, found.label));
   const pin = (setting: Setting, value: string | undefined, key: CfgKey) =>
     take<string | undefined>(setting, lookup(value, key), parseSha256, undefined);
 
@@ -318,16 +325,7 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
   }
   const packageLists =
     cli.dpkgList === undefined
-      ? take<readonly string[]>(
-          'debian.packageLists',
-          files('MK_BUNDLE_DPKG_LIST'),
-          (f) =>
-            f.value
-              .trim()
-              .split(/\s+/)
-              .map((value) => sourceUrl(value, f.label)),
-          DEFAULTS.dpkgLists,
-        )
+      ? take<readonly string[]>('debian.packageLists', files('MK_BUNDLE_DPKG_LIST'), urls, DEFAULTS.dpkgLists)
       : cliOnly<readonly string[]>(
           'debian.packageLists',
           cli.dpkgList.map((value) => sourceUrl(value, '--dpkg-list')),
@@ -364,7 +362,14 @@ export function resolveBundleOptions(cli: CliArgs, env: CfgValues, cfgInput: Cfg
     arch: take('arch', lookup(cli.arch, 'MK_BUNDLE_ARCH'), (f) => labelled(f, parseTcArch), DEFAULTS.arch),
     era: take('era', lookup(cli.era, 'MK_BUNDLE_ERA'), parseEra, DEFAULTS.era),
     urls: {
-      mirror: take<string | undefined>('urls.mirror', lookup(cli.mirror, 'MK_BUNDLE_TCL_MIRROR_URI'), url, undefined),
+      mirrors:
+        cli.mirror === undefined
+          ? take<readonly string[]>('urls.mirror', files('MK_BUNDLE_TCL_MIRROR_URI'), urls, [])
+          : cliOnly<readonly string[]>(
+              'urls.mirror',
+              cli.mirror.map((value) => sourceUrl(value, '--mirror')),
+              [],
+            ),
       iso: take<string | undefined>('urls.iso', lookup(cli.isoUrl, 'MK_BUNDLE_TCL_ISO_URL'), url, undefined),
       gemSource: take('urls.gemSource', lookup(cli.gemSource, 'MK_BUNDLE_GEM_SERVER_URI'), url, DEFAULTS.gemSource),
       rubygems: take('urls.rubygems', lookup(cli.rubygemsUrl, 'MK_BUNDLE_RUBY_GEMS_URL'), url, DEFAULTS.rubygems),

@@ -145,9 +145,9 @@ const debPackages = (entries: readonly ListEntry[]): DebPackage[] =>
  * only (fetch/credentials.ts), never shown.
  */
 export function configuredUrls(options: BundleOptions): string[] {
-  const { mirror, iso, gemSource, rubygems, mcollective, openVmTools } = options.urls;
+  const { mirrors, iso, gemSource, rubygems, mcollective, openVmTools } = options.urls;
   return [
-    mirror,
+    ...mirrors,
     iso,
     // Fetched beside the ISO with its credentials, though not under it.
     iso === undefined ? undefined : isoMd5Url(iso),
@@ -171,7 +171,8 @@ export function makePlan(options: BundleOptions, inputs: PlanInputs): BuildPlan 
   const mirror = resolveMirror({
     tcVersion: options.tcVersion,
     arch: options.arch,
-    mirror: shown(options.urls.mirror),
+    mirror: shown(options.urls.mirrors[0]),
+    fallbacks: options.urls.mirrors.slice(1).map(redactUrl),
     isoUrl: shown(options.urls.iso),
   });
   const flavour = options.image.flavour;

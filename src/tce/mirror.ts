@@ -22,6 +22,8 @@ export interface MirrorSettings {
   readonly base?: string | undefined;
   /** `--mirror`: the complete `…/tcz` directory (the seed's TCL_MIRROR_URI). */
   readonly mirror?: string | undefined;
+  /** More `--mirror`s: the same directory elsewhere, tried in order when one fails. */
+  readonly fallbacks?: readonly string[];
   /** `--iso-url`: the Core ISO itself (the seed's TCL_ISO_URL). */
   readonly isoUrl?: string | undefined;
 }
@@ -31,6 +33,8 @@ export interface TcMirror {
   readonly arch: TcArch;
   /** URL of the `tcz` directory, without a trailing slash. */
   readonly tczUrl: string;
+  /** Copies of it, tried in order for a file it fails to give. */
+  readonly fallbackTczUrls: readonly string[];
   readonly isoUrl: string;
   readonly boot: BootFiles;
 }
@@ -86,6 +90,7 @@ export function resolveMirror(settings: MirrorSettings): TcMirror {
     arch,
     tczUrl:
       settings.mirror === undefined ? `${base}/${tczSubpath(tcVersion, arch)}` : sourceUrl(settings.mirror, '--mirror'),
+    fallbackTczUrls: (settings.fallbacks ?? []).map((url) => sourceUrl(url, '--mirror')),
     isoUrl:
       settings.isoUrl === undefined
         ? `${base}/${isoSubpath(tcVersion, arch)}`

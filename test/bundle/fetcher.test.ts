@@ -38,7 +38,11 @@ describe('RunFetcher and the run it belongs to', () => {
       cacheDir,
       events,
       run,
-      fetcher: new RunFetcher(cache, 'revalidate', (event) => events.push(event), 4, DEFAULT_SIZE_LIMITS, run),
+      fetcher: new RunFetcher(cache, (event) => events.push(event), run, {
+        policy: 'revalidate',
+        jobs: 4,
+        limits: DEFAULT_SIZE_LIMITS,
+      }),
     };
   };
 

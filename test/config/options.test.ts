@@ -17,7 +17,7 @@ describe('resolveBundleOptions', () => {
     expect(options.jobs).toBe(8);
     expect(options.followDeps).toBe(true);
     expect(options.urls).toEqual({
-      mirror: undefined,
+      mirrors: [],
       iso: undefined,
       gemSource: DEFAULTS.gemSource,
       rubygems: DEFAULTS.rubygems,
@@ -90,6 +90,14 @@ describe('resolveBundleOptions', () => {
     const given = resolveBundleOptions({ ...lists, lock: '/srv/mk.lock', frozen: true }, {}, {});
     expect(given).toMatchObject({ lock: '/srv/mk.lock', frozen: true });
     expect(given.origins).toMatchObject({ lock: 'command line', frozen: 'command line' });
+  });
+
+  it('takes several mirrors: --mirror repeated, or space-separated in MK_BUNDLE_TCL_MIRROR_URI', () => {
+    const fromCli = resolveBundleOptions({ ...lists, mirror: ['http://a/tcz/', '/srv/tc/tcz'] }, {}, {});
+    expect(fromCli.urls.mirrors).toEqual(['http://a/tcz', 'file:///srv/tc/tcz']);
+    const fromEnv = resolveBundleOptions(lists, { MK_BUNDLE_TCL_MIRROR_URI: ' http://a/tcz  http://b/tcz ' }, {});
+    expect(fromEnv.urls.mirrors).toEqual(['http://a/tcz', 'http://b/tcz']);
+    expect(fromEnv.origins['urls.mirror']).toBe('environment');
   });
 
   it('has every setting an origin (prod: no password, no hash, no keys)', () => {
@@ -253,7 +261,7 @@ describe('resolveBundleOptions', () => {
       { MK_BUNDLE_GEM_SERVER_URI: 'http://127.0.0.1:2', MK_BUNDLE_TC_VERSION: '16', MK_BUNDLE_ARCH: 'x86_64' },
     );
     expect(options.reusePrevDownloads).toBe(true);
-    expect(options.urls.mirror).toBe('http://127.0.0.1:1/tcz');
+    expect(options.urls.mirrors).toEqual(['http://127.0.0.1:1/tcz']);
     expect(options.urls.gemSource).toBe('http://127.0.0.1:2');
     expect(options.tcVersion).toBe('16.x');
     expect(options.arch).toBe('x86_64');
@@ -301,7 +309,7 @@ describe('resolveBundleOptions', () => {
     const bad: [Parameters<typeof resolveBundleOptions>, RegExp | string][] = [
       [[{ ...lists, arch: 'arm' }, {}, {}], /^--arch: Tiny Core architecture: expected x86 or x86_64/],
       [[{ ...lists, tcVersion: 'four' }, {}, {}], /^--tc-version: Tiny Core version: expected a major version/],
-      [[{ ...lists, mirror: 'ftp://x/tcz' }, {}, {}], /^--mirror: only http, https and file URLs or a local path/],
+      [[{ ...lists, mirror: ['ftp://x/tcz'] }, {}, {}], /^--mirror: only http, https and file URLs or a local path/],
       [[{ ...lists, gemSource: 'http://bad host' }, {}, {}], /^--gem-source: not a URL/],
       [[{ ...lists, jobs: 0 }, {}, {}], /--jobs/],
       [[lists, { MK_BUNDLE_TYPE: 'release' }, {}], "MK_BUNDLE_TYPE: expected dev, prod or debug, got 'release'"],
@@ -324,7 +332,10 @@ describe('resolveBundleOptions', () => {
         /^--open-vm-tools-url: a file: URL names this machine's files/,
       ],
       // A bad URL is quoted with its credentials redacted.
-      [[{ ...lists, mirror: 'http://u:s3cret@h:99999/tcz' }, {}, {}], "--mirror: not a URL: 'http://***@h:99999/tcz'"],
+      [
+        [{ ...lists, mirror: ['http://u:s3cret@h:99999/tcz'] }, {}, {}],
+        "--mirror: not a URL: 'http://***@h:99999/tcz'",
+      ],
       [
         [{ ...lists, isoUrl: 'ftp://u:s3cret@h/Core.iso' }, {}, {}],
         "only http, https and file URLs or a local path are supported: 'ftp://***@h/",

@@ -46,7 +46,7 @@ describe('formatOrigins', () => {
   it('shows URLs with their credentials redacted', () => {
     const text = formatOrigins(
       resolveBundleOptions(
-        { builtinList: 'b', mirrorList: 'm', mirror: 'http://u:s3cret@h/tcz', dpkgList: ['http://TOKEN@h/P.gz'] },
+        { builtinList: 'b', mirrorList: 'm', mirror: ['http://u:s3cret@h/tcz'], dpkgList: ['http://TOKEN@h/P.gz'] },
         { DEB_MIRROR_URL: 'http://u:s3cret@h/debian' },
         {},
       ),

@@ -59,7 +59,7 @@ describe('makePlan', () => {
 
   it('names every URL redacted; configuredUrls keeps the credentials for the HTTP client', () => {
     const given = options({
-      mirror: 'http://u:s3cret@h/tcz',
+      mirror: ['http://u:s3cret@h/tcz'],
       isoUrl: 'http://u:s3cret@h/release/Core-current.iso',
       gemSource: 'https://TOKEN@gems.h',
       rubygemsUrl: 'http://u:s3cret@h/rubygems-1.8.24.tgz',
@@ -120,7 +120,7 @@ describe('makePlan', () => {
     expect(plan.mirrorSet.dir).toBe('tmp/tinycorelinux/16.x/x86_64/tcz');
     expect(plan.tree).toMatchObject({ mcollective: { dir: 'mco-2.3' } });
     const explicit = makePlan(
-      options({ mirror: 'http://127.0.0.1:9/x/tcz', isoUrl: 'http://127.0.0.1:9/c.iso' }),
+      options({ mirror: ['http://127.0.0.1:9/x/tcz'], isoUrl: 'http://127.0.0.1:9/c.iso' }),
       inputs,
     );
     expect(explicit.mirror.tczUrl).toBe('http://127.0.0.1:9/x/tcz');

@@ -41,6 +41,7 @@ describe('resolveMirror', () => {
       tcVersion: '4.x',
       arch: 'x86',
       tczUrl: 'http://distro.ibiblio.org/tinycorelinux/4.x/x86/tcz',
+      fallbackTczUrls: [],
       isoUrl: 'http://distro.ibiblio.org/tinycorelinux/4.x/x86/release/Core-current.iso',
       boot: { kernel: 'boot/vmlinuz', initrd: 'boot/core.gz' },
     });
