@@ -2,16 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArchiveError } from '../errors.js';
 import { bootLine } from '../inspect/isolinux.js';
-import { ISOLINUX_CFG } from '../iso/isolinux.js';
+import { ISOLINUX_CFG, initrdList } from '../iso/isolinux.js';
 import { extractFromIso } from '../iso/read.js';
-
-/** `/boot/rootfs64.gz,/boot/modules64.gz` → `boot/rootfs64.gz`, `boot/modules64.gz` (syslinux's list, in load order). Pure. */
-export function initrdList(value: string): string[] {
-  return value
-    .split(',')
-    .map((part) => part.trim().replace(/^\/+/, ''))
-    .filter((part) => part !== '');
-}
 
 /**
  * The initramfs files a Core ISO boots, in load order: those its

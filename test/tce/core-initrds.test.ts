@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreIsoInitrds, initrdList } from '../../src/tce/core-initrds.js';
+import { initrdList } from '../../src/iso/isolinux.js';
+import { coreIsoInitrds } from '../../src/tce/core-initrds.js';
 import { kernelVersionOfCoreIso } from '../../src/tce/core-kernel.js';
 
 /*
