@@ -97,7 +97,7 @@ export async function prepareIsoTree(dir: string, spec: IsoTreeSpec): Promise<Is
   await rm(join(dir, BOOT_CATALOG), { force: true });
 
   // The new initramfs holds all of the Core's (see runIso): every boot entry now loads it alone, so the old files go.
-  for (const initrd of coreInitrds) await rm(join(dir, initrd));
+  for (const initrd of coreInitrds) await rm(join(dir, initrd), { force: true });
   await copyIn(spec.initramfs, join(dir, spec.boot.initrd), 'the initramfs');
   const cfg = rewriteInitrds(await readFile(join(dir, ISOLINUX_CFG), 'latin1'), coreInitrds, spec.boot.initrd);
   const edit = shortenBootTimeout(cfg);
