@@ -25,6 +25,8 @@ export interface BuildIsoOptions {
   readonly boot: BootFiles;
   /** The new initramfs (core.gz). */
   readonly initramfs: string;
+  /** The Core's initramfs files it replaces, when more than `boot.initrd` (see IsoTreeSpec). */
+  readonly coreInitrds?: readonly string[] | undefined;
   readonly version: string;
   readonly flavour: Flavour;
   /** The ISO is written here as `rz_mk_{flavour}-image.{version}.iso`. */
@@ -74,6 +76,7 @@ export async function buildIso(opts: BuildIsoOptions): Promise<BuiltIso> {
       coreIso: opts.coreIso,
       boot: opts.boot,
       initramfs: opts.initramfs,
+      coreInitrds: opts.coreInitrds,
       version,
       buildTime: epoch === undefined ? new Date() : new Date(epoch * 1000),
       copying: opts.copying,

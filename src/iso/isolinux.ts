@@ -38,3 +38,52 @@ export function timeoutWarning(edit: TimeoutEdit): string | undefined {
       return `${ISOLINUX_CFG}: no 'timeout' line, left as it is`;
   }
 }
+
+/** `/boot/rootfs64.gz,/boot/modules64.gz` → `boot/rootfs64.gz`, `boot/modules64.gz` (syslinux's list, in load order). Pure. */
+export function initrdList(value: string): string[] {
+  return value
+    .split(',')
+    .map(initrdPath)
+    .filter((part) => part !== '');
+}
+
+/** One name of an initrd list as a path in the ISO: blanks and leading slashes dropped. */
+const initrdPath = (part: string) => part.trim().replace(/^\/+/, '');
+
+/** The list with the names in `core` collapsed into `rebuilt`, at the first one's place; other names kept as written. */
+function rewriteList(list: string, core: ReadonlySet<string>, rebuilt: string): string {
+  const kept: string[] = [];
+  let placed = false;
+  for (const part of list.split(',')) {
+    if (!core.has(initrdPath(part))) kept.push(part);
+    else if (!placed) kept.push(initrdPath(part) === rebuilt ? part : `/${rebuilt}`);
+    placed ||= core.has(initrdPath(part));
+  }
+  return kept.join(',');
+}
+
+// `initrd LIST` lines and `initrd=LIST` words of the lines Syslinux builds the command line from (it reads a
+// `kernel` line's words after the image too); the CR of a CRLF file stays outside the list.
+const INITRD_LINE = /^([ \t]*initrd[ \t]+)([^ \t\r\n]+)/gim;
+const OPTIONS_LINE = /^[ \t]*(?:append|kernel|linux)[ \t].*$/gim;
+const INITRD_OPTION = /(^|[ \t])(initrd=)([^ \t\r\n]+)/gi;
+
+/**
+ * isolinux.cfg with every initrd list (an `initrd` line, an `initrd=` in
+ * `append` or after a `kernel` line's image) that names one of the Core's
+ * initramfs files loading `rebuilt` in their place, so every boot entry
+ * boots the rebuilt image; every other byte stays as it was. Paths as in
+ * the ISO (`boot/rootfs64.gz`). Pure.
+ */
+export function rewriteInitrds(cfg: string, core: readonly string[], rebuilt: string): string {
+  const names = new Set([...core, rebuilt].map(initrdPath));
+  const list = (value: string) => rewriteList(value, names, initrdPath(rebuilt));
+  return cfg
+    .replace(INITRD_LINE, (_line, head: string, value: string) => `${head}${list(value)}`)
+    .replace(OPTIONS_LINE, (line) =>
+      line.replace(
+        INITRD_OPTION,
+        (_word, before: string, key: string, value: string) => `${before}${key}${list(value)}`,
+      ),
+    );
+}

@@ -7,7 +7,7 @@ import { sha256File } from '../hash.js';
 import type { BootFiles } from '../tce/mirror.js';
 import { BOOT_CATALOG, BOOT_IMAGE } from './args.js';
 import { appendBootCodes } from './cmdline.js';
-import { ISOLINUX_CFG, shortenBootTimeout, timeoutWarning } from './isolinux.js';
+import { ISOLINUX_CFG, rewriteInitrds, shortenBootTimeout, timeoutWarning } from './isolinux.js';
 import { type IsoMetadata, isoMetadataYaml, METADATA_FILE } from './metadata.js';
 import { extractFromIso } from './read.js';
 import { checkVersion } from './version.js';
@@ -19,6 +19,11 @@ export interface IsoTreeSpec {
   readonly boot: BootFiles;
   /** The new initramfs, in place of Core's `boot/core.gz` (or `corepure64.gz`). */
   readonly initramfs: string;
+  /**
+   * The Core's initramfs files in load order, when its boot menu loads
+   * several (`boot/rootfs64.gz`, `boot/modules64.gz`); `boot.initrd` alone by default.
+   */
+  readonly coreInitrds?: readonly string[] | undefined;
   readonly version: string;
   /** `iso_build_time`: SOURCE_DATE_EPOCH in a reproducible build. */
   readonly buildTime: Date;
@@ -85,13 +90,17 @@ export async function prepareIsoTree(dir: string, spec: IsoTreeSpec): Promise<Is
 
   const archHint = `is it a Core ISO for ${spec.boot.kernel.endsWith('64') ? 'x86_64' : 'x86'}?`;
   await requireFile(dir, spec.boot.kernel, spec.coreIso, archHint);
-  await requireFile(dir, spec.boot.initrd, spec.coreIso, archHint);
+  const coreInitrds = spec.coreInitrds ?? [spec.boot.initrd];
+  for (const initrd of coreInitrds) await requireFile(dir, initrd, spec.coreIso, archHint);
   await requireFile(dir, BOOT_IMAGE, spec.coreIso, 'the new ISO boots with ISOLINUX');
   await requireFile(dir, ISOLINUX_CFG, spec.coreIso, 'the new ISO boots with ISOLINUX');
   await rm(join(dir, BOOT_CATALOG), { force: true });
 
+  // The new initramfs holds all of the Core's (see runIso): every boot entry now loads it alone, so the old files go.
+  for (const initrd of coreInitrds) await rm(join(dir, initrd), { force: true });
   await copyIn(spec.initramfs, join(dir, spec.boot.initrd), 'the initramfs');
-  const edit = shortenBootTimeout(await readFile(join(dir, ISOLINUX_CFG), 'latin1'));
+  const cfg = rewriteInitrds(await readFile(join(dir, ISOLINUX_CFG), 'latin1'), coreInitrds, spec.boot.initrd);
+  const edit = shortenBootTimeout(cfg);
   // latin1 both ways: every byte of the file comes back as it was, whatever its encoding.
   await writeFile(join(dir, ISOLINUX_CFG), appendBootCodes(edit.text, spec.bootCodes), 'latin1');
   if (spec.copying !== undefined) await copyIn(spec.copying, join(dir, 'COPYING'), 'COPYING');

@@ -43,7 +43,7 @@ export interface IsoResult {
     /** In the ISO. */
     readonly path: string;
     readonly sha256: string;
-    /** The Core's core.gz. */
+    /** The Core's core.gz (all its initrds, when it boots several). */
     readonly originalSize: number;
     readonly cpioSize: number;
     readonly gzipSize: number;
@@ -79,6 +79,12 @@ async function coreCommandLine(coreIso: string, scratch: string, bootCodes: stri
     if (error instanceof InputError) throw new InputError(`${coreIso}: ${ISOLINUX_CFG}: ${error.message}`);
     throw error;
   }
+}
+
+async function totalSize(paths: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const path of paths) total += (await stat(path)).size;
+  return total;
 }
 
 export interface IsoContext {
@@ -130,16 +136,16 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     }
 
     step('read-core-iso', 'read the Core ISO');
+    // A Core booting several initrds (rootfs64.gz, modules64.gz) becomes one, at boot.initrd, that every boot
+    // entry loads: Razor's iso-metadata.yaml, grub.cfg and the PXE files name one initrd, and the overlay's
+    // kernel modules need one modules.dep with the Core's, which a modules64.gz loaded after it would replace.
     const initrds = await coreIsoInitrds(coreIso, boot.initrd, scratch);
-    if (initrds.length > 1) {
-      // The merge could read them in order, but the ISO's boot menus would still load the old files.
-      throw new InputError(
-        `${manifest.tinycore.iso} boots ${initrds.length} initrds (${initrds.join(', ')}): the ISO stage writes one initramfs, ${boot.initrd}, and cannot rewrite the boot menus to it yet; use a Core ISO that boots ${boot.initrd}`,
-      );
-    }
-    const originalInitrd = join(scratch, 'core.orig.gz');
+    const originals = initrds.map((inside, index) => ({
+      inside,
+      path: join(scratch, `core.orig-${index}.gz`),
+    }));
     const kernel = join(scratch, 'kernel');
-    await extractFromIso(coreIso, boot.initrd, originalInitrd);
+    for (const original of originals) await extractFromIso(coreIso, original.inside, original.path);
     await extractFromIso(coreIso, boot.kernel, kernel);
     const kernelHash = await sha256File(kernel);
     const bootMode = args.boot ?? defaultBootMode(manifest.tinycore.arch);
@@ -151,7 +157,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
     const initrd = join(scratch, basename(boot.initrd));
     const header = { iso_version: version, kernel: boot.kernel, kernel_hash: kernelHash, initrd: boot.initrd };
     const built = await buildInitramfs({
-      core: { path: originalInitrd, name: `${manifest.tinycore.iso}:/${boot.initrd}` },
+      core: originals.map((o) => ({ path: o.path, name: `${manifest.tinycore.iso}:/${o.inside}` })),
       // mkbundle wrote its overlay's owners on purpose (tc's ssh files); the other tarballs carry their packers'.
       overlays: manifest.dependencies.map((d) => ({
         path: join(dir, d),
@@ -170,6 +176,12 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       manifest: (records) => formatManifest(records, header),
     });
     for (const message of built.warnings) warn(message);
+    if (initrds.length > 1) {
+      ctx.report({
+        type: 'notice',
+        message: `${manifest.tinycore.iso} boots ${initrds.length} initrds (${initrds.join(', ')}): merged into one, ${boot.initrd}, which every boot entry loads`,
+      });
+    }
     const initrdHash = await sha256File(initrd);
 
     step('write-iso', 'write the ISO');
@@ -200,6 +212,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       coreIso,
       boot,
       initramfs: initrd,
+      coreInitrds: initrds,
       version,
       flavour: manifest.flavour,
       outDir: args.out,
@@ -227,7 +240,7 @@ export async function runIso(args: IsoArgs, ctx: IsoContext): Promise<IsoResult>
       initrd: {
         path: boot.initrd,
         sha256: initrdHash,
-        originalSize: (await stat(originalInitrd)).size,
+        originalSize: await totalSize(originals.map((o) => o.path)),
         cpioSize: compression.cpioSize,
         gzipSize: compression.gzipSize,
         size: built.size,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { shortenBootTimeout, timeoutWarning } from '../../src/iso/isolinux.js';
+import { kernelCommandLine } from '../../src/iso/cmdline.js';
+import { rewriteInitrds, shortenBootTimeout, timeoutWarning } from '../../src/iso/isolinux.js';
+import { isolinuxCfg as bootableCfg, TWO_INITRDS } from '../world/bootable/isolinux.js';
 import { isolinuxCfg } from '../world/core-iso.js';
 
 /** Core 4.x's isolinux.cfg, as the test world's Core ISO carries it. */
@@ -49,5 +51,67 @@ describe('isolinux.cfg timeout', () => {
     const out = Buffer.from(shortenBootTimeout(cfg.toString('latin1')).text, 'latin1');
     expect(out).toEqual(Buffer.from(cfg.toString('latin1').replace('timeout 300', 'timeout 100'), 'latin1'));
     expect(out.subarray(11, 13)).toEqual(Buffer.from([0xe9, 0xff]));
+  });
+});
+
+describe("isolinux.cfg initrds: the Core's files become the rebuilt one", () => {
+  const REBUILT = 'boot/corepure64.gz';
+  const rewrite = (cfg: string) => rewriteInitrds(cfg, TWO_INITRDS, REBUILT);
+
+  it("the world's two-initrd CorePure64: every entry, `initrd` line and `append initrd=`, loads corepure64.gz", () => {
+    const two = bootableCfg('x86_64', TWO_INITRDS);
+    expect(two).toContain('\tinitrd /boot/rootfs64.gz,/boot/modules64.gz\n');
+    expect(two).toContain('\tappend initrd=/boot/rootfs64.gz,/boot/modules64.gz loglevel=3');
+    expect(rewrite(two)).toBe(bootableCfg('x86_64'));
+  });
+
+  it('leaves a one-initrd Core as it is, byte for byte', () => {
+    for (const arch of ['x86', 'x86_64'] as const) {
+      const cfg = bootableCfg(arch);
+      const initrd = arch === 'x86' ? 'boot/core.gz' : REBUILT;
+      expect(rewriteInitrds(cfg, [initrd], initrd)).toBe(cfg);
+    }
+    const relative = 'label a\n\tinitrd boot/corepure64.gz\n\tappend initrd=//boot/corepure64.gz quiet\n';
+    expect(rewrite(relative)).toBe(relative);
+  });
+
+  it("keeps other initrds of a list where they are, the Core's collapsed at the first one's place", () => {
+    expect(rewrite('append quiet initrd=/boot/extra.gz,/boot/rootfs64.gz,/boot/more.gz,/boot/modules64.gz x\n')).toBe(
+      'append quiet initrd=/boot/extra.gz,/boot/corepure64.gz,/boot/more.gz x\n',
+    );
+    expect(rewrite('initrd /boot/modules64.gz\n')).toBe('initrd /boot/corepure64.gz\n');
+    expect(rewrite('initrd /boot/corepure64.gz,/boot/modules64.gz\n')).toBe('initrd /boot/corepure64.gz\n');
+    expect(rewrite('initrd /boot/other.gz\nappend initrd=/boot/other.gz\n')).toBe(
+      'initrd /boot/other.gz\nappend initrd=/boot/other.gz\n',
+    );
+  });
+
+  it('keyword case, indentation, CRLF and the rest of the line stay; comments and other keys do not change', () => {
+    const cfg = [
+      '# initrd /boot/rootfs64.gz',
+      '  INITRD\t/boot/rootfs64.gz,/boot/modules64.gz \r',
+      '\tAPPEND\tINITRD=/boot/rootfs64.gz,/boot/modules64.gz\tquiet\r',
+      'append myinitrd=/boot/rootfs64.gz noinitrd=/boot/modules64.gz',
+      'kernel /boot/vmlinuz64 initrd=/boot/rootfs64.gz',
+      'initrdfoo /boot/rootfs64.gz',
+      '',
+    ].join('\n');
+    expect(rewrite(cfg)).toBe(
+      [
+        '# initrd /boot/rootfs64.gz',
+        '  INITRD\t/boot/corepure64.gz \r',
+        '\tAPPEND\tINITRD=/boot/corepure64.gz\tquiet\r',
+        'append myinitrd=/boot/rootfs64.gz noinitrd=/boot/modules64.gz',
+        'kernel /boot/vmlinuz64 initrd=/boot/corepure64.gz',
+        'initrdfoo /boot/rootfs64.gz',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('the command line grub.cfg and the PXE files take from the rewritten file names no initrd', () => {
+    expect(kernelCommandLine(rewrite(bootableCfg('x86_64', TWO_INITRDS)), 'tce=sda1')).toBe(
+      'loglevel=3 console=ttyS0,115200 panic=1 tce=sda1',
+    );
   });
 });

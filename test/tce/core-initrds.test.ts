@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreIsoInitrds, initrdList } from '../../src/tce/core-initrds.js';
+import { InputError } from '../../src/errors.js';
+import { initrdList } from '../../src/iso/isolinux.js';
+import { coreIsoInitrds } from '../../src/tce/core-initrds.js';
 import { kernelVersionOfCoreIso } from '../../src/tce/core-kernel.js';
 
 /*
@@ -61,6 +63,17 @@ describe('a Core ISO booting two initrds', () => {
     const scratch = await mkdtemp(join(dir, 'scratch-'));
     expect(await coreIsoInitrds(one, 'boot/corepure64.gz', scratch)).toEqual(['boot/corepure64.gz']);
   });
+
+  it.each(['/boot/../../etc/passwd', '/boot/./rootfs64.gz', '/boot//rootfs64.gz'])(
+    'refuses %j among them: not a plain path in the ISO',
+    async (name) => {
+      const bad = await isoWith('bad', `label a\n\tkernel /boot/vmlinuz64\n\tinitrd ${name},/boot/modules64.gz\n`);
+      const scratch = await mkdtemp(join(dir, 'scratch-'));
+      await expect(coreIsoInitrds(bad, 'boot/corepure64.gz', scratch)).rejects.toThrow(
+        new InputError(`${bad}: boot/isolinux/isolinux.cfg: initrd '${name.slice(1)}' is not a plain path in the ISO`),
+      );
+    },
+  );
 
   it('initrdList: the comma-separated names, leading slashes and blanks dropped, order kept', () => {
     const name = fc.stringMatching(/^[a-z0-9][a-z0-9._/-]{0,20}$/);

@@ -13,6 +13,8 @@ import { buildTinyCoreWorld, type TinyCoreWorld, type TinyCoreWorldOptions } fro
 export interface WorldOptions extends TinyCoreWorldOptions {
   /** Serve the Tiny Core-shaped Core ISO that boots in QEMU (Debian's kernel, Tiny Core's real boot scripts). */
   readonly bootable?: boolean;
+  /** With `bootable` and x86_64: a Core ISO booting boot/rootfs64.gz and boot/modules64.gz as two initrds. */
+  readonly twoInitrds?: boolean;
   /** Serve everything behind Basic auth; the URLs and flags stay without them. */
   readonly credentials?: WorldServerOptions['credentials'];
 }
@@ -95,7 +97,9 @@ export async function startWorld(dir: string, options: WorldOptions = {}): Promi
   const more = Promise.all([buildLegacyGemIndex(gems.gems), buildDebianArchive()]);
   // Awaited below; this keeps a failure there from going unhandled while the ISO builds.
   more.catch(() => undefined);
-  const bootable = options.bootable ? await buildBootableCoreIso({ arch: options.arch ?? 'x86' }) : undefined;
+  const bootable = options.bootable
+    ? await buildBootableCoreIso({ arch: options.arch ?? 'x86', twoInitrds: options.twoInitrds ?? false })
+    : undefined;
   const tinycore = await buildTinyCoreWorld(join(dir, 'mirror'), {
     ...options,
     ...(bootable ? { kernelVersion: bootable.kver } : {}),

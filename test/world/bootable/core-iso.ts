@@ -22,7 +22,10 @@ export interface BootableCoreIso {
   readonly kver: string;
   /** The same files as inside the ISO, for tests that build variants. */
   readonly kernelPath: string;
-  /** boot/core.gz, or boot/corepure64.gz: rootfs64.gz and modules64.gz concatenated, as Tiny Core makes it. */
+  /**
+   * boot/core.gz, or boot/corepure64.gz: rootfs64.gz and modules64.gz concatenated, as Tiny Core makes it
+   * (with twoInitrds kept beside the tree, which has the two files instead).
+   */
   readonly coreGzPath: string;
   /** x86_64 only: the two halves of corepure64.gz, as `release/distribution_files/` has them. */
   readonly parts?: { readonly rootfs: string; readonly modules: string };
@@ -37,9 +40,14 @@ export interface BootableCoreIsoOptions {
   readonly cacheDir?: string;
   /** `x86` (default): a 4.x-named Core; `x86_64`: a 16.x CorePure64, its initramfs in two cpio archives. */
   readonly arch?: WorldArch;
+  /**
+   * x86_64 only: boot/rootfs64.gz and boot/modules64.gz as two files, which
+   * every isolinux.cfg entry loads as two initrds, instead of boot/corepure64.gz.
+   */
+  readonly twoInitrds?: boolean;
 }
 
-/** Which world an ISO directory holds (a file in it; none means x86, as before there were two). */
+/** Which world an ISO directory holds (a file in it, the variant; none means x86, as before there were two). */
 const ARCH_FILE = 'arch';
 
 /** Our own code (as .ts, or .js when compiled): changing how the world is built must change the cache key. */
@@ -65,11 +73,11 @@ async function entriesKey(entries: readonly ArchiveEntry[]): Promise<string[]> {
 }
 
 /** Images of earlier recipes of the same arch are dead weight (~30 MB each) once the code moved on. */
-async function pruneOtherIsos(isoDir: string, key: string, arch: WorldArch): Promise<void> {
+async function pruneOtherIsos(isoDir: string, key: string, variant: string): Promise<void> {
   for (const name of await readdir(isoDir).catch(() => [])) {
     if (!/^[0-9a-f]{24}$/.test(name) || name === key) continue;
     const theirs = await readFile(join(isoDir, name, ARCH_FILE), 'utf8').catch(() => 'x86');
-    if (theirs.trim() === arch) await rm(join(isoDir, name), { recursive: true, force: true });
+    if (theirs.trim() === variant) await rm(join(isoDir, name), { recursive: true, force: true });
   }
 }
 
@@ -103,13 +111,15 @@ async function buildCorePure64(entries: readonly ArchiveEntry[], kver: string, d
 export async function buildBootableCoreIso(opts: BootableCoreIsoOptions = {}): Promise<BootableCoreIso> {
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
   const arch = opts.arch ?? 'x86';
+  if (opts.twoInitrds && arch !== 'x86_64') throw new Error('twoInitrds is a CorePure64 (x86_64) layout');
+  const variant = opts.twoInitrds ? `${arch}-two-initrds` : arch;
   const boot = worldBootFiles(arch);
   const kernel = await fetchKernel({ cacheDir });
   const busybox = await fetchBusybox(cacheDir);
   const entries = await rootfsEntries(kernel, busybox, cacheDir, arch);
   const key = hashParts([
     ...(await recipeHash()),
-    arch,
+    variant,
     kernel.packageName,
     kernel.packageVersion,
     await hashFile(kernel.vmlinuz),
@@ -118,8 +128,8 @@ export async function buildBootableCoreIso(opts: BootableCoreIsoOptions = {}): P
     ...(await entriesKey(entries)),
   ]);
   const dir = await cachedDir(join(cacheDir, 'iso', key), async (tmp) => {
-    await pruneOtherIsos(join(cacheDir, 'iso'), key, arch);
-    await writeFile(join(tmp, ARCH_FILE), `${arch}\n`);
+    await pruneOtherIsos(join(cacheDir, 'iso'), key, variant);
+    await writeFile(join(tmp, ARCH_FILE), `${variant}\n`);
     if (arch === 'x86') {
       const coreGz = join(tmp, 'core.gz');
       await buildCoreGz(entries, coreGz, { prepare: (root) => runDepmod(root, kernel.kver) });
@@ -127,8 +137,13 @@ export async function buildBootableCoreIso(opts: BootableCoreIsoOptions = {}): P
       await rm(coreGz);
     } else {
       const coreGz = await buildCorePure64(entries, kernel.kver, tmp);
-      await writeCoreTree(join(tmp, 'tree'), { vmlinuz: kernel.vmlinuz, coreGz, arch });
-      await rm(coreGz);
+      const parts = [join(tmp, 'rootfs64.gz'), join(tmp, 'modules64.gz')] as const;
+      await writeCoreTree(join(tmp, 'tree'), {
+        vmlinuz: kernel.vmlinuz,
+        coreGz: opts.twoInitrds ? parts : coreGz,
+        arch,
+      });
+      if (!opts.twoInitrds) await rm(coreGz);
     }
     await writeIso(join(tmp, 'tree'), join(tmp, 'core.iso'), arch === 'x86' ? 'Core' : 'CorePure64');
   });
@@ -138,7 +153,7 @@ export async function buildBootableCoreIso(opts: BootableCoreIsoOptions = {}): P
     arch,
     kver: kernel.kver,
     kernelPath: join(tree, boot.kernel),
-    coreGzPath: join(tree, boot.initrd),
+    coreGzPath: opts.twoInitrds ? join(dir, 'corepure64.gz') : join(tree, boot.initrd),
     ...(arch === 'x86_64' && { parts: { rootfs: join(dir, 'rootfs64.gz'), modules: join(dir, 'modules64.gz') } }),
     isolinuxCfg: join(tree, 'boot', 'isolinux', 'isolinux.cfg'),
     kernel,

@@ -18,10 +18,14 @@ export function worldBootFiles(arch: WorldArch): { readonly kernel: string; read
     : { kernel: 'boot/vmlinuz64', initrd: 'boot/corepure64.gz' };
 }
 
-/** The world's isolinux.cfg naming the kernel and initramfs of `arch`. */
-export function isolinuxCfg(arch: WorldArch): string {
+/** The two initrds a CorePure64 may boot instead of corepure64.gz, in load order. */
+export const TWO_INITRDS = ['boot/rootfs64.gz', 'boot/modules64.gz'] as const;
+
+/** The world's isolinux.cfg naming the kernel and initramfs of `arch` (or, with `initrds`, that list in every entry). */
+export function isolinuxCfg(arch: WorldArch, initrds?: readonly string[]): string {
   const { kernel, initrd } = worldBootFiles(arch);
-  return ISOLINUX_CFG.replaceAll('/boot/vmlinuz\n', `/${kernel}\n`).replaceAll('/boot/core.gz', `/${initrd}`);
+  const list = (initrds ?? [initrd]).map((name) => `/${name}`).join(',');
+  return ISOLINUX_CFG.replaceAll('/boot/vmlinuz\n', `/${kernel}\n`).replaceAll('/boot/core.gz', list);
 }
 
 export const ISOLINUX_CFG = [
