@@ -72,7 +72,8 @@ async function copyIn(source: string, dest: string, what: string): Promise<void>
 
 /**
  * Lays out the new ISO's tree in `dir` (new or empty), rootless: Core's
- * `boot/` copied out with xorriso, the new initramfs in place of Core's,
+ * `boot/` copied out with xorriso, the new initramfs in place of Core's
+ * (all of `coreInitrds`, which isolinux.cfg then names no more),
  * isolinux.cfg's `timeout 300` shortened to `timeout 100`, the stale boot
  * catalog dropped (xorriso writes a new one), COPYING and LICENSE at the
  * root when given, and iso-metadata.yaml describing kernel and initramfs.

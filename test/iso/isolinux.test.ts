@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { kernelCommandLine } from '../../src/iso/cmdline.js';
-import { rewriteInitrds, shortenBootTimeout, timeoutWarning } from '../../src/iso/isolinux.js';
+import { initrdList, rewriteInitrds, shortenBootTimeout, timeoutWarning } from '../../src/iso/isolinux.js';
 import { isolinuxCfg as bootableCfg, TWO_INITRDS } from '../world/bootable/isolinux.js';
 import { isolinuxCfg } from '../world/core-iso.js';
 
@@ -106,6 +107,26 @@ describe("isolinux.cfg initrds: the Core's files become the rebuilt one", () => 
         'initrdfoo /boot/rootfs64.gz',
         '',
       ].join('\n'),
+    );
+  });
+
+  it("any list: the others in order, the Core's files (and the rebuilt one) once, at the first one's place; a fixed point", () => {
+    const CORE = new Set<string>([...TWO_INITRDS, REBUILT]);
+    const name = fc.constantFrom(...CORE, 'boot/extra.gz', 'boot/other.gz', 'boot/rootfs64.gz.bak');
+    const written = fc.tuple(name, fc.constantFrom('', '/', '//'));
+    fc.assert(
+      fc.property(fc.array(written, { minLength: 1, maxLength: 6 }), fc.boolean(), (parts, asLine) => {
+        const list = parts.map(([n, slash]) => `${slash}${n}`).join(',');
+        const cfg = asLine ? `label a\n\tinitrd ${list}\n` : `label a\n\tappend quiet initrd=${list} x\r\n`;
+        const out = rewrite(cfg);
+        const value = (asLine ? /initrd (\S+)\n/ : /initrd=(\S+) x\r\n/).exec(out)?.[1] ?? '';
+        const names = parts.map(([n]) => n);
+        const first = names.findIndex((n) => CORE.has(n));
+        const expected = names.flatMap((n, i) => (!CORE.has(n) ? [n] : i === first ? [REBUILT] : []));
+        expect(initrdList(value)).toEqual(expected);
+        expect(out.replace(value, 'LIST')).toBe(cfg.replace(list, 'LIST'));
+        expect(rewrite(out)).toBe(out);
+      }),
     );
   });
 

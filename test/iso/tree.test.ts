@@ -11,12 +11,12 @@ const X86_64 = { kernel: 'boot/vmlinuz64', initrd: 'boot/corepure64.gz' } as con
 
 let work: string;
 
-/** A small CorePure64-shaped ISO: fake kernel and initramfs, the real isolinux.bin, a given isolinux.cfg. */
-async function coreIso(name: string, cfg: string): Promise<string> {
+/** A small CorePure64-shaped ISO: fake kernel and initramfs (or `initrds`), the real isolinux.bin, a given isolinux.cfg. */
+async function coreIso(name: string, cfg: string, initrds: readonly string[] = [X86_64.initrd]): Promise<string> {
   const tree = join(work, `${name}-tree`);
   await mkdir(join(tree, 'boot', 'isolinux'), { recursive: true });
   await writeFile(join(tree, X86_64.kernel), 'kernel 64');
-  await writeFile(join(tree, X86_64.initrd), 'core initramfs');
+  for (const initrd of initrds) await writeFile(join(tree, initrd), `core initramfs ${initrd}`);
   await copyFile('/usr/lib/ISOLINUX/isolinux.bin', join(tree, 'boot', 'isolinux', 'isolinux.bin'));
   await writeFile(join(tree, 'boot', 'isolinux', 'isolinux.cfg'), cfg);
   await writeFile(join(tree, 'boot', 'isolinux', 'boot.msg'), 'hello\n');
@@ -65,6 +65,36 @@ describe('the ISO tree', () => {
     expect(yaml).toContain('\niso_build_time: 1970-01-01 00:00:00.000000000 Z\n');
     expect((await stat(join(dir, 'boot', 'isolinux'))).mode & 0o777).toBe(0o755);
     expect((await stat(join(dir, 'iso-metadata.yaml'))).mode & 0o777).toBe(0o644);
+  });
+
+  it('for a Core booting two initrds: the rebuilt one in their place, every entry loading it alone', async () => {
+    const two = ['boot/rootfs64.gz', 'boot/modules64.gz'];
+    const cfg = [
+      'default microcore',
+      'label microcore',
+      '\tkernel /boot/vmlinuz64',
+      '\tinitrd /boot/rootfs64.gz,/boot/modules64.gz',
+      '\tappend initrd=/boot/rootfs64.gz,/boot/modules64.gz quiet',
+      '',
+    ].join('\n');
+    const iso = await coreIso('two', cfg, two);
+    const dir = join(work, 'two-new');
+    const spec = { coreIso: iso, boot: X86_64, initramfs: join(work, 'new-core.gz'), version: '2.0' } as const;
+    await prepareIsoTree(dir, { ...spec, coreInitrds: two, buildTime: new Date(0), bootCodes: 'tce=sda1' });
+    expect((await readdir(join(dir, 'boot'))).sort()).toEqual(['corepure64.gz', 'isolinux', 'vmlinuz64']);
+    expect(await readFile(join(dir, X86_64.initrd), 'utf8')).toBe('the new initramfs');
+    expect(await readFile(join(dir, 'boot', 'isolinux', 'isolinux.cfg'), 'utf8')).toBe(
+      cfg
+        .replace('/boot/rootfs64.gz,/boot/modules64.gz', '/boot/corepure64.gz')
+        .replace('/boot/rootfs64.gz,/boot/modules64.gz quiet', '/boot/corepure64.gz quiet tce=sda1'),
+    );
+    await expect(
+      prepareIsoTree(join(work, 'two-missing'), {
+        ...spec,
+        coreInitrds: [...two, 'boot/extra64.gz'],
+        buildTime: new Date(0),
+      }),
+    ).rejects.toThrow(`${iso}: no boot/extra64.gz in the ISO (is it a Core ISO for x86_64?)`);
   });
 
   it("passes on a note when the timeout was not Core's", async () => {
