@@ -15,19 +15,24 @@
  * `--save FILE` keeps a copy of the bundle measured (with `--rounds 0`: only makes it); `--bundle FILE`
  * measures a bundle made so before instead of making one.
  */
+
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
 import { gzipBuffer, MAX_LEVEL } from '../src/deflate/libdeflate.js';
+import { MANIFEST_PATH } from '../src/initramfs/manifest.js';
 import { packageRoot } from '../src/version.js';
 import { startWorld } from '../test/world/index.js';
+import { cpioWithout } from './lib/cpio-without.js';
 import { fmtMiB, fmtMs, median, type Timed, timed } from './lib/measure.js';
 import { makeRealBundle } from './lib/real-bundle.js';
 
 const VERSION = '0.9.0.1';
+const execFileAsync = promisify(execFile);
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -93,6 +98,7 @@ try {
       const sample = { ...t, coreGz: result.iso.initrd.size, members: result.iso.initrd.members };
       runs.get(name)?.push(sample);
       logRun(name, sample);
+      if (encoder === 'libdeflate' && runs.get(name)?.length === 1) await reportManifestCost(out);
       await rm(out, { recursive: true, force: true });
     };
   };
@@ -127,6 +133,32 @@ try {
     );
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * What our image holds beyond the original's is mostly the manifest
+ * (usr/share/mkbundle/manifest): our cpio with and without it, each as one
+ * libdeflate 12 member, shows what it costs.
+ */
+async function reportManifestCost(out: string): Promise<void> {
+  const coreGz = join(dir, 'ours-core.gz');
+  await execFileAsync('xorriso', [
+    '-osirrox',
+    'on',
+    '-indev',
+    join(out, `rz_mk_prod-image.${VERSION}.iso`),
+    '-extract',
+    '/boot/core.gz',
+    coreGz,
+  ]);
+  const cpio = gunzipSync(await readFile(coreGz));
+  await rm(coreGz);
+  const whole = (await gzipBuffer(cpio, MAX_LEVEL)).length;
+  const without = (await gzipBuffer(cpioWithout(cpio, MANIFEST_PATH), MAX_LEVEL)).length;
+  console.log(
+    `  our cpio (${cpio.length} B) as one libdeflate 12 member: ${whole} B; without ${MANIFEST_PATH}: ${without} B ` +
+      `(the manifest costs ${whole - without} B)`,
+  );
 }
 
 /** The test world's prod bundle, grown to a real one's size unless `--scale test`. */
