@@ -15,16 +15,15 @@
  * `--save FILE` keeps a copy of the bundle measured (with `--rounds 0`: only makes it); `--bundle FILE`
  * measures a bundle made so before instead of making one.
  */
-
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { main } from '../src/cli/main.js';
 import { gzipBuffer, MAX_LEVEL } from '../src/deflate/libdeflate.js';
 import { MANIFEST_PATH } from '../src/initramfs/manifest.js';
+import { extractFromIso } from '../src/iso/read.js';
 import { packageRoot } from '../src/version.js';
 import { startWorld } from '../test/world/index.js';
 import { cpioWithout } from './lib/cpio-without.js';
@@ -32,7 +31,6 @@ import { fmtMiB, fmtMs, median, type Timed, timed } from './lib/measure.js';
 import { makeRealBundle } from './lib/real-bundle.js';
 
 const VERSION = '0.9.0.1';
-const execFileAsync = promisify(execFile);
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -142,15 +140,7 @@ try {
  */
 async function reportManifestCost(out: string): Promise<void> {
   const coreGz = join(dir, 'ours-core.gz');
-  await execFileAsync('xorriso', [
-    '-osirrox',
-    'on',
-    '-indev',
-    join(out, `rz_mk_prod-image.${VERSION}.iso`),
-    '-extract',
-    '/boot/core.gz',
-    coreGz,
-  ]);
+  await extractFromIso(join(out, `rz_mk_prod-image.${VERSION}.iso`), 'boot/core.gz', coreGz);
   const cpio = gunzipSync(await readFile(coreGz));
   await rm(coreGz);
   const whole = (await gzipBuffer(cpio, MAX_LEVEL)).length;

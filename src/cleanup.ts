@@ -22,8 +22,17 @@ export function removeOnInterrupt(path: string): () => void {
   };
 }
 
-/** Removes everything tracked, synchronously: for signal handlers. */
+/** How long a signal handler waits for file creations already on the thread pool. */
+const SETTLE_MS = 50;
+
+/**
+ * Removes everything tracked, synchronously: for signal handlers. A file the
+ * thread pool was creating as the signal came appears after the first pass;
+ * a second pass, a moment later, takes it too.
+ */
 export function removeTrackedNow(): void {
+  for (const path of tracked) rmSync(path, { recursive: true, force: true });
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS);
   for (const path of tracked) rmSync(path, { recursive: true, force: true });
   tracked.clear();
 }
